@@ -1,0 +1,318 @@
+//! The `check` and `rules` commands: collect inputs, read, lint, emit, and decide
+//! the exit code from the collected diagnostics.
+
+use std::collections::BTreeMap;
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use rayon::prelude::*;
+
+use crate::cli::{CheckArgs, LintOptions, OutputOptions, RulesArgs};
+use crate::diagnostic::Diagnostic;
+use crate::emit::{FileReport, OutputFormat, Report, SheetReport};
+use crate::rules;
+use crate::settings::{FailOn, Settings};
+use crate::table::{Role, TableSpec, layout, read};
+
+/// The process exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Nothing at or above `--fail-on`.
+    Clean = 0,
+    /// Findings at or above `--fail-on`.
+    Findings = 1,
+    /// A usage, configuration or input error.
+    Error = 2,
+}
+
+/// A file that could not be checked, with a message saying what to do.
+#[derive(Debug)]
+pub struct FileError {
+    pub path: String,
+    pub message: String,
+}
+
+const EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xlsb", "xls", "ods", "csv", "tsv"];
+
+/// Expands folders into the spreadsheets they hold (sorted), keeping files as given.
+pub fn collect_inputs(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileError>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let before = files.len();
+            walk(path, &mut files, &mut errors);
+            if files.len() == before {
+                errors.push(FileError {
+                    path: path.display().to_string(),
+                    message: "the folder holds no .xlsx .xlsm .xlsb .xls .ods .csv or .tsv files"
+                        .into(),
+                });
+            }
+        } else if path.exists() {
+            files.push(path.clone());
+        } else {
+            errors.push(FileError {
+                path: path.display().to_string(),
+                message: "no such file or folder".into(),
+            });
+        }
+    }
+    (files, errors)
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<FileError>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            errors.push(FileError {
+                path: dir.display().to_string(),
+                message: format!("cannot list the folder: {e}"),
+            });
+            return;
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        // Hidden files and Excel's `~$` lock files are not exports.
+        if name.starts_with('.') || name.starts_with("~$") {
+            continue;
+        }
+        if path.is_dir() {
+            walk(&path, files, errors);
+        } else if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+        {
+            files.push(path);
+        }
+    }
+}
+
+/// The table layout the user asked for.
+pub fn table_spec(options: &LintOptions) -> TableSpec {
+    let columns = [
+        (Role::Sku, &options.sku_column),
+        (Role::ParentSku, &options.parent_sku_column),
+        (Role::Stock, &options.stock_column),
+        (Role::CampaignReserved, &options.campaign_reserved_column),
+        (Role::UnpaidReserved, &options.unpaid_reserved_column),
+        (Role::ProductId, &options.product_id_column),
+        (Role::VariationId, &options.variation_id_column),
+        (Role::Shop, &options.shop_column),
+    ]
+    .into_iter()
+    .filter_map(|(role, given)| given.clone().map(|g| (role, g)))
+    .collect();
+    TableSpec {
+        channel: options.channel.channel(),
+        header_row: options.header_row.map(|n| n as usize),
+        columns,
+        sheets: options.sheet.clone(),
+    }
+}
+
+pub fn settings(options: &LintOptions, fail_on: FailOn) -> Result<Settings> {
+    let settings = Settings {
+        select: options.select.clone(),
+        ignore: options.ignore.clone(),
+        fail_on,
+        ..Settings::default()
+    };
+    settings.validate()?;
+    Ok(settings)
+}
+
+/// Reads and lints one file.
+fn lint_file(
+    path: &Path,
+    spec: &TableSpec,
+    settings: &Settings,
+) -> Result<(FileReport, Vec<Diagnostic>), FileError> {
+    let display = path.display().to_string();
+    let error = |message: String| FileError {
+        path: display.clone(),
+        message,
+    };
+    let workbook = read::read_workbook(path, &display).map_err(|e| error(e.to_string()))?;
+    let tables = layout::tables(&workbook, spec).map_err(|e| error(e.to_string()))?;
+    let diagnostics = rules::run(&tables, settings);
+    let channel = tables
+        .first()
+        .map(|t| t.channel)
+        .unwrap_or_else(|| layout::detect_channel(&workbook));
+    let sheets = tables
+        .iter()
+        .map(|t| SheetReport {
+            name: t.sheet.name.clone(),
+            header_row: t.header_row + 1,
+            data_rows: t.data_rows.len(),
+            columns: t
+                .roles()
+                .map(|(role, col)| (role.key(), crate::diagnostic::column_letter(col as u32)))
+                .collect::<BTreeMap<_, _>>(),
+        })
+        .collect();
+    Ok((
+        FileReport {
+            path: workbook.display.clone(),
+            format: workbook.format,
+            channel,
+            sheets,
+        },
+        diagnostics,
+    ))
+}
+
+/// Reads and lints every input in parallel; the report is in input order.
+pub fn lint(
+    paths: &[PathBuf],
+    options: &LintOptions,
+    settings: &Settings,
+) -> (Report, Vec<FileError>) {
+    let (files, mut errors) = collect_inputs(paths);
+    let spec = table_spec(options);
+    let results: Vec<_> = files
+        .par_iter()
+        .map(|path| lint_file(path, &spec, settings))
+        .collect();
+    let mut report = Report::default();
+    for result in results {
+        match result {
+            Ok((file, diagnostics)) => {
+                report.files.push(file);
+                report.diagnostics.extend(diagnostics);
+            }
+            Err(error) => errors.push(error),
+        }
+    }
+    // Files in input order, findings in report order within each file.
+    let order: BTreeMap<String, usize> = report
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.path.to_string(), i))
+        .collect();
+    report
+        .diagnostics
+        .sort_by(|a, b| (order[&*a.file], a.sort_key()).cmp(&(order[&*b.file], b.sort_key())));
+    (report, errors)
+}
+
+/// The exit code: 2 if a file could not be read, else 1 if any finding is at or above `fail_on`.
+pub fn exit_status(
+    diagnostics: &[Diagnostic],
+    errors: &[FileError],
+    fail_on: FailOn,
+) -> ExitStatus {
+    if !errors.is_empty() {
+        ExitStatus::Error
+    } else if diagnostics.iter().any(|d| fail_on.fails(d.severity)) {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Clean
+    }
+}
+
+pub fn report_errors(errors: &[FileError]) {
+    let mut stderr = io::stderr().lock();
+    for error in errors {
+        let _ = writeln!(stderr, "skulint: error: {}: {}", error.path, error.message);
+    }
+}
+
+/// Writes `report` to `--output-file` (atomically) or standard output.
+pub fn emit(report: &Report, output: &OutputOptions) -> Result<()> {
+    match &output.output_file {
+        Some(path) => {
+            let emitter = output.output_format.emitter(false, output.quiet);
+            let mut buffer = Vec::new();
+            emitter.emit(&mut buffer, report)?;
+            write_atomically(path, &buffer)
+        }
+        None => {
+            let stdout = io::stdout();
+            let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let emitter = output.output_format.emitter(color, output.quiet);
+            let mut out = io::BufWriter::new(stdout.lock());
+            emitter.emit(&mut out, report)?;
+            out.flush()?;
+            Ok(())
+        }
+    }
+}
+
+/// Writes to a temporary file beside `path`, then renames it over `path`, so an
+/// interrupted run never leaves a half-written file.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut file = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    file.write_all(bytes)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    file.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+pub fn check(args: &CheckArgs) -> Result<ExitStatus> {
+    let settings = settings(&args.lint, args.output.fail_on)?;
+    let (report, errors) = lint(&args.paths, &args.lint, &settings);
+    report_errors(&errors);
+    emit(&report, &args.output)?;
+    Ok(exit_status(&report.diagnostics, &errors, settings.fail_on))
+}
+
+pub fn list_rules(args: &RulesArgs) -> Result<ExitStatus> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    match args.output_format {
+        OutputFormat::Json => {
+            let rules: Vec<serde_json::Value> = rules::catalog()
+                .iter()
+                .map(|d| {
+                    serde_json::json!({
+                        "code": d.code, "name": d.name, "severity": d.severity,
+                        "fix": d.fix, "summary": d.summary,
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut out, &rules)?;
+            writeln!(out)?;
+        }
+        OutputFormat::Text => {
+            writeln!(
+                out,
+                "{:<7} {:<24} {:<8} {:<7} summary",
+                "code", "name", "severity", "fix"
+            )?;
+            for d in rules::catalog() {
+                let fix = match d.fix {
+                    rules::FixKind::Safe => "safe",
+                    rules::FixKind::Unsafe => "unsafe",
+                    rules::FixKind::None => "-",
+                };
+                writeln!(
+                    out,
+                    "{:<7} {:<24} {:<8} {:<7} {}",
+                    d.code,
+                    d.name,
+                    d.severity.as_str(),
+                    fix,
+                    d.summary
+                )?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(ExitStatus::Clean)
+}

@@ -1,0 +1,166 @@
+//! The report for people: findings grouped by file and sheet, the value with
+//! invisible characters made visible and a caret under them, then a summary.
+
+use std::io::{self, Write};
+
+use super::{Emitter, Report};
+use crate::diagnostic::{Applicability, Severity};
+use crate::rules;
+use crate::text::{visible, visible_with_carets};
+
+pub struct TextEmitter {
+    pub color: bool,
+    pub quiet: bool,
+}
+
+impl TextEmitter {
+    fn paint(&self, style: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{style}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn severity(&self, severity: Severity) -> String {
+        let style = match severity {
+            Severity::Error => "1;31",
+            Severity::Warning => "1;33",
+            Severity::Info => "1;36",
+        };
+        self.paint(style, severity.as_str())
+    }
+}
+
+impl Emitter for TextEmitter {
+    fn emit(&self, out: &mut dyn Write, report: &Report) -> io::Result<()> {
+        let mut current: Option<(&str, &str)> = None;
+        for d in &report.diagnostics {
+            if current.map(|(f, _)| f) != Some(&*d.file) {
+                if current.is_some() {
+                    writeln!(out)?;
+                }
+                let file = report.files.iter().find(|f| f.path == d.file);
+                let about = file
+                    .map(|f| format!(" ({}, {})", f.format, f.channel.profile().title))
+                    .unwrap_or_default();
+                writeln!(out, "{}{about}", self.paint("1", &d.file))?;
+                current = None;
+            }
+            if current.map(|(_, s)| s) != Some(&*d.sheet) {
+                let sheet = report
+                    .files
+                    .iter()
+                    .find(|f| f.path == d.file)
+                    .and_then(|f| f.sheets.iter().find(|s| s.name == d.sheet));
+                let layout = sheet
+                    .map(|s| format!(" (header row {}, {} data rows)", s.header_row, s.data_rows))
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "  {}{layout}",
+                    self.paint("1", &format!("sheet {}", d.sheet))
+                )?;
+            }
+            current = Some((&d.file, &d.sheet));
+            writeln!(
+                out,
+                "    {:<6} {} {} {}",
+                d.cell,
+                self.paint("1", d.code),
+                self.severity(d.severity),
+                d.message
+            )?;
+            if !d.value.is_empty() {
+                let (shown, carets) = visible_with_carets(&d.value, &d.highlight);
+                writeln!(out, "           {} {shown}", self.paint("2", "│"))?;
+                if !carets.is_empty() {
+                    writeln!(
+                        out,
+                        "           {} {}",
+                        self.paint("2", "│"),
+                        self.paint("1;31", &carets)
+                    )?;
+                }
+            }
+            if let Some(fix) = &d.fix {
+                let kind = match fix.applicability {
+                    Applicability::Safe => "fix",
+                    Applicability::Unsafe => "unsafe fix (--unsafe-fixes)",
+                    Applicability::Blocked => "fix blocked",
+                };
+                writeln!(
+                    out,
+                    "           {} {kind}: {}",
+                    self.paint("2", "└"),
+                    self.paint("32", &visible(&fix.replacement))
+                )?;
+            }
+        }
+        if self.quiet {
+            return Ok(());
+        }
+        if !report.diagnostics.is_empty() {
+            writeln!(out)?;
+        }
+        let files = report.files.len();
+        let rows = report.rows();
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        if report.diagnostics.is_empty() {
+            writeln!(
+                out,
+                "No problems found in {}, {}.",
+                plural(files, "file"),
+                plural(rows, "row")
+            )?;
+            return Ok(());
+        }
+        let count = |s: Severity| {
+            report
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == s)
+                .count()
+        };
+        let mut parts = Vec::new();
+        for (severity, word) in [
+            (Severity::Error, "error"),
+            (Severity::Warning, "warning"),
+            (Severity::Info, "info"),
+        ] {
+            let n = count(severity);
+            if n > 0 {
+                parts.push(if severity == Severity::Info {
+                    format!("{n} info")
+                } else {
+                    plural(n, word)
+                });
+            }
+        }
+        writeln!(
+            out,
+            "Found {} ({}) in {}, {}.",
+            plural(report.diagnostics.len(), "problem"),
+            parts.join(", "),
+            plural(files, "file"),
+            plural(rows, "row")
+        )?;
+        for (code, n) in report.by_code() {
+            let fixable = report
+                .diagnostics
+                .iter()
+                .any(|d| d.code == code && d.is_fixable());
+            writeln!(
+                out,
+                "  {n:>5}  {code}  {}  {}",
+                if fixable { "[*]" } else { "   " },
+                rules::doc(code).name
+            )?;
+        }
+        let fixable = report.fixable();
+        if fixable > 0 {
+            writeln!(out, "[*] {fixable} fixable with `skulint fix`.")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,14 @@
+//! skulint: lint and fix SKU and stock data in marketplace listing exports.
+//!
+//! The pipeline runs in one direction:
+//! read ([`table::read`]) → table ([`table::Table`]) → rules ([`rules`]) →
+//! diagnostics ([`diagnostic`]) → emit ([`emit`]).
+
+pub mod check;
+pub mod cli;
+pub mod diagnostic;
+pub mod emit;
+pub mod rules;
+pub mod settings;
+pub mod table;
+pub mod text;

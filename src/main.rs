@@ -1,0 +1,36 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use skulint::check::{self, ExitStatus};
+use skulint::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::Check(args) = &cli.command
+        && let Some(threads) = args.lint.threads
+    {
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.max(1))
+            .build_global();
+    }
+    let result = match &cli.command {
+        Command::Check(args) => check::check(args),
+        Command::Rules(args) => check::list_rules(args),
+    };
+    match result {
+        Ok(status) => ExitCode::from(status as u8),
+        // A closed pipe (`skulint check … | head`) is not a failure.
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("skulint: error: {error:#}");
+            ExitCode::from(ExitStatus::Error as u8)
+        }
+    }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,25 @@
+//! SKU001 consecutive-spaces: two or more spaces in a row inside a SKU, the classic
+//! cause of "Error 501" on stock sync.
+
+use super::{char_runs, finding, skus};
+use crate::diagnostic::{Applicability, Diagnostic};
+use crate::settings::Settings;
+use crate::table::{Role, Table};
+use crate::text::safe_fix;
+
+pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
+    skus(table)
+        .filter_map(|(row, sku)| {
+            let chars: Vec<char> = sku.chars().collect();
+            let first = chars.iter().position(|&c| c != ' ')?;
+            let last = chars.iter().rposition(|&c| c != ' ')?;
+            let runs: Vec<(usize, usize)> = char_runs(&sku, |i, c| c == ' ' && i > first && i < last)
+                .into_iter()
+                .filter(|(start, end)| end - start >= 2)
+                .collect();
+            let longest = runs.iter().map(|(s, e)| e - s).max()?;
+            let message = format!("SKU has {longest} consecutive spaces; the channel stores it differently and stock updates fail with E501");
+            Some(finding(table, "SKU001", row, Role::Sku, message).with_highlight(runs).with_fix(Applicability::Safe, safe_fix(&sku)))
+        })
+        .collect()
+}

@@ -1,0 +1,54 @@
+//! DUP003 duplicate-parent-sku: one parent SKU on different product ids.
+
+use std::collections::BTreeMap;
+
+use super::finding;
+use crate::diagnostic::Diagnostic;
+use crate::settings::Settings;
+use crate::table::{Role, Table};
+
+pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
+    if table.column(Role::ParentSku).is_none() || table.column(Role::ProductId).is_none() {
+        return Vec::new();
+    }
+    // parent SKU → product id → first row of that product with this parent SKU
+    let mut groups: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    for &row in &table.data_rows {
+        let parent = table.text(row, Role::ParentSku);
+        let product = table.text(row, Role::ProductId).trim().to_string();
+        if parent.is_empty() || product.is_empty() {
+            continue;
+        }
+        groups
+            .entry(parent)
+            .or_default()
+            .entry(product)
+            .or_insert(row);
+    }
+    let mut diagnostics = Vec::new();
+    for products in groups.into_values().filter(|p| p.len() > 1) {
+        for (product, &row) in &products {
+            let others: Vec<(&String, usize)> = products
+                .iter()
+                .filter(|(p, _)| *p != product)
+                .map(|(p, &r)| (p, r))
+                .collect();
+            let listed: Vec<String> = others
+                .iter()
+                .map(|(p, r)| format!("product {p} (row {})", r + 1))
+                .collect();
+            let message = format!(
+                "parent SKU is also used by {}; their variations get merged",
+                listed.join(", ")
+            );
+            diagnostics.push(
+                finding(table, "DUP003", row, Role::ParentSku, message).with_related(
+                    table,
+                    others.iter().map(|(_, r)| *r),
+                    Role::ParentSku,
+                ),
+            );
+        }
+    }
+    diagnostics
+}

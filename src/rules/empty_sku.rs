@@ -1,0 +1,29 @@
+//! SKU007 empty-sku: a listing or variation row without a SKU cannot be linked.
+
+use super::finding;
+use crate::diagnostic::Diagnostic;
+use crate::settings::Settings;
+use crate::table::{Role, Table};
+
+pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
+    table
+        .data_rows
+        .iter()
+        .filter(|&&row| table.text(row, Role::Sku).trim().is_empty())
+        .filter(|&&row| {
+            // A product without variations may be linked by its parent SKU.
+            let variation = table.text(row, Role::VariationId);
+            let has_variation = !(variation.trim().is_empty() || variation.trim() == "0");
+            has_variation || table.text(row, Role::ParentSku).trim().is_empty()
+        })
+        .map(|&row| {
+            finding(
+                table,
+                "SKU007",
+                row,
+                Role::Sku,
+                "listing has no SKU, so stock sync cannot link it to a master item".to_string(),
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,36 @@
+//! STK001 invalid-stock: stock blank on a SKU row, negative, fractional or not a number.
+
+use super::{finding, skus};
+use crate::diagnostic::Diagnostic;
+use crate::settings::Settings;
+use crate::table::layout::parse_number;
+use crate::table::{Role, Table, Value};
+
+pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
+    if table.column(Role::Stock).is_none() {
+        return Vec::new();
+    }
+    skus(table)
+        .filter_map(|(row, _)| {
+            let value = table.value(row, Role::Stock);
+            let problem = match parse_number(value) {
+                _ if value.is_empty() || matches!(value, Value::Text(t) if t.trim().is_empty()) => {
+                    "stock is blank".to_string()
+                }
+                None => format!("stock `{}` is not a number", value.display()),
+                Some(n) if n < 0.0 => format!("stock {} is negative", value.display().trim()),
+                Some(n) if n.fract() != 0.0 => {
+                    format!("stock {} is not a whole number", value.display().trim())
+                }
+                Some(_) => return None,
+            };
+            Some(finding(
+                table,
+                "STK001",
+                row,
+                Role::Stock,
+                format!("{problem}; the channel rejects the update"),
+            ))
+        })
+        .collect()
+}

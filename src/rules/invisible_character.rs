@@ -1,0 +1,52 @@
+//! SKU003 invisible-character: non-breaking and other Unicode spaces, zero-width,
+//! soft hyphen, bidi and control characters inside a SKU.
+
+use super::{char_runs, finding, skus};
+use crate::diagnostic::{Applicability, Diagnostic};
+use crate::settings::Settings;
+use crate::table::{Role, Table};
+use crate::text::{is_invisible, safe_fix};
+
+pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
+    skus(table)
+        .filter(|(_, sku)| sku.chars().any(is_invisible))
+        .map(|(row, sku)| {
+            let mut found: Vec<String> = sku
+                .chars()
+                .filter(|&c| is_invisible(c))
+                .map(|c| format!("U+{:04X} {}", c as u32, char_name(c)))
+                .collect();
+            found.dedup();
+            let message = format!(
+                "SKU contains invisible characters ({}); it looks right but matches no other SKU",
+                found.join(", ")
+            );
+            let highlight = char_runs(&sku, |_, c| is_invisible(c));
+            finding(table, "SKU003", row, Role::Sku, message)
+                .with_highlight(highlight)
+                .with_fix(Applicability::Safe, safe_fix(&sku))
+        })
+        .collect()
+}
+
+fn char_name(c: char) -> &'static str {
+    match c {
+        '\u{00A0}' => "no-break space",
+        '\u{2000}'..='\u{200A}' | '\u{205F}' => "Unicode space",
+        '\u{202F}' => "narrow no-break space",
+        '\u{3000}' => "ideographic space",
+        '\u{200B}' => "zero-width space",
+        '\u{200C}' => "zero-width non-joiner",
+        '\u{200D}' => "zero-width joiner",
+        '\u{2060}' => "word joiner",
+        '\u{FEFF}' => "byte-order mark",
+        '\u{00AD}' => "soft hyphen",
+        '\t' => "tab",
+        '\n' => "line feed",
+        '\r' => "carriage return",
+        '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {
+            "bidi control"
+        }
+        _ => "control character",
+    }
+}

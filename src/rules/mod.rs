@@ -1,0 +1,342 @@
+//! The rules: each a pure function from a [`Table`] and [`Settings`] to diagnostics.
+//!
+//! A rule's documentation and metadata live in `rules/rules.toml` (embedded at
+//! build time); [`RULES`] links each code to its function. Adding a rule means one
+//! file here, one line in [`RULES`], one entry in `rules/rules.toml` and one fixture.
+
+mod below_campaign_reserve;
+mod below_unpaid_reserve;
+mod compatibility_character;
+mod consecutive_spaces;
+mod disallowed_character;
+mod duplicate_parent_sku;
+mod duplicate_sku;
+mod edge_whitespace;
+mod empty_sku;
+mod invalid_stock;
+mod invisible_character;
+mod lookalike_character;
+mod near_duplicate_sku;
+mod numeric_sku;
+mod sku_too_long;
+mod unnormalized_unicode;
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use rayon::prelude::*;
+use serde::Deserialize;
+
+use crate::diagnostic::{Applicability, Diagnostic, Fix, Related, Severity, column_letter};
+use crate::settings::Settings;
+use crate::table::{Role, Table};
+
+/// A rule: its permanent code and the function that checks a table.
+pub struct Rule {
+    pub code: &'static str,
+    pub check: fn(&Table, &Settings) -> Vec<Diagnostic>,
+}
+
+/// Every rule, in code order.
+pub const RULES: &[Rule] = &[
+    Rule {
+        code: "SKU001",
+        check: consecutive_spaces::check,
+    },
+    Rule {
+        code: "SKU002",
+        check: edge_whitespace::check,
+    },
+    Rule {
+        code: "SKU003",
+        check: invisible_character::check,
+    },
+    Rule {
+        code: "SKU004",
+        check: unnormalized_unicode::check,
+    },
+    Rule {
+        code: "SKU005",
+        check: compatibility_character::check,
+    },
+    Rule {
+        code: "SKU006",
+        check: lookalike_character::check,
+    },
+    Rule {
+        code: "SKU007",
+        check: empty_sku::check,
+    },
+    Rule {
+        code: "SKU008",
+        check: sku_too_long::check,
+    },
+    Rule {
+        code: "SKU009",
+        check: disallowed_character::check,
+    },
+    Rule {
+        code: "SKU010",
+        check: numeric_sku::check,
+    },
+    Rule {
+        code: "DUP001",
+        check: duplicate_sku::check,
+    },
+    Rule {
+        code: "DUP002",
+        check: near_duplicate_sku::check,
+    },
+    Rule {
+        code: "DUP003",
+        check: duplicate_parent_sku::check,
+    },
+    Rule {
+        code: "STK001",
+        check: invalid_stock::check,
+    },
+    Rule {
+        code: "STK002",
+        check: below_campaign_reserve::check,
+    },
+    Rule {
+        code: "STK003",
+        check: below_unpaid_reserve::check,
+    },
+];
+
+/// Whether and how a rule's finding can be fixed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FixKind {
+    Safe,
+    Unsafe,
+    None,
+}
+
+/// A worked example: a small sheet on which the rule fires (`before`) and
+/// the corrected one on which it does not (`after`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    pub columns: Vec<String>,
+    pub before: Vec<Vec<String>>,
+    pub after: Vec<Vec<String>>,
+    pub channel: Option<String>,
+}
+
+/// A rule's entry in `rules/rules.toml`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RuleDoc {
+    pub code: String,
+    pub name: String,
+    pub severity: Severity,
+    pub fix: FixKind,
+    pub summary: String,
+    pub why: String,
+    pub fix_note: String,
+    #[serde(default)]
+    pub params: BTreeMap<String, String>,
+    pub example: Example,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Catalog {
+    rule: Vec<RuleDoc>,
+}
+
+/// Every rule's documentation, in the order of `rules/rules.toml`.
+pub fn catalog() -> &'static [RuleDoc] {
+    static CATALOG: OnceLock<Vec<RuleDoc>> = OnceLock::new();
+    CATALOG.get_or_init(|| {
+        toml::from_str::<Catalog>(include_str!("../../rules/rules.toml"))
+            .expect("rules/rules.toml is valid (checked by tests)")
+            .rule
+    })
+}
+
+/// The documentation of a code. Every code in [`RULES`] has one (checked by tests).
+pub fn doc(code: &str) -> &'static RuleDoc {
+    catalog()
+        .iter()
+        .find(|d| d.code == code)
+        .unwrap_or_else(|| panic!("{code} has no entry in rules/rules.toml"))
+}
+
+/// Runs every enabled rule on every table in parallel and returns the findings
+/// in report order, with the configured severities.
+pub fn run(tables: &[Table], settings: &Settings) -> Vec<Diagnostic> {
+    let enabled: Vec<&Rule> = RULES
+        .iter()
+        .filter(|r| settings.is_enabled(r.code))
+        .collect();
+    let mut diagnostics: Vec<Diagnostic> = tables
+        .par_iter()
+        .flat_map(|table| {
+            enabled
+                .par_iter()
+                .flat_map_iter(move |rule| (rule.check)(table, settings))
+        })
+        .collect();
+    for diagnostic in &mut diagnostics {
+        diagnostic.severity = settings.severity_of(diagnostic.code, diagnostic.severity);
+    }
+    diagnostics.par_sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    diagnostics
+}
+
+/// A finding of rule `code` at the cell of `role` in `row` (0-based).
+pub(crate) fn finding(
+    table: &Table,
+    code: &'static str,
+    row: usize,
+    role: Role,
+    message: String,
+) -> Diagnostic {
+    let doc = doc(code);
+    let col = table.column(role).unwrap_or(0);
+    let column = column_letter(col as u32);
+    let sku = table.text(row, Role::Sku);
+    Diagnostic {
+        code,
+        name: doc_name(code),
+        severity: doc.severity,
+        file: table.file.clone(),
+        sheet: table.sheet.name.clone(),
+        row: row as u32 + 1,
+        cell: format!("{column}{}", row + 1),
+        column,
+        header: table.header(col),
+        sku: (!sku.is_empty()).then_some(sku),
+        value: table.text(row, role),
+        message,
+        fix: None,
+        related: Vec::new(),
+        col_index: col as u32,
+        highlight: Vec::new(),
+    }
+}
+
+fn doc_name(code: &str) -> &'static str {
+    doc(code).name.as_str()
+}
+
+impl Diagnostic {
+    pub(crate) fn with_fix(mut self, applicability: Applicability, replacement: String) -> Self {
+        self.fix = Some(Fix {
+            applicability,
+            replacement,
+            note: None,
+        });
+        self
+    }
+
+    pub(crate) fn with_highlight(mut self, ranges: Vec<(usize, usize)>) -> Self {
+        self.highlight = ranges;
+        self
+    }
+
+    /// Names the other rows of a group, at the cells of `role`.
+    pub(crate) fn with_related(
+        mut self,
+        table: &Table,
+        rows: impl IntoIterator<Item = usize>,
+        role: Role,
+    ) -> Self {
+        let column = column_letter(table.column(role).unwrap_or(0) as u32);
+        self.related = rows
+            .into_iter()
+            .map(|row| Related {
+                cell: format!("{column}{}", row + 1),
+                row: row as u32 + 1,
+            })
+            .collect();
+        self
+    }
+}
+
+/// The data rows with a non-empty SKU, with the SKU as Excel shows it.
+pub(crate) fn skus<'t>(table: &'t Table) -> impl Iterator<Item = (usize, String)> + 't {
+    table.data_rows.iter().filter_map(|&row| {
+        let text = table.text(row, Role::Sku);
+        (!text.is_empty()).then_some((row, text))
+    })
+}
+
+/// Character ranges (end exclusive) of the runs of characters matching `pred`.
+pub(crate) fn char_runs(text: &str, pred: impl Fn(usize, char) -> bool) -> Vec<(usize, usize)> {
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for (index, c) in text.chars().enumerate() {
+        if pred(index, c) {
+            match runs.last_mut() {
+                Some(last) if last.1 == index => last.1 = index + 1,
+                _ => runs.push((index, index + 1)),
+            }
+        }
+    }
+    runs
+}
+
+/// Row numbers for a message: `3, 4 and 5`, or the first ten and how many more.
+pub(crate) fn row_list(rows: &[usize]) -> String {
+    const SHOWN: usize = 10;
+    let numbers: Vec<String> = rows
+        .iter()
+        .take(SHOWN)
+        .map(|r| (r + 1).to_string())
+        .collect();
+    match rows.len() {
+        0 => String::new(),
+        1 => numbers[0].clone(),
+        n if n <= SHOWN => format!("{} and {}", numbers[..n - 1].join(", "), numbers[n - 1]),
+        n => format!("{} and {} more", numbers.join(", "), n - SHOWN),
+    }
+}
+
+/// Rows grouped by the shop they belong to (the `shop` column; one group without it):
+/// duplicates only matter within one shop.
+pub(crate) fn by_shop(
+    table: &Table,
+    rows: impl Iterator<Item = (usize, String)>,
+) -> BTreeMap<String, Vec<(usize, String)>> {
+    let mut groups: BTreeMap<String, Vec<(usize, String)>> = BTreeMap::new();
+    for (row, value) in rows {
+        groups
+            .entry(table.text(row, Role::Shop).trim().to_string())
+            .or_default()
+            .push((row, value));
+    }
+    groups
+}
+
+#[cfg(test)]
+mod tests;
+
+/// Findings where the stock is a valid number below the amount in the `reserved` column.
+pub(crate) fn below_reserve(
+    table: &Table,
+    code: &'static str,
+    reserved: Role,
+    message: impl Fn(i64, i64) -> String,
+) -> Vec<Diagnostic> {
+    use crate::table::layout::parse_number;
+    if table.column(Role::Stock).is_none() || table.column(reserved).is_none() {
+        return Vec::new();
+    }
+    let whole = |value| {
+        parse_number(value)
+            .filter(|n: &f64| *n >= 0.0 && n.fract() == 0.0)
+            .map(|n| n as i64)
+    };
+    table
+        .data_rows
+        .iter()
+        .filter_map(|&row| {
+            let stock = whole(table.value(row, Role::Stock))?;
+            let held = whole(table.value(row, reserved))?;
+            (stock < held).then(|| finding(table, code, row, Role::Stock, message(stock, held)))
+        })
+        .collect()
+}

@@ -1,0 +1,59 @@
+//! DUP002 near-duplicate-sku: different SKUs that are equal once spacing, invisible
+//! characters, width and case are ignored.
+
+use std::collections::BTreeMap;
+
+use super::{by_shop, finding, skus};
+use crate::diagnostic::Diagnostic;
+use crate::settings::Settings;
+use crate::table::{Role, Table};
+use crate::text::{near_duplicate_key, visible};
+
+pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    for rows in by_shop(table, skus(table)).into_values() {
+        let mut groups: BTreeMap<String, Vec<&(usize, String)>> = BTreeMap::new();
+        for entry in &rows {
+            groups
+                .entry(near_duplicate_key(&entry.1))
+                .or_default()
+                .push(entry);
+        }
+        for group in groups.into_values() {
+            let distinct = group
+                .iter()
+                .map(|(_, sku)| sku)
+                .collect::<std::collections::BTreeSet<_>>();
+            if distinct.len() < 2 {
+                continue;
+            }
+            for (row, sku) in group.iter().map(|e| (e.0, &e.1)) {
+                let others: Vec<&(usize, String)> = group
+                    .iter()
+                    .copied()
+                    .filter(|(_, other)| other != sku)
+                    .collect();
+                let mut listed: Vec<String> = others
+                    .iter()
+                    .take(5)
+                    .map(|(r, other)| format!("row {} `{}`", r + 1, visible(other)))
+                    .collect();
+                if others.len() > 5 {
+                    listed.push(format!("{} more", others.len() - 5));
+                }
+                let message = format!(
+                    "SKU differs only in spacing, invisible characters, width or case from {}",
+                    listed.join(", ")
+                );
+                diagnostics.push(
+                    finding(table, "DUP002", row, Role::Sku, message).with_related(
+                        table,
+                        others.iter().map(|(r, _)| *r),
+                        Role::Sku,
+                    ),
+                );
+            }
+        }
+    }
+    diagnostics
+}

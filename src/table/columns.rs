@@ -1,0 +1,288 @@
+//! Column roles and channel profiles, loaded from `rules/columns.toml` and
+//! `rules/channels.toml` (embedded at build time).
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use unicode_normalization::UnicodeNormalization;
+
+/// What a column holds. The rules look columns up by role, never by header text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    Sku,
+    ParentSku,
+    Stock,
+    CampaignReserved,
+    UnpaidReserved,
+    ProductId,
+    VariationId,
+    ProductName,
+    VariationName,
+    Price,
+    SyncStatus,
+    Shop,
+}
+
+impl Role {
+    pub const ALL: [Role; 12] = [
+        Role::Sku,
+        Role::ParentSku,
+        Role::Stock,
+        Role::CampaignReserved,
+        Role::UnpaidReserved,
+        Role::ProductId,
+        Role::VariationId,
+        Role::ProductName,
+        Role::VariationName,
+        Role::Price,
+        Role::SyncStatus,
+        Role::Shop,
+    ];
+
+    /// The name used in `rules/columns.toml`, the config and the JSON report.
+    pub fn key(self) -> &'static str {
+        match self {
+            Role::Sku => "sku",
+            Role::ParentSku => "parent_sku",
+            Role::Stock => "stock",
+            Role::CampaignReserved => "campaign_reserved",
+            Role::UnpaidReserved => "unpaid_reserved",
+            Role::ProductId => "product_id",
+            Role::VariationId => "variation_id",
+            Role::ProductName => "product_name",
+            Role::VariationName => "variation_name",
+            Role::Price => "price",
+            Role::SyncStatus => "sync_status",
+            Role::Shop => "shop",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Role> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.key() == key.replace('-', "_"))
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Normalises header text for matching: NFKC, lowercase, without `*`, punctuation
+/// or spaces. `*Seller SKU`, `seller_sku` and `SELLER  SKU` all become `sellersku`.
+pub fn normalize_header(text: &str) -> String {
+    text.nfkc()
+        .flat_map(char::to_lowercase)
+        .filter(|c| c.is_alphanumeric() || is_combining_mark(*c))
+        .collect()
+}
+
+/// Thai vowel and tone marks and Latin combining accents are part of a word.
+fn is_combining_mark(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036F}' | '\u{0E31}' | '\u{0E34}'..='\u{0E3A}' | '\u{0E47}'..='\u{0E4E}')
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoleAliases {
+    labels: Vec<String>,
+    keys: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct LayoutWords {
+    markers: Vec<String>,
+    requirement_words: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ColumnsFile {
+    roles: HashMap<String, RoleAliases>,
+    layout: LayoutWords,
+}
+
+/// How a header cell matched a role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AliasKind {
+    /// A machine key such as `et_title_variation_sku`.
+    Key,
+    /// A label people read, such as `SKU Induk`.
+    Label,
+}
+
+/// The header vocabulary: normalised alias → the roles it may name.
+pub struct Vocabulary {
+    aliases: HashMap<String, Vec<(Role, AliasKind)>>,
+    markers: Vec<String>,
+    requirement_words: Vec<String>,
+}
+
+impl Vocabulary {
+    pub fn get() -> &'static Vocabulary {
+        static VOCABULARY: OnceLock<Vocabulary> = OnceLock::new();
+        VOCABULARY.get_or_init(|| {
+            let file: ColumnsFile = toml::from_str(include_str!("../../rules/columns.toml"))
+                .expect("rules/columns.toml is valid (checked by tests)");
+            let mut aliases: HashMap<String, Vec<(Role, AliasKind)>> = HashMap::new();
+            for role in Role::ALL {
+                let entry = file
+                    .roles
+                    .get(role.key())
+                    .unwrap_or_else(|| panic!("rules/columns.toml lacks [roles.{}]", role.key()));
+                let kinds = entry
+                    .keys
+                    .iter()
+                    .map(|k| (k, AliasKind::Key))
+                    .chain(entry.labels.iter().map(|l| (l, AliasKind::Label)));
+                for (alias, kind) in kinds {
+                    aliases
+                        .entry(normalize_header(alias))
+                        .or_default()
+                        .push((role, kind));
+                }
+            }
+            Vocabulary {
+                aliases,
+                markers: file
+                    .layout
+                    .markers
+                    .iter()
+                    .map(|m| normalize_header(m))
+                    .collect(),
+                requirement_words: file
+                    .layout
+                    .requirement_words
+                    .iter()
+                    .map(|w| normalize_header(w))
+                    .collect(),
+            }
+        })
+    }
+
+    /// The roles a header cell may name, in the order `rules/columns.toml` lists them.
+    pub fn roles_of(&self, normalized: &str) -> &[(Role, AliasKind)] {
+        self.aliases
+            .get(normalized)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    pub fn is_marker(&self, normalized: &str) -> bool {
+        self.markers.iter().any(|m| m == normalized)
+    }
+
+    pub fn is_requirement_word(&self, normalized: &str) -> bool {
+        self.requirement_words.iter().any(|w| w == normalized)
+    }
+}
+
+/// A marketplace, or `Generic` for any other export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Channel {
+    Shopee,
+    Lazada,
+    Tiktok,
+    Generic,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 4] = [
+        Channel::Shopee,
+        Channel::Lazada,
+        Channel::Tiktok,
+        Channel::Generic,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Channel::Shopee => "shopee",
+            Channel::Lazada => "lazada",
+            Channel::Tiktok => "tiktok",
+            Channel::Generic => "generic",
+        }
+    }
+
+    pub fn profile(self) -> &'static ChannelProfile {
+        &ChannelProfile::all()[&self]
+    }
+}
+
+/// What a channel accepts in a seller SKU, and how its exports are recognised.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ChannelProfile {
+    pub title: String,
+    pub max_sku_length: Option<usize>,
+    pub rejected_characters: String,
+    pub spaces_allowed: bool,
+    pub case_sensitive: bool,
+    pub key_prefixes: Vec<String>,
+    pub markers: Vec<String>,
+    pub sheet_names: Vec<String>,
+}
+
+impl ChannelProfile {
+    pub fn all() -> &'static HashMap<Channel, ChannelProfile> {
+        static PROFILES: OnceLock<HashMap<Channel, ChannelProfile>> = OnceLock::new();
+        PROFILES.get_or_init(|| {
+            let mut by_name: HashMap<String, ChannelProfile> =
+                toml::from_str(include_str!("../../rules/channels.toml"))
+                    .expect("rules/channels.toml is valid (checked by tests)");
+            Channel::ALL
+                .into_iter()
+                .map(|c| {
+                    (
+                        c,
+                        by_name
+                            .remove(c.key())
+                            .unwrap_or_else(|| panic!("rules/channels.toml lacks [{}]", c.key())),
+                    )
+                })
+                .collect()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_files_load_and_cover_every_role_and_channel() {
+        let vocabulary = Vocabulary::get();
+        assert!(
+            vocabulary
+                .roles_of("sku")
+                .iter()
+                .any(|(r, _)| *r == Role::Sku)
+        );
+        assert_eq!(ChannelProfile::all().len(), Channel::ALL.len());
+    }
+
+    #[test]
+    fn header_matching_ignores_case_marks_and_spacing() {
+        assert_eq!(normalize_header("*Seller SKU"), "sellersku");
+        assert_eq!(normalize_header("seller_sku"), "sellersku");
+        assert_eq!(normalize_header("ＳＫＵ"), "sku");
+        assert_eq!(normalize_header("Số lượng"), normalize_header("SỐ LƯỢNG"));
+        let vocabulary = Vocabulary::get();
+        for (header, role) in [
+            ("et_title_variation_sku", Role::Sku),
+            ("SKU Induk", Role::ParentSku),
+            ("คลัง", Role::Stock),
+            ("Số lượng", Role::Stock),
+            ("sku.SellerSku", Role::Sku),
+        ] {
+            assert!(
+                vocabulary
+                    .roles_of(&normalize_header(header))
+                    .iter()
+                    .any(|(r, _)| *r == role),
+                "{header}"
+            );
+        }
+    }
+}

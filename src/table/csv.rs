@@ -1,0 +1,179 @@
+//! CSV and TSV exports: encoding, delimiter sniffing and the dialect a fixed copy keeps.
+
+use std::sync::Arc;
+
+use super::{Format, Sheet, Value, Visibility};
+
+/// How a CSV file is written, so that `fix` can write it back the same way.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dialect {
+    pub delimiter: u8,
+    pub encoding: &'static str,
+    pub bom: bool,
+    pub crlf: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CsvError {
+    #[error(
+        "the file is not valid UTF-8 (first bad byte at offset {offset}); save it as \"CSV UTF-8\" in Excel and run again"
+    )]
+    Encoding { offset: usize },
+    #[error("the {encoding} text could not be decoded; save it as \"CSV UTF-8\" and run again")]
+    Undecodable { encoding: &'static str },
+    #[error("malformed CSV at line {line}: {detail}")]
+    Malformed { line: u64, detail: String },
+}
+
+/// Decodes and parses a CSV/TSV file into one sheet.
+pub fn read_csv(bytes: &[u8], format: Format, name: &str) -> Result<(Sheet, Dialect), CsvError> {
+    let (text, encoding, bom) = decode(bytes)?;
+    let crlf = text.contains("\r\n");
+    let delimiter = if format == Format::Tsv {
+        b'\t'
+    } else {
+        sniff_delimiter(&text)
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| CsvError::Malformed {
+            line: e.position().map(|p| p.line()).unwrap_or(0),
+            detail: e.to_string(),
+        })?;
+        let mut cells: Vec<Value> = record
+            .iter()
+            .map(|f| {
+                if f.is_empty() {
+                    Value::Empty
+                } else {
+                    Value::Text(f.to_string())
+                }
+            })
+            .collect();
+        while cells.last().is_some_and(Value::is_empty) {
+            cells.pop();
+        }
+        rows.push(cells);
+    }
+    let sheet = Sheet {
+        name: Arc::from(name),
+        visibility: Visibility::Visible,
+        rows,
+    };
+    Ok((
+        sheet,
+        Dialect {
+            delimiter,
+            encoding,
+            bom,
+            crlf,
+        },
+    ))
+}
+
+/// UTF-8 with or without BOM, or UTF-16 with BOM. Anything else is refused, never guessed.
+fn decode(bytes: &[u8]) -> Result<(String, &'static str, bool), CsvError> {
+    if let Some((encoding, bom_length)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom_length..]);
+        if had_errors {
+            return Err(CsvError::Undecodable {
+                encoding: encoding.name(),
+            });
+        }
+        return Ok((text.into_owned(), encoding.name(), true));
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok((text.to_string(), "UTF-8", false)),
+        Err(e) => Err(CsvError::Encoding {
+            offset: e.valid_up_to(),
+        }),
+    }
+}
+
+/// Picks the delimiter (`,` `;` tab `|`) that splits the first lines into the
+/// same, largest number of fields. Quoted fields are skipped.
+fn sniff_delimiter(text: &str) -> u8 {
+    let candidates = [b',', b';', b'\t', b'|'];
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(20)
+        .collect();
+    let mut best = (b',', 0usize, 0usize);
+    for delimiter in candidates {
+        let counts: Vec<usize> = lines
+            .iter()
+            .map(|line| count_unquoted(line, delimiter))
+            .collect();
+        let Some(&first) = counts.first() else {
+            continue;
+        };
+        if first == 0 {
+            continue;
+        }
+        let consistent = counts.iter().filter(|&&c| c == first).count();
+        if (consistent, first) > (best.1, best.2) {
+            best = (delimiter, consistent, first);
+        }
+    }
+    best.0
+}
+
+fn count_unquoted(line: &str, delimiter: u8) -> usize {
+    let mut quoted = false;
+    line.bytes()
+        .filter(|&b| {
+            if b == b'"' {
+                quoted = !quoted;
+            }
+            b == delimiter && !quoted
+        })
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_semicolons_and_keeps_quoted_commas() {
+        let (sheet, dialect) =
+            read_csv(b"SKU;Stock;Name\nA-1;5;\"Kaos, hitam\"\n", Format::Csv, "s").unwrap();
+        assert_eq!(dialect.delimiter, b';');
+        assert_eq!(sheet.rows[1][2], Value::Text("Kaos, hitam".into()));
+    }
+
+    #[test]
+    fn reads_bom_and_crlf() {
+        let (sheet, dialect) =
+            read_csv(b"\xEF\xBB\xBFSKU,Stock\r\nA-1,5\r\n", Format::Csv, "s").unwrap();
+        assert!(dialect.bom && dialect.crlf);
+        assert_eq!(sheet.rows[0][0], Value::Text("SKU".into()));
+    }
+
+    #[test]
+    fn reads_utf16_with_bom() {
+        let text: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(
+                "SKU\tStock\nA\t1\n"
+                    .encode_utf16()
+                    .flat_map(u16::to_le_bytes),
+            )
+            .collect();
+        let (sheet, dialect) = read_csv(&text, Format::Csv, "s").unwrap();
+        assert_eq!(dialect.delimiter, b'\t');
+        assert_eq!(sheet.rows[1][0], Value::Text("A".into()));
+    }
+
+    #[test]
+    fn refuses_latin1_with_a_clear_error() {
+        let err = read_csv(b"SKU,Name\nA,Caf\xE9\n", Format::Csv, "s").unwrap_err();
+        assert!(err.to_string().contains("UTF-8"), "{err}");
+    }
+}

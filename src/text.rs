@@ -1,0 +1,231 @@
+//! SKU text: the characters that break sync, how to show them, and how to clean them.
+//!
+//! Rules, fixes and reports share these definitions so that what a rule finds,
+//! what the fix changes and what the report shows are the same characters.
+
+use unicode_normalization::{UnicodeNormalization, is_nfc};
+
+/// Unicode spaces other than U+0020 (SKU003): they become an ASCII space when fixed.
+pub fn is_unicode_space(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}'
+    )
+}
+
+/// Characters with no visible width that are removed when fixed (SKU003):
+/// zero-width, word joiner, BOM, soft hyphen, bidi controls and control characters.
+pub fn is_removable_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200D}'
+            | '\u{2060}'
+            | '\u{FEFF}'
+            | '\u{00AD}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}'
+    ) || c.is_control()
+}
+
+/// Any character SKU003 reports.
+pub fn is_invisible(c: char) -> bool {
+    is_unicode_space(c) || is_removable_invisible(c)
+}
+
+/// Unicode spaces become ASCII spaces, other invisibles are dropped.
+pub fn replace_invisibles(text: &str) -> String {
+    text.chars()
+        .filter(|&c| !is_removable_invisible(c))
+        .map(|c| if is_unicode_space(c) { ' ' } else { c })
+        .collect()
+}
+
+/// Collapses runs of ASCII spaces into one and trims spaces at both ends.
+pub fn collapse_spaces(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// All safe fixes of a SKU in one pass: invisibles → NFC → trim → collapse spaces.
+pub fn safe_fix(text: &str) -> String {
+    let cleaned = replace_invisibles(text);
+    let nfc: String = if is_nfc(&cleaned) {
+        cleaned
+    } else {
+        cleaned.nfc().collect()
+    };
+    collapse_spaces(&nfc)
+}
+
+/// NFKC on top of the safe fixes (SKU005, unsafe).
+pub fn nfkc_fix(text: &str) -> String {
+    safe_fix(&safe_fix(text).nfkc().collect::<String>())
+}
+
+/// Lookalike letters mapped to Latin on top of the safe fixes (SKU006, unsafe).
+pub fn lookalike_fix(text: &str) -> String {
+    safe_fix(text)
+        .chars()
+        .map(|c| latin_lookalike(c).unwrap_or(c))
+        .collect()
+}
+
+/// The key under which two SKUs count as near-duplicates (DUP002): invisibles removed,
+/// NFKC, spaces trimmed and collapsed, lowercase.
+pub fn near_duplicate_key(text: &str) -> String {
+    let cleaned = replace_invisibles(text);
+    collapse_spaces(&cleaned.nfkc().collect::<String>()).to_lowercase()
+}
+
+/// The Latin letter a Cyrillic or Greek letter imitates, if it imitates one.
+pub fn latin_lookalike(c: char) -> Option<char> {
+    Some(match c {
+        // Cyrillic
+        'А' => 'A',
+        'В' => 'B',
+        'Е' => 'E',
+        'К' => 'K',
+        'М' => 'M',
+        'Н' => 'H',
+        'О' => 'O',
+        'Р' => 'P',
+        'С' => 'C',
+        'Т' => 'T',
+        'Х' => 'X',
+        'У' => 'Y',
+        'І' => 'I',
+        'Ј' => 'J',
+        'Ѕ' => 'S',
+        'а' => 'a',
+        'е' => 'e',
+        'о' => 'o',
+        'р' => 'p',
+        'с' => 'c',
+        'у' => 'y',
+        'х' => 'x',
+        'і' => 'i',
+        'ј' => 'j',
+        'ѕ' => 's',
+        // Greek
+        'Α' => 'A',
+        'Β' => 'B',
+        'Ε' => 'E',
+        'Ζ' => 'Z',
+        'Η' => 'H',
+        'Ι' => 'I',
+        'Κ' => 'K',
+        'Μ' => 'M',
+        'Ν' => 'N',
+        'Ο' => 'O',
+        'Ρ' => 'P',
+        'Τ' => 'T',
+        'Υ' => 'Y',
+        'Χ' => 'X',
+        'ο' => 'o',
+        _ => return None,
+    })
+}
+
+/// Letters of the Latin script, including Vietnamese and other accented forms.
+pub fn is_latin_letter(c: char) -> bool {
+    c.is_ascii_alphabetic()
+        || matches!(c, '\u{00C0}'..='\u{00D6}' | '\u{00D8}'..='\u{00F6}' | '\u{00F8}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}')
+}
+
+/// Combining accents are shown by code so that a decomposed `È` (E + U+0300)
+/// can be told apart from the precomposed one.
+fn is_combining_accent(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036F}')
+}
+
+/// How a character is shown in reports: `␣` for a space, `⟨U+00A0⟩` for an invisible one.
+fn render_char(c: char, out: &mut String) {
+    if c == ' ' {
+        out.push('␣');
+    } else if is_invisible(c) || is_combining_accent(c) {
+        out.push_str(&format!("⟨U+{:04X}⟩", c as u32));
+    } else {
+        out.push(c);
+    }
+}
+
+/// The value with spaces, invisible characters and combining accents made visible
+/// (`KAOS␣␣HITAM`, `KAOS⟨U+00A0⟩PUTIH`, `CRE⟨U+0300⟩ME`).
+pub fn visible(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        render_char(c, &mut out);
+    }
+    out
+}
+
+/// The visible form of `text` and a caret line under the characters in `ranges`
+/// (character index ranges, end exclusive).
+pub fn visible_with_carets(text: &str, ranges: &[(usize, usize)]) -> (String, String) {
+    let mut shown = String::new();
+    let mut carets = String::new();
+    for (index, c) in text.chars().enumerate() {
+        let before = shown.chars().count();
+        render_char(c, &mut shown);
+        let width: usize = shown.chars().skip(before).map(display_width).sum();
+        let marked = ranges
+            .iter()
+            .any(|&(start, end)| index >= start && index < end);
+        carets.push_str(&(if marked { "^" } else { " " }).repeat(width));
+    }
+    (shown, carets.trim_end().to_string())
+}
+
+/// Terminal columns a character takes: 2 for full-width and CJK, 0 for combining marks.
+fn display_width(c: char) -> usize {
+    match c {
+        '\u{0300}'..='\u{036F}' => 0,
+        '\u{1100}'..='\u{115F}'
+        | '\u{2E80}'..='\u{A4CF}'
+        | '\u{AC00}'..='\u{D7A3}'
+        | '\u{F900}'..='\u{FAFF}'
+        | '\u{FF00}'..='\u{FF60}'
+        | '\u{FFE0}'..='\u{FFE6}' => 2,
+        _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn safe_fix_composes_every_safe_change() {
+        assert_eq!(safe_fix("  KAOS  HITAM\u{00A0}L\u{200B} "), "KAOS HITAM L");
+        assert_eq!(safe_fix("A\u{0301}O"), "ÁO");
+        assert_eq!(safe_fix("A\u{200B}\u{0301}"), "Á");
+        assert_eq!(safe_fix("KAOS\tPUTIH"), "KAOSPUTIH");
+    }
+
+    #[test]
+    fn near_duplicate_key_ignores_case_spacing_and_width() {
+        assert_eq!(
+            near_duplicate_key(" kaos\u{00A0} HITAM"),
+            near_duplicate_key("KAOS HITAM")
+        );
+        assert_eq!(near_duplicate_key("ＳＫＵ１２"), "sku12");
+    }
+
+    #[test]
+    fn carets_sit_under_the_rendered_characters() {
+        let (shown, carets) = visible_with_carets("KAOS  HITAM", &[(4, 6)]);
+        assert_eq!(shown, "KAOS␣␣HITAM");
+        assert_eq!(carets, "    ^^");
+        let (shown, carets) = visible_with_carets("A\u{00A0}B", &[(1, 2)]);
+        assert_eq!(shown, "A⟨U+00A0⟩B");
+        assert_eq!(carets, " ^^^^^^^^");
+    }
+}
