@@ -35,6 +35,22 @@ pub enum Command {
         skulint check listing.csv --sku-column \"Kode SKU\" --stock-column F\n  \
         skulint check export.xlsx --output-format json --output-file report.json")]
     Check(Box<CheckArgs>),
+    /// Lint, apply the fixes, and write a corrected copy of each export plus a resync plan.
+    ///
+    /// The corrected workbook is written beside the input as `<name>.fixed.xlsx`
+    /// (CSV/TSV in, the same format out), with the fixed cells highlighted and a
+    /// note holding the old value. `<name>.resync.jsonl` lists every changed SKU for
+    /// `skulint resync`. The input is never modified unless --in-place is given.
+    ///
+    /// Exit code 0: nothing at or above --fail-on remains after fixing; 1: something
+    /// does; 2: a usage error or a file that could not be read or written.
+    #[command(after_help = "Examples:\n  \
+        skulint fix mass_update_sales_info.xlsx\n  \
+        skulint fix export.xlsx -o corrected.xlsx --changes changes.csv\n  \
+        skulint fix export.xlsx --diff\n  \
+        skulint fix exports/ -o corrected/ --unsafe-fixes\n  \
+        skulint fix listing.csv --in-place")]
+    Fix(Box<FixArgs>),
     /// List every rule: code, name, default severity and whether it can be fixed.
     Rules(RulesArgs),
 }
@@ -48,6 +64,32 @@ pub struct CheckArgs {
     pub lint: LintOptions,
     #[command(flatten)]
     pub output: OutputOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    /// Files or folders to fix.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Where to write: a file when there is one input, a folder when there are several.
+    #[arg(short, long, value_name = "PATH", conflicts_with = "in_place")]
+    pub output: Option<PathBuf>,
+    /// Also apply unsafe fixes (NFKC for full-width characters, lookalike letters to Latin).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print what would change, cell by cell, and write nothing.
+    #[arg(long)]
+    pub diff: bool,
+    /// Replace each input with its corrected version, after saving it as `<name>.bak`.
+    #[arg(long)]
+    pub in_place: bool,
+    /// Also write the list of changed cells to this file (.csv or .xlsx).
+    #[arg(long, value_name = "FILE")]
+    pub changes: Option<PathBuf>,
+    #[command(flatten)]
+    pub lint: LintOptions,
+    #[command(flatten)]
+    pub output_options: OutputOptions,
 }
 
 /// Options shared by every command that lints.

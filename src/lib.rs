@@ -4,10 +4,11 @@
 //! read ([`table::read`]) → table ([`table::Table`]) → rules ([`rules`]) →
 //! diagnostics ([`diagnostic`]) → emit ([`emit`]).
 
-pub mod check;
 pub mod cli;
+pub mod commands;
 pub mod diagnostic;
 pub mod emit;
+pub mod fix;
 pub mod rules;
 pub mod settings;
 pub mod table;

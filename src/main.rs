@@ -1,21 +1,25 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use skulint::check::{self, ExitStatus};
 use skulint::cli::{Cli, Command};
+use skulint::commands::{self, ExitStatus};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Command::Check(args) = &cli.command
-        && let Some(threads) = args.lint.threads
-    {
+    let threads = match &cli.command {
+        Command::Check(args) => args.lint.threads,
+        Command::Fix(args) => args.lint.threads,
+        Command::Rules(_) => None,
+    };
+    if let Some(threads) = threads {
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))
             .build_global();
     }
     let result = match &cli.command {
-        Command::Check(args) => check::check(args),
-        Command::Rules(args) => check::list_rules(args),
+        Command::Check(args) => commands::check(args),
+        Command::Fix(args) => commands::fix(args),
+        Command::Rules(args) => commands::list_rules(args),
     };
     match result {
         Ok(status) => ExitCode::from(status as u8),

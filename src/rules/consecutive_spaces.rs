@@ -1,15 +1,15 @@
 //! SKU001 consecutive-spaces: two or more spaces in a row inside a SKU, the classic
 //! cause of "Error 501" on stock sync.
 
-use super::{char_runs, finding, skus};
+use super::{char_runs, finding, sku_cells};
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::settings::Settings;
-use crate::table::{Role, Table};
+use crate::table::Table;
 use crate::text::safe_fix;
 
 pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
-    skus(table)
-        .filter_map(|(row, sku)| {
+    sku_cells(table)
+        .filter_map(|(row, role, sku)| {
             let chars: Vec<char> = sku.chars().collect();
             let first = chars.iter().position(|&c| c != ' ')?;
             let last = chars.iter().rposition(|&c| c != ' ')?;
@@ -19,7 +19,7 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
                 .collect();
             let longest = runs.iter().map(|(s, e)| e - s).max()?;
             let message = format!("SKU has {longest} consecutive spaces; the channel stores it differently and stock updates fail with E501");
-            Some(finding(table, "SKU001", row, Role::Sku, message).with_highlight(runs).with_fix(Applicability::Safe, safe_fix(&sku)))
+            Some(finding(table, "SKU001", row, role, message).with_highlight(runs).with_fix(Applicability::Safe, safe_fix(&sku)))
         })
         .collect()
 }

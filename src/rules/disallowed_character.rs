@@ -1,18 +1,18 @@
 //! SKU009 disallowed-character: characters the channel rejects in a SKU.
 
-use super::{char_runs, finding, skus};
+use super::{char_runs, finding, sku_cells};
 use crate::diagnostic::Diagnostic;
 use crate::settings::Settings;
-use crate::table::{Role, Table};
+use crate::table::Table;
 
 pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
     let profile = table.profile;
     let rejected = |c: char| {
         profile.rejected_characters.contains(c) || (!profile.spaces_allowed && c.is_whitespace())
     };
-    skus(table)
-        .filter(|(_, sku)| sku.chars().any(rejected))
-        .map(|(row, sku)| {
+    sku_cells(table)
+        .filter(|(_, _, sku)| sku.chars().any(rejected))
+        .map(|(row, role, sku)| {
             let mut found: Vec<String> = sku
                 .chars()
                 .filter(|&c| rejected(c))
@@ -27,7 +27,7 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
             found.sort();
             found.dedup();
             let message = format!("{} rejects {} in a SKU", profile.title, found.join(", "));
-            finding(table, "SKU009", row, Role::Sku, message)
+            finding(table, "SKU009", row, role, message)
                 .with_highlight(char_runs(&sku, |_, c| rejected(c)))
         })
         .collect()

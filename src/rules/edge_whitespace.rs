@@ -1,15 +1,15 @@
 //! SKU002 edge-whitespace: a SKU that starts or ends with a space.
 
-use super::{char_runs, finding, skus};
+use super::{char_runs, finding, sku_cells};
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::settings::Settings;
-use crate::table::{Role, Table};
+use crate::table::Table;
 use crate::text::safe_fix;
 
 pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
-    skus(table)
-        .filter(|(_, sku)| sku.starts_with(' ') || sku.ends_with(' '))
-        .map(|(row, sku)| {
+    sku_cells(table)
+        .filter(|(_, _, sku)| sku.starts_with(' ') || sku.ends_with(' '))
+        .map(|(row, role, sku)| {
             let length = sku.chars().count();
             let leading = sku.chars().take_while(|&c| c == ' ').count();
             let trailing = sku.chars().rev().take_while(|&c| c == ' ').count();
@@ -22,7 +22,7 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
             let message = format!(
                 "SKU {place} with a space; Seller Center trims it, so the SKUs no longer match"
             );
-            finding(table, "SKU002", row, Role::Sku, message)
+            finding(table, "SKU002", row, role, message)
                 .with_highlight(highlight)
                 .with_fix(Applicability::Safe, safe_fix(&sku))
         })

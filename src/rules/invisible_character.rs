@@ -1,16 +1,16 @@
 //! SKU003 invisible-character: non-breaking and other Unicode spaces, zero-width,
 //! soft hyphen, bidi and control characters inside a SKU.
 
-use super::{char_runs, finding, skus};
+use super::{char_runs, finding, sku_cells};
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::settings::Settings;
-use crate::table::{Role, Table};
+use crate::table::Table;
 use crate::text::{is_invisible, safe_fix};
 
 pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
-    skus(table)
-        .filter(|(_, sku)| sku.chars().any(is_invisible))
-        .map(|(row, sku)| {
+    sku_cells(table)
+        .filter(|(_, _, sku)| sku.chars().any(is_invisible))
+        .map(|(row, role, sku)| {
             let mut found: Vec<String> = sku
                 .chars()
                 .filter(|&c| is_invisible(c))
@@ -22,7 +22,7 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
                 found.join(", ")
             );
             let highlight = char_runs(&sku, |_, c| is_invisible(c));
-            finding(table, "SKU003", row, Role::Sku, message)
+            finding(table, "SKU003", row, role, message)
                 .with_highlight(highlight)
                 .with_fix(Applicability::Safe, safe_fix(&sku))
         })

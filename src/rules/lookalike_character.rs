@@ -1,20 +1,20 @@
 //! SKU006 lookalike-character: Cyrillic or Greek letters that look Latin in an
 //! otherwise Latin SKU (`KАOS` with a Cyrillic `А`).
 
-use super::{char_runs, finding, skus};
+use super::{char_runs, finding, sku_cells};
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::settings::Settings;
-use crate::table::{Role, Table};
+use crate::table::Table;
 use crate::text::{is_latin_letter, latin_lookalike, lookalike_fix};
 
 pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
-    skus(table)
-        .filter(|(_, sku)| {
+    sku_cells(table)
+        .filter(|(_, _, sku)| {
             let mut letters = sku.chars().filter(|c| c.is_alphabetic());
             sku.chars().any(|c| latin_lookalike(c).is_some())
                 && letters.all(|c| is_latin_letter(c) || latin_lookalike(c).is_some())
         })
-        .map(|(row, sku)| {
+        .map(|(row, role, sku)| {
             let found: Vec<String> = sku
                 .chars()
                 .filter_map(|c| {
@@ -26,7 +26,7 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
                 found.join(", ")
             );
             let highlight = char_runs(&sku, |_, c| latin_lookalike(c).is_some());
-            finding(table, "SKU006", row, Role::Sku, message)
+            finding(table, "SKU006", row, role, message)
                 .with_highlight(highlight)
                 .with_fix(Applicability::Unsafe, lookalike_fix(&sku))
         })

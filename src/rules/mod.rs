@@ -265,6 +265,20 @@ pub(crate) fn skus<'t>(table: &'t Table) -> impl Iterator<Item = (usize, String)
     })
 }
 
+/// The non-empty SKU and parent SKU cells of the data rows: the rules about the
+/// characters of a SKU check both.
+pub(crate) fn sku_cells<'t>(table: &'t Table) -> impl Iterator<Item = (usize, Role, String)> + 't {
+    [Role::Sku, Role::ParentSku]
+        .into_iter()
+        .filter(|&role| table.column(role).is_some())
+        .flat_map(move |role| {
+            table.data_rows.iter().filter_map(move |&row| {
+                let text = table.text(row, role);
+                (!text.is_empty()).then_some((row, role, text))
+            })
+        })
+}
+
 /// Character ranges (end exclusive) of the runs of characters matching `pred`.
 pub(crate) fn char_runs(text: &str, pred: impl Fn(usize, char) -> bool) -> Vec<(usize, usize)> {
     let mut runs: Vec<(usize, usize)> = Vec::new();

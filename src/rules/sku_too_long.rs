@@ -1,24 +1,23 @@
 //! SKU008 sku-too-long: longer than the channel allows.
 
-use super::{finding, skus};
+use super::{finding, sku_cells};
 use crate::diagnostic::Diagnostic;
 use crate::settings::Settings;
-use crate::table::{Role, Table};
+use crate::table::Table;
 
 pub fn check(table: &Table, settings: &Settings) -> Vec<Diagnostic> {
     let Some(limit) = settings.max_sku_length.or(table.profile.max_sku_length) else {
         return Vec::new();
     };
-    skus(table)
-        .filter_map(|(row, sku)| {
+    sku_cells(table)
+        .filter_map(|(row, role, sku)| {
             let length = sku.chars().count();
             (length > limit).then(|| {
                 let message = format!(
                     "SKU is {length} characters; {} allows at most {limit}",
                     table.profile.title
                 );
-                finding(table, "SKU008", row, Role::Sku, message)
-                    .with_highlight(vec![(limit, length)])
+                finding(table, "SKU008", row, role, message).with_highlight(vec![(limit, length)])
             })
         })
         .collect()

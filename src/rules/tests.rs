@@ -25,6 +25,7 @@ fn workbook(columns: &[String], rows: &[Vec<String>]) -> Workbook {
             name: Arc::from("example"),
             visibility: Visibility::Visible,
             rows: grid,
+            ..Sheet::default()
         }],
         dialect: None,
     }

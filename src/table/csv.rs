@@ -45,7 +45,8 @@ pub fn read_csv(bytes: &[u8], format: Format, name: &str) -> Result<(Sheet, Dial
             line: e.position().map(|p| p.line()).unwrap_or(0),
             detail: e.to_string(),
         })?;
-        let mut cells: Vec<Value> = record
+        // Trailing empty fields are kept: a fixed copy must have the same shape.
+        let cells: Vec<Value> = record
             .iter()
             .map(|f| {
                 if f.is_empty() {
@@ -55,15 +56,13 @@ pub fn read_csv(bytes: &[u8], format: Format, name: &str) -> Result<(Sheet, Dial
                 }
             })
             .collect();
-        while cells.last().is_some_and(Value::is_empty) {
-            cells.pop();
-        }
         rows.push(cells);
     }
     let sheet = Sheet {
         name: Arc::from(name),
         visibility: Visibility::Visible,
         rows,
+        ..Sheet::default()
     };
     Ok((
         sheet,

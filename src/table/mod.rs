@@ -8,6 +8,7 @@ pub mod columns;
 pub mod csv;
 pub mod layout;
 pub mod read;
+pub mod write;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -69,19 +70,41 @@ pub fn format_number(f: f64) -> String {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Visibility {
+    #[default]
     Visible,
     Hidden,
     VeryHidden,
 }
 
+/// A merged range, 0-based and inclusive; its value is in the top-left cell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Merge {
+    pub first_row: u32,
+    pub first_col: u32,
+    pub last_row: u32,
+    pub last_col: u32,
+}
+
+/// A formula cell: `rows` holds its cached value, this its formula text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FormulaCell {
+    pub row: u32,
+    pub col: u32,
+    pub formula: String,
+}
+
 /// One worksheet: its cells as rows (0-based), each row as long as its last used cell.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Sheet {
     pub name: Arc<str>,
     pub visibility: Visibility,
     pub rows: Vec<Vec<Value>>,
+    /// Read only when a workbook is going to be written again (`fix`).
+    pub merges: Vec<Merge>,
+    /// Read only when a workbook is going to be written again (`fix`).
+    pub formulas: Vec<FormulaCell>,
 }
 
 impl Sheet {

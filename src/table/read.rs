@@ -9,7 +9,7 @@ use std::sync::{Arc, Once};
 
 use calamine::{Data, DataRef, Ods, Reader, SheetType, SheetVisible, Xls, Xlsb, Xlsx};
 
-use super::{Format, Sheet, Value, Visibility, Workbook};
+use super::{Format, FormulaCell, Merge, Sheet, Value, Visibility, Workbook};
 
 /// Why a file could not be read. Each message says what to do about it.
 #[derive(Debug, thiserror::Error)]
@@ -38,9 +38,18 @@ pub enum ReadError {
     Csv(#[from] super::csv::CsvError),
 }
 
+/// How much of a workbook to read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Depth {
+    /// Cell values: all that linting needs.
+    Values,
+    /// Values, formulas and merged ranges: what writing a faithful copy needs.
+    Full,
+}
+
 /// Reads a file into a workbook. Never panics: a crash inside the spreadsheet
 /// reader is turned into [`ReadError::ReaderPanic`].
-pub fn read_workbook(path: &Path, display: &str) -> Result<Workbook, ReadError> {
+pub fn read_workbook(path: &Path, display: &str, depth: Depth) -> Result<Workbook, ReadError> {
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
@@ -67,7 +76,7 @@ pub fn read_workbook(path: &Path, display: &str) -> Result<Workbook, ReadError> 
             let (sheet, dialect) = super::csv::read_csv(&bytes, format, sheet_name_of(path))?;
             (vec![sheet], Some(dialect))
         }
-        _ => (guarded(|| read_spreadsheet(bytes, format))??, None),
+        _ => (guarded(|| read_spreadsheet(bytes, format, depth))??, None),
     };
     Ok(Workbook {
         path: path.to_path_buf(),
@@ -151,7 +160,7 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, ReadError> {
     })
 }
 
-fn read_spreadsheet(bytes: Vec<u8>, format: Format) -> Result<Vec<Sheet>, ReadError> {
+fn read_spreadsheet(bytes: Vec<u8>, format: Format, depth: Depth) -> Result<Vec<Sheet>, ReadError> {
     let cursor = Cursor::new(bytes);
     let corrupt = |detail: String| {
         if detail.contains("password protected") {
@@ -166,22 +175,57 @@ fn read_spreadsheet(bytes: Vec<u8>, format: Format) -> Result<Vec<Sheet>, ReadEr
             let metadata = workbook.sheets_metadata().to_vec();
             let mut sheets = Vec::new();
             for meta in metadata.iter().filter(|m| m.typ == SheetType::WorkSheet) {
-                let mut reader = workbook
-                    .worksheet_cells_reader(&meta.name)
-                    .map_err(|e| corrupt(e.to_string()))?;
-                let mut rows: Vec<Vec<Value>> = Vec::new();
-                while let Some(cell) = reader.next_cell().map_err(|e| corrupt(e.to_string()))? {
-                    let value = value_of_ref(cell.get_value());
-                    if value != Value::Empty {
-                        let (row, col) = cell.get_position();
-                        place(&mut rows, row as usize, col as usize, value);
+                let rows = {
+                    let mut reader = workbook
+                        .worksheet_cells_reader(&meta.name)
+                        .map_err(|e| corrupt(e.to_string()))?;
+                    let mut rows: Vec<Vec<Value>> = Vec::new();
+                    while let Some(cell) = reader.next_cell().map_err(|e| corrupt(e.to_string()))? {
+                        let value = value_of_ref(cell.get_value());
+                        if value != Value::Empty {
+                            let (row, col) = cell.get_position();
+                            place(&mut rows, row as usize, col as usize, value);
+                        }
                     }
-                }
-                sheets.push(Sheet {
+                    rows
+                };
+                let mut sheet = Sheet {
                     name: Arc::from(meta.name.as_str()),
                     visibility: visibility(meta.visible),
                     rows,
-                });
+                    ..Sheet::default()
+                };
+                if depth == Depth::Full {
+                    {
+                        let mut reader = workbook
+                            .worksheet_cells_reader(&meta.name)
+                            .map_err(|e| corrupt(e.to_string()))?;
+                        while let Some(cell) =
+                            reader.next_formula().map_err(|e| corrupt(e.to_string()))?
+                        {
+                            if !cell.get_value().is_empty() {
+                                let (row, col) = cell.get_position();
+                                sheet.formulas.push(FormulaCell {
+                                    row,
+                                    col,
+                                    formula: cell.get_value().clone(),
+                                });
+                            }
+                        }
+                    }
+                    sheet.merges = workbook
+                        .merge_cells_by_sheet_name(&meta.name)
+                        .map_err(|e| corrupt(e.to_string()))?
+                        .into_iter()
+                        .map(|d| Merge {
+                            first_row: d.start.0,
+                            first_col: d.start.1,
+                            last_row: d.end.0,
+                            last_col: d.end.1,
+                        })
+                        .collect();
+                }
+                sheets.push(sheet);
             }
             Ok(sheets)
         }
@@ -233,6 +277,7 @@ where
             name: Arc::from(meta.name.as_str()),
             visibility: visibility(meta.visible),
             rows,
+            ..Sheet::default()
         });
     }
     Ok(sheets)

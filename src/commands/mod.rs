@@ -1,5 +1,13 @@
-//! The `check` and `rules` commands: collect inputs, read, lint, emit, and decide
-//! the exit code from the collected diagnostics.
+//! The commands. Shared here: collecting inputs, reading and linting files,
+//! emitting reports, atomic writes, and the exit code decided from the diagnostics.
+
+mod check;
+mod fix;
+mod rules;
+
+pub use check::check;
+pub use fix::fix;
+pub use rules::list_rules;
 
 use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
@@ -8,12 +16,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
-use crate::cli::{CheckArgs, LintOptions, OutputOptions, RulesArgs};
+use crate::cli::{LintOptions, OutputOptions};
 use crate::diagnostic::Diagnostic;
-use crate::emit::{FileReport, OutputFormat, Report, SheetReport};
-use crate::rules;
+use crate::emit::{FileReport, Report, SheetReport};
 use crate::settings::{FailOn, Settings};
-use crate::table::{Role, TableSpec, layout, read};
+use crate::table::{Role, Table, TableSpec, Workbook, layout, read};
 
 /// The process exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -141,13 +148,21 @@ fn lint_file(
         path: display.clone(),
         message,
     };
-    let workbook = read::read_workbook(path, &display).map_err(|e| error(e.to_string()))?;
+    let workbook = read::read_workbook(path, &display, read::Depth::Values)
+        .map_err(|e| error(e.to_string()))?;
     let tables = layout::tables(&workbook, spec).map_err(|e| error(e.to_string()))?;
-    let diagnostics = rules::run(&tables, settings);
+    let mut diagnostics = crate::rules::run(&tables, settings);
+    // What `skulint fix` would do, so the report can say which fixes are blocked.
+    crate::fix::plan(&tables, &mut diagnostics, false);
+    Ok((file_report(&workbook, &tables), diagnostics))
+}
+
+/// The layout skulint found in a file, for reports.
+pub fn file_report(workbook: &Workbook, tables: &[Table]) -> FileReport {
     let channel = tables
         .first()
         .map(|t| t.channel)
-        .unwrap_or_else(|| layout::detect_channel(&workbook));
+        .unwrap_or_else(|| layout::detect_channel(workbook));
     let sheets = tables
         .iter()
         .map(|t| SheetReport {
@@ -160,15 +175,12 @@ fn lint_file(
                 .collect::<BTreeMap<_, _>>(),
         })
         .collect();
-    Ok((
-        FileReport {
-            path: workbook.display.clone(),
-            format: workbook.format,
-            channel,
-            sheets,
-        },
-        diagnostics,
-    ))
+    FileReport {
+        path: workbook.display.clone(),
+        format: workbook.format,
+        channel,
+        sheets,
+    }
 }
 
 /// Reads and lints every input in parallel; the report is in input order.
@@ -263,56 +275,4 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     file.persist(path)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
-}
-
-pub fn check(args: &CheckArgs) -> Result<ExitStatus> {
-    let settings = settings(&args.lint, args.output.fail_on)?;
-    let (report, errors) = lint(&args.paths, &args.lint, &settings);
-    report_errors(&errors);
-    emit(&report, &args.output)?;
-    Ok(exit_status(&report.diagnostics, &errors, settings.fail_on))
-}
-
-pub fn list_rules(args: &RulesArgs) -> Result<ExitStatus> {
-    let mut out = io::BufWriter::new(io::stdout().lock());
-    match args.output_format {
-        OutputFormat::Json => {
-            let rules: Vec<serde_json::Value> = rules::catalog()
-                .iter()
-                .map(|d| {
-                    serde_json::json!({
-                        "code": d.code, "name": d.name, "severity": d.severity,
-                        "fix": d.fix, "summary": d.summary,
-                    })
-                })
-                .collect();
-            serde_json::to_writer_pretty(&mut out, &rules)?;
-            writeln!(out)?;
-        }
-        OutputFormat::Text => {
-            writeln!(
-                out,
-                "{:<7} {:<24} {:<8} {:<7} summary",
-                "code", "name", "severity", "fix"
-            )?;
-            for d in rules::catalog() {
-                let fix = match d.fix {
-                    rules::FixKind::Safe => "safe",
-                    rules::FixKind::Unsafe => "unsafe",
-                    rules::FixKind::None => "-",
-                };
-                writeln!(
-                    out,
-                    "{:<7} {:<24} {:<8} {:<7} {}",
-                    d.code,
-                    d.name,
-                    d.severity.as_str(),
-                    fix,
-                    d.summary
-                )?;
-            }
-        }
-    }
-    out.flush()?;
-    Ok(ExitStatus::Clean)
 }

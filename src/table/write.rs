@@ -1,0 +1,207 @@
+//! Writing a workbook back: xlsx rebuilt from values with rust_xlsxwriter, CSV/TSV
+//! in the dialect it was read in.
+
+use std::collections::HashMap;
+
+use rust_xlsxwriter::{Color, Format as CellFormat, Formula, Note, Workbook as XlsxWorkbook};
+
+use super::csv::Dialect;
+use super::{Sheet, Value, Visibility, Workbook};
+
+/// A cell to highlight in the written workbook, with the note it carries.
+#[derive(Clone, Debug)]
+pub struct Highlight {
+    pub sheet: String,
+    /// 0-based.
+    pub row: u32,
+    pub col: u32,
+    pub note: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("cannot write the workbook: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    #[error("cannot write the CSV file: {0}")]
+    Csv(#[from] ::csv::Error),
+    #[error("sheet {sheet}, cell {cell}: {detail}")]
+    Cell {
+        sheet: String,
+        cell: String,
+        detail: String,
+    },
+}
+
+/// An xlsx file with every sheet of `workbook`, in order, with its name and
+/// visibility, every value with its type, formulas with their cached values and
+/// merged ranges. The `highlights` cells get a fill and a note.
+pub fn xlsx(workbook: &Workbook, highlights: &[Highlight]) -> Result<Vec<u8>, WriteError> {
+    let mut book = XlsxWorkbook::new();
+    let date = CellFormat::new().set_num_format("yyyy-mm-dd");
+    let date_time = CellFormat::new().set_num_format("yyyy-mm-dd hh:mm:ss");
+    let fixed = CellFormat::new().set_background_color(Color::RGB(0xFFF2CC));
+    let merged = CellFormat::new();
+    let first_visible = workbook
+        .sheets
+        .iter()
+        .position(|s| s.visibility == Visibility::Visible);
+    for (index, sheet) in workbook.sheets.iter().enumerate() {
+        let worksheet = book.add_worksheet();
+        worksheet.set_name(sheet.name.as_ref())?;
+        match sheet.visibility {
+            Visibility::Visible => {}
+            Visibility::Hidden => {
+                worksheet.set_hidden(true);
+            }
+            Visibility::VeryHidden => {
+                worksheet.set_very_hidden(true);
+            }
+        }
+        if Some(index) == first_visible {
+            worksheet.set_active(true);
+        }
+        let notes: HashMap<(u32, u32), &Highlight> = highlights
+            .iter()
+            .filter(|h| *h.sheet == *sheet.name)
+            .map(|h| ((h.row, h.col), h))
+            .collect();
+        let formulas: HashMap<(u32, u32), &str> = sheet
+            .formulas
+            .iter()
+            .map(|f| ((f.row, f.col), f.formula.as_str()))
+            .collect();
+        for merge in &sheet.merges {
+            if (merge.first_row, merge.first_col) != (merge.last_row, merge.last_col) {
+                // Overlapping or malformed ranges are left unmerged rather than failing the file.
+                let _ = worksheet.merge_range(
+                    merge.first_row,
+                    merge.first_col as u16,
+                    merge.last_row,
+                    merge.last_col as u16,
+                    "",
+                    &merged,
+                );
+            }
+        }
+        for (row_index, cells) in sheet.rows.iter().enumerate() {
+            let row = row_index as u32;
+            for (col_index, value) in cells.iter().enumerate() {
+                let col = col_index as u16;
+                let highlight = notes.get(&(row, col as u32));
+                let format = highlight.map(|_| &fixed);
+                if let Some(formula) = formulas.get(&(row, col as u32)) {
+                    worksheet.write_formula(
+                        row,
+                        col,
+                        Formula::new(*formula).set_result(value.display()),
+                    )?;
+                    continue;
+                }
+                let written = match value {
+                    Value::Empty => match format {
+                        Some(f) => worksheet.write_blank(row, col, f).map(|_| ()),
+                        None => Ok(()),
+                    },
+                    // Text is always written as text: `=HYPERLINK(…)` typed by a seller is not run.
+                    Value::Text(text) | Value::Iso(text) => match format {
+                        Some(f) => worksheet
+                            .write_string_with_format(row, col, text, f)
+                            .map(|_| ()),
+                        None => worksheet.write_string(row, col, text).map(|_| ()),
+                    },
+                    Value::Int(n) => write_number(worksheet, row, col, *n as f64, format),
+                    Value::Float(f) => write_number(worksheet, row, col, *f, format),
+                    Value::Bool(b) => worksheet.write_boolean(row, col, *b).map(|_| ()),
+                    Value::DateTime(serial) => {
+                        let f = if serial.fract() == 0.0 {
+                            &date
+                        } else {
+                            &date_time
+                        };
+                        worksheet
+                            .write_number_with_format(row, col, *serial, f)
+                            .map(|_| ())
+                    }
+                    Value::Error(code) => worksheet
+                        .write_formula(row, col, Formula::new(format!("={code}")).set_result(code))
+                        .map(|_| ()),
+                };
+                written.map_err(|e| WriteError::Cell {
+                    sheet: sheet.name.to_string(),
+                    cell: format!(
+                        "{}{}",
+                        crate::diagnostic::column_letter(col as u32),
+                        row + 1
+                    ),
+                    detail: e.to_string(),
+                })?;
+                if let Some(highlight) = highlight {
+                    worksheet.insert_note(
+                        row,
+                        col,
+                        &Note::new(&highlight.note)
+                            .set_author("skulint")
+                            .add_author_prefix(false),
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(book.save_to_buffer()?)
+}
+
+fn write_number(
+    worksheet: &mut rust_xlsxwriter::Worksheet,
+    row: u32,
+    col: u16,
+    number: f64,
+    format: Option<&CellFormat>,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    match format {
+        Some(f) => worksheet
+            .write_number_with_format(row, col, number, f)
+            .map(|_| ()),
+        None => worksheet.write_number(row, col, number).map(|_| ()),
+    }
+}
+
+/// The sheet as CSV/TSV in `dialect`: same delimiter, BOM, line endings and encoding.
+pub fn csv(sheet: &Sheet, dialect: &Dialect) -> Result<Vec<u8>, WriteError> {
+    let terminator = if dialect.crlf {
+        ::csv::Terminator::CRLF
+    } else {
+        ::csv::Terminator::Any(b'\n')
+    };
+    let mut writer = ::csv::WriterBuilder::new()
+        .delimiter(dialect.delimiter)
+        .terminator(terminator)
+        .flexible(true)
+        .from_writer(Vec::new());
+    for row in &sheet.rows {
+        writer.write_record(row.iter().map(Value::display))?;
+    }
+    let text = String::from_utf8(
+        writer
+            .into_inner()
+            .map_err(|e| ::csv::Error::from(e.into_error()))?,
+    )
+    .expect("CSV of UTF-8 fields is UTF-8");
+    let mut bytes = Vec::with_capacity(text.len() + 3);
+    match dialect.encoding {
+        "UTF-16LE" => {
+            bytes.extend_from_slice(&[0xFF, 0xFE]);
+            bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        }
+        "UTF-16BE" => {
+            bytes.extend_from_slice(&[0xFE, 0xFF]);
+            bytes.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+        }
+        _ => {
+            if dialect.bom {
+                bytes.extend_from_slice(b"\xEF\xBB\xBF");
+            }
+            bytes.extend_from_slice(text.as_bytes());
+        }
+    }
+    Ok(bytes)
+}
