@@ -2,12 +2,18 @@
 
 use anyhow::Result;
 
-use super::{ExitStatus, emit, exit_status, lint, report_errors, settings};
+use super::{
+    ExitStatus, collect_inputs, emit, exit_status, lint, refuse_input_as_output, report_errors,
+    settings,
+};
 use crate::cli::CheckArgs;
 
 pub fn check(args: &CheckArgs) -> Result<ExitStatus> {
     let settings = settings(&args.lint, args.output.fail_on)?;
-    let (report, errors) = lint(&args.paths, &args.lint, &settings);
+    let (files, mut errors) = collect_inputs(&args.paths);
+    refuse_input_as_output(args.output.output_file.as_deref(), &files)?;
+    let (report, lint_errors) = lint(&files, &args.lint, &settings);
+    errors.extend(lint_errors);
     report_errors(&errors);
     emit(&report, &args.output)?;
     Ok(exit_status(&report.diagnostics, &errors, settings.fail_on))

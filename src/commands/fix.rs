@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use super::{
-    ExitStatus, FileError, collect_inputs, emit, exit_status, file_report, report_errors, settings,
-    table_spec, write_atomically,
+    ExitStatus, FileError, collect_inputs, emit, exit_status, file_report, refuse_input_as_output,
+    report_errors, same_file, settings, table_spec, write_atomically,
 };
 use crate::cli::FixArgs;
 use crate::diagnostic::Diagnostic;
@@ -41,6 +41,7 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
         change_log_format(changes)?;
     }
     let (files, mut errors) = collect_inputs(&args.paths);
+    refuse_input_as_output(args.output_options.output_file.as_deref(), &files)?;
     let spec = table_spec(&args.lint);
     let several = files.len() > 1 || args.paths.iter().any(|p| p.is_dir());
     if several && let Some(output) = &args.output {
@@ -194,13 +195,6 @@ fn output_path(workbook: &Workbook, args: &FixArgs, several: bool) -> Result<Pat
         );
     }
     Ok(output)
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
-    }
 }
 
 fn write_outputs(

@@ -183,13 +183,34 @@ pub fn file_report(workbook: &Workbook, tables: &[Table]) -> FileReport {
     }
 }
 
-/// Reads and lints every input in parallel; the report is in input order.
+/// Refuses a report path that is one of the inputs: a report never overwrites an export.
+pub fn refuse_input_as_output(output: Option<&Path>, files: &[PathBuf]) -> Result<()> {
+    if let Some(output) = output
+        && files.iter().any(|f| same_file(f, output))
+    {
+        anyhow::bail!(
+            "--output-file {} is one of the inputs; choose another path",
+            output.display()
+        );
+    }
+    Ok(())
+}
+
+/// Whether two paths name the same file (existing or not).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// Reads and lints `files` in parallel; the report is in input order.
 pub fn lint(
-    paths: &[PathBuf],
+    files: &[PathBuf],
     options: &LintOptions,
     settings: &Settings,
 ) -> (Report, Vec<FileError>) {
-    let (files, mut errors) = collect_inputs(paths);
+    let mut errors = Vec::new();
     let spec = table_spec(options);
     let results: Vec<_> = files
         .par_iter()
@@ -268,6 +289,13 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "cannot write {}: the folder {} does not exist",
+            path.display(),
+            dir.display()
+        );
+    }
     let mut file = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("cannot write in {}", dir.display()))?;
     file.write_all(bytes)

@@ -97,7 +97,8 @@ impl Emitter for TextEmitter {
                 )?;
             }
         }
-        if self.quiet {
+        // With no file read (each was an error on stderr) there is nothing to sum up.
+        if self.quiet || report.files.is_empty() {
             return Ok(());
         }
         if !report.diagnostics.is_empty() {

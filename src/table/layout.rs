@@ -88,11 +88,19 @@ pub enum LayoutError {
     NoSkuColumn { seen: String },
     #[error("no sheet named {wanted} (sheets: {available})")]
     NoSuchSheet { wanted: String, available: String },
-    #[error("--{role}-column {given}: no such header in sheet {sheet} and not a column letter")]
+    #[error(
+        "--{role}-column {given}: sheet {sheet} has no such header, and no data in a column of that letter"
+    )]
     NoSuchColumn {
         role: String,
         given: String,
         sheet: String,
+    },
+    #[error("--header-row {row}: sheet {sheet} has only {rows} rows")]
+    HeaderRowPastEnd {
+        row: usize,
+        sheet: String,
+        rows: usize,
     },
 }
 
@@ -122,12 +130,22 @@ pub fn tables<'a>(workbook: &'a Workbook, spec: &TableSpec) -> Result<Vec<Table<
     };
     let channel = spec.channel.unwrap_or_else(|| detect_channel(workbook));
     let mut tables = Vec::new();
+    // A column or header row the user named may exist in one sheet and not in
+    // another (a guide sheet); it is an error only when no sheet has it.
+    let mut first_error = None;
     for sheet in selected {
-        if let Some(table) = table_of(workbook, sheet, channel, spec)? {
-            tables.push(table);
+        match table_of(workbook, sheet, channel, spec) {
+            Ok(Some(table)) => tables.push(table),
+            Ok(None) => {}
+            Err(error) => {
+                first_error.get_or_insert(error);
+            }
         }
     }
     if tables.is_empty() {
+        if let Some(error) = first_error {
+            return Err(error);
+        }
         let seen = workbook
             .sheets
             .iter()
@@ -154,6 +172,15 @@ fn table_of<'a>(
     spec: &TableSpec,
 ) -> Result<Option<Table<'a>>, LayoutError> {
     let vocabulary = Vocabulary::get();
+    if let Some(row) = spec.header_row
+        && row > sheet.rows.len()
+    {
+        return Err(LayoutError::HeaderRowPastEnd {
+            row,
+            sheet: sheet.name.to_string(),
+            rows: sheet.rows.len(),
+        });
+    }
     let scan = sheet.rows.len().min(HEADER_SCAN_ROWS);
     let matches: Vec<RowMatch> = (0..scan)
         .map(|r| match_row(vocabulary, &sheet.rows[r]))
@@ -256,7 +283,15 @@ fn resolve_column(sheet: &Sheet, header_row: Option<usize>, given: &str) -> Opti
                 .iter()
                 .position(|v| !wanted.is_empty() && normalize_header(&v.display()) == wanted)
         })
-        .or_else(|| parse_column_letter(given.trim()).map(|c| c as usize))
+        .or_else(|| {
+            let col = parse_column_letter(given.trim())? as usize;
+            // A letter names a column only where the sheet has data in it.
+            sheet
+                .rows
+                .iter()
+                .any(|r| r.get(col).is_some_and(|v| !v.is_empty()))
+                .then_some(col)
+        })
 }
 
 /// Rows with no product id, variation id, SKU or parent SKU are not listings.
