@@ -257,7 +257,13 @@ pub fn exit_status(
 pub fn report_errors(errors: &[FileError]) {
     let mut stderr = io::stderr().lock();
     for error in errors {
-        let _ = writeln!(stderr, "skulint: error: {}: {}", error.path, error.message);
+        // One line per file, whatever the reader's message holds.
+        let message = error
+            .message
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let _ = writeln!(stderr, "skulint: error: {}: {message}", error.path);
     }
 }
 

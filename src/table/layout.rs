@@ -153,8 +153,8 @@ pub fn tables<'a>(workbook: &'a Workbook, spec: &TableSpec) -> Result<Vec<Table<
             .find_map(|s| s.rows.iter().find(|r| r.iter().any(|v| !v.is_empty())))
             .map(|row| {
                 row.iter()
-                    .map(Value::display)
-                    .filter(|t| !t.trim().is_empty())
+                    .map(|v| short(&v.display()))
+                    .filter(|t| !t.is_empty())
                     .take(12)
                     .collect::<Vec<_>>()
                     .join(", ")
@@ -266,6 +266,15 @@ fn table_of<'a>(
         .filter(|&row| row > header_row + PREAMBLE_ROWS || !is_preamble(vocabulary, &table, row))
         .collect();
     Ok(Some(table))
+}
+
+/// Header text on one line, at most 40 characters, for error messages.
+fn short(text: &str) -> String {
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(40) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
 }
 
 /// A column given as header text (matched like aliases) or as a column letter.
