@@ -207,7 +207,12 @@ fn write_outputs(
 ) -> Result<Written> {
     let output = output_path(original, args, several)?;
     let bytes = match (fixed.format, &fixed.dialect) {
-        (Format::Csv | Format::Tsv, Some(dialect)) => write::csv(&fixed.sheets[0], dialect)?,
+        (Format::Csv | Format::Tsv, Some(dialect)) => {
+            let original_bytes = std::fs::read(&original.path)
+                .with_context(|| format!("cannot read {} again", original.path.display()))?;
+            let rows = changes.iter().map(|c| c.row).collect();
+            write::csv(&original_bytes, &fixed.sheets[0], dialect, &rows)?
+        }
         _ => {
             let highlights: Vec<Highlight> = changes
                 .iter()
