@@ -83,6 +83,35 @@ pub fn lookalike_fix(text: &str) -> String {
 /// The key under which two SKUs count as near-duplicates (DUP002): invisibles removed,
 /// NFKC, spaces trimmed and collapsed, lowercase.
 pub fn near_duplicate_key(text: &str) -> String {
+    let mut key = String::with_capacity(text.len());
+    near_duplicate_key_into(text, &mut key);
+    key
+}
+
+/// [`near_duplicate_key`] appended to `key`, so that a loop over every SKU of a
+/// sheet can reuse one buffer.
+pub fn near_duplicate_key_into(text: &str, key: &mut String) {
+    // NFKC leaves ASCII as it is; most SKUs are ASCII, and this runs on every one.
+    if text.is_ascii() {
+        let start = key.len();
+        let mut space = false;
+        for c in text.chars().filter(|c| !c.is_ascii_control()) {
+            if c == ' ' {
+                space = key.len() > start;
+            } else {
+                if space {
+                    key.push(' ');
+                    space = false;
+                }
+                key.push(c.to_ascii_lowercase());
+            }
+        }
+        return;
+    }
+    key.push_str(&unicode_near_duplicate_key(text));
+}
+
+fn unicode_near_duplicate_key(text: &str) -> String {
     let cleaned = replace_invisibles(text);
     collapse_spaces(&cleaned.nfkc().collect::<String>()).to_lowercase()
 }
@@ -202,7 +231,16 @@ fn display_width(c: char) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        #[test]
+        fn ascii_near_duplicate_keys_match_the_unicode_definition(text in "[ -~\t\x00\x01\x7f]{0,16}") {
+            prop_assert_eq!(near_duplicate_key(&text), unicode_near_duplicate_key(&text));
+        }
+    }
 
     #[test]
     fn safe_fix_composes_every_safe_change() {

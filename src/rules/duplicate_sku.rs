@@ -1,7 +1,5 @@
 //! DUP001 duplicate-sku: the same SKU on more than one listing row of a shop.
 
-use std::collections::BTreeMap;
-
 use super::{by_shop, finding, row_list, skus};
 use crate::diagnostic::Diagnostic;
 use crate::settings::Settings;
@@ -10,11 +8,8 @@ use crate::table::{Role, Table};
 pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     for rows in by_shop(table, skus(table)).into_values() {
-        let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-        for (row, sku) in &rows {
-            groups.entry(sku.as_str()).or_default().push(*row);
-        }
-        for group in groups.into_values().filter(|g| g.len() > 1) {
+        for positions in super::groups_by(rows.len(), |i, key| key.push_str(&rows[i].1)) {
+            let group: Vec<usize> = positions.iter().map(|&i| rows[i].0).collect();
             for &row in &group {
                 let others: Vec<usize> = group.iter().copied().filter(|&r| r != row).collect();
                 let plural = if others.len() == 1 { "" } else { "s" };

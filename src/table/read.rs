@@ -278,7 +278,10 @@ where
 
 fn place(rows: &mut Vec<Vec<Value>>, row: usize, col: usize, value: Value) {
     if rows.len() <= row {
-        rows.resize_with(row + 1, Vec::new);
+        // Rows of a sheet are about as wide as the one before: one allocation each.
+        let width = rows.last().map_or(0, Vec::len);
+        rows.resize_with(row, Vec::new);
+        rows.push(Vec::with_capacity(width.max(col + 1)));
     }
     let cells = &mut rows[row];
     if cells.len() <= col {
