@@ -63,11 +63,21 @@ pub fn plan(tables: &[Table], diagnostics: &mut [Diagnostic], unsafe_fixes: bool
     };
     // (sheet, row, col) → codes to apply
     let mut cells: BTreeMap<(Arc<str>, usize, usize), Vec<&'static str>> = BTreeMap::new();
+    // (sheet, row, col) → the lowest quantity proposed, for stock cells
+    let mut quantities: BTreeMap<(Arc<str>, usize, usize), i64> = BTreeMap::new();
     for d in diagnostics.iter().filter(|d| applies(d)) {
-        cells
-            .entry((d.sheet.clone(), d.row as usize - 1, d.col_index as usize))
-            .or_default()
-            .push(d.code);
+        let key = (d.sheet.clone(), d.row as usize - 1, d.col_index as usize);
+        if let Some(quantity) = d
+            .fix
+            .as_ref()
+            .and_then(|f| f.replacement.parse::<i64>().ok())
+        {
+            quantities
+                .entry(key.clone())
+                .and_modify(|q| *q = (*q).min(quantity))
+                .or_insert(quantity);
+        }
+        cells.entry(key).or_default().push(d.code);
     }
     let mut changes = Vec::new();
     for table in tables {
@@ -75,17 +85,7 @@ pub fn plan(tables: &[Table], diagnostics: &mut [Diagnostic], unsafe_fixes: bool
             continue;
         };
         for &row in &table.data_rows {
-            let quantity = diagnostics
-                .iter()
-                .filter(|d| {
-                    applies(d)
-                        && *d.sheet == *table.sheet.name
-                        && d.row as usize == row + 1
-                        && d.col_index as usize == col
-                })
-                .filter_map(|d| d.fix.as_ref()?.replacement.parse::<i64>().ok())
-                .min();
-            let Some(quantity) = quantity else {
+            let Some(&quantity) = quantities.get(&(table.sheet.name.clone(), row, col)) else {
                 continue;
             };
             let old = table.text(row, Role::Stock);
@@ -275,4 +275,76 @@ pub fn resync_entries(tables: &[Table], changes: &[Change]) -> Vec<ResyncEntry> 
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Fix;
+    use crate::table::{Format, Sheet, TableSpec, Visibility, layout};
+
+    fn book() -> Workbook {
+        let text = |t: &str| Value::Text(t.into());
+        Workbook {
+            path: "stock.csv".into(),
+            display: Arc::from("stock.csv"),
+            format: Format::Csv,
+            sheets: vec![Sheet {
+                name: Arc::from("stock"),
+                visibility: Visibility::Visible,
+                rows: vec![
+                    vec![text("SKU"), text("Stock")],
+                    vec![text("KAOS-L"), Value::Int(9)],
+                    vec![text("KAOS-M"), text("3")],
+                ],
+                ..Sheet::default()
+            }],
+            dialect: None,
+        }
+    }
+
+    /// An unsafe stock fix at B`row` (1-based) proposing `quantity`.
+    fn stock_fix(tables: &[Table], code: &'static str, row: usize, quantity: i64) -> Diagnostic {
+        crate::rules::finding(&tables[0], code, row - 1, Role::Stock, String::new())
+            .with_fix(Applicability::Unsafe, quantity.to_string())
+    }
+
+    #[test]
+    fn stock_cells_take_the_lowest_proposed_quantity_and_stay_numbers() {
+        let book = book();
+        let tables = layout::tables(&book, &TableSpec::default()).unwrap();
+        let mut diagnostics = vec![
+            stock_fix(&tables, "STK004", 2, 6),
+            stock_fix(&tables, "STK005", 2, 4),
+            stock_fix(&tables, "STK005", 3, 3),
+        ];
+        assert!(
+            plan(&tables, &mut diagnostics, false).is_empty(),
+            "unsafe fixes need the flag"
+        );
+        let changes = plan(&tables, &mut diagnostics, true);
+        assert_eq!(
+            changes.len(),
+            1,
+            "B3 already holds the proposed 3: {changes:?}"
+        );
+        assert_eq!(
+            (changes[0].cell(), changes[0].new.as_str()),
+            ("B2".to_string(), "4")
+        );
+        assert_eq!(changes[0].codes, ["STK004", "STK005"]);
+        let fixed = apply(&book, &changes);
+        assert_eq!(fixed.sheets[0].rows[1][1], Value::Int(4));
+        let resync = resync_entries(&tables, &changes);
+        assert_eq!(resync.len(), 1);
+        assert_eq!((resync[0].row, resync[0].stock), (2, Some(4)));
+        assert_eq!(resync[0].old_sku, resync[0].new_sku);
+        assert!(diagnostics.iter().all(|d| matches!(
+            d.fix,
+            Some(Fix {
+                applicability: Applicability::Unsafe,
+                ..
+            })
+        )));
+    }
 }
