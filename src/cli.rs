@@ -53,7 +53,17 @@ pub enum Command {
         skulint fix listing.csv --in-place")]
     Fix(Box<FixArgs>),
     /// List every rule: code, name, default severity and whether it can be fixed.
+    ///
+    /// The seller's own rules of `skulint.toml` (`[[custom-rules]]`) are listed too.
     Rules(RulesArgs),
+    /// Explain a rule, by code or name: what it finds, why it breaks sync, an example.
+    ///
+    /// Exit code 0 when the rule exists; 2, with the nearest codes and names, when it does not.
+    #[command(after_help = "Examples:\n  \
+        skulint explain SKU001\n  \
+        skulint explain consecutive-spaces\n  \
+        skulint explain X001            # a custom rule of skulint.toml")]
+    Explain(ExplainArgs),
 }
 
 #[derive(Debug, Args)]
@@ -93,23 +103,27 @@ pub struct FixArgs {
     pub output_options: OutputOptions,
 }
 
-/// Options shared by every command that lints.
+/// Options shared by every command that lints. The flags that `skulint.toml`
+/// can also set are `Option`s (or empty lists) here: given on the command line,
+/// they replace the file's value; left out, the file's value (or the default) holds.
 #[derive(Debug, Args, Clone, Default)]
 pub struct LintOptions {
-    /// The channel the exports come from; `auto` detects it from the header rows.
-    #[arg(long, value_enum, default_value_t = ChannelChoice::Auto)]
-    pub channel: ChannelChoice,
-    /// Rules to run: comma-separated codes or prefixes (`SKU`, `DUP001`, `ALL`).
-    #[arg(
-        long,
-        value_delimiter = ',',
-        value_name = "CODES",
-        default_value = "ALL"
-    )]
+    /// The channel the exports come from; `auto` detects it from the header rows [default: auto].
+    #[arg(long, value_enum)]
+    pub channel: Option<ChannelChoice>,
+    /// Rules to run: comma-separated codes or prefixes (`SKU`, `DUP001`, `X` for custom rules, `ALL`) [default: ALL].
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
     pub select: Vec<String>,
     /// Rules to skip: comma-separated codes or prefixes.
     #[arg(long, value_delimiter = ',', value_name = "CODES")]
     pub ignore: Vec<String>,
+    /// The configuration file [default: skulint.toml in the working directory or a parent].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The master stock file (.xlsx or .csv: SKU, available stock, optional safety stock).
+    /// Enables the cross-checks STK004-STK006 between it and the exports.
+    #[arg(long, value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
     /// The SKU column: its header text or its letter (`F`).
     #[arg(long, value_name = "HEADER|LETTER")]
     pub sku_column: Option<String>,
@@ -161,9 +175,9 @@ pub struct OutputOptions {
     /// findings. Works with text, concise, json and jsonl; --report files still get the findings.
     #[arg(long)]
     pub statistics: bool,
-    /// The lowest severity that makes the exit code 1.
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    pub fail_on: FailOn,
+    /// The lowest severity that makes the exit code 1 [default: error].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
     /// Print only the findings, no summary.
     #[arg(long, short)]
     pub quiet: bool,
@@ -200,7 +214,8 @@ fn parse_report_target(value: &str) -> Result<ReportTarget, String> {
 }
 
 /// `--channel`: a channel, or `auto` to detect it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ChannelChoice {
     #[default]
     Auto,
@@ -227,6 +242,9 @@ pub struct RulesArgs {
     /// `text` for a table, `json` for an array of rule objects.
     #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
     pub output_format: RulesFormat,
+    /// The configuration whose custom rules are listed too [default: skulint.toml in the working directory or a parent].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// The formats of `skulint rules`.
@@ -235,4 +253,14 @@ pub enum RulesFormat {
     #[default]
     Text,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A rule code (`SKU001`) or name (`consecutive-spaces`).
+    #[arg(required = true, value_name = "CODE|NAME")]
+    pub query: Vec<String>,
+    /// The configuration whose custom rules can be explained too [default: skulint.toml in the working directory or a parent].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }

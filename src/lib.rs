@@ -6,9 +6,11 @@
 
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod diagnostic;
 pub mod emit;
 pub mod fix;
+pub mod inventory;
 pub mod rules;
 pub mod settings;
 pub mod table;

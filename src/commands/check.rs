@@ -4,18 +4,23 @@ use anyhow::Result;
 
 use super::{
     ExitStatus, Progress, check_outputs, collect_inputs, emit, exit_status, lint_with_progress,
-    progress_for, report_errors, settings,
+    progress_for, refuse_inventory_as_input, report_errors, setup,
 };
 use crate::cli::CheckArgs;
 
 pub fn check(args: &CheckArgs) -> Result<ExitStatus> {
-    let settings = settings(&args.lint, args.output.fail_on)?;
+    let setup = setup(&args.lint, args.output.fail_on)?;
     let (files, mut errors) = collect_inputs(&args.paths);
     check_outputs(&args.output, &files)?;
+    refuse_inventory_as_input(&setup, &files)?;
     let progress = Progress::new(files.len(), progress_for(&args.output));
-    let (report, lint_errors) = lint_with_progress(&files, &args.lint, &settings, &progress);
+    let (report, lint_errors) = lint_with_progress(&files, &setup, &progress);
     errors.extend(lint_errors);
     report_errors(&errors);
     emit(&report, &args.output)?;
-    Ok(exit_status(&report.diagnostics, &errors, settings.fail_on))
+    Ok(exit_status(
+        &report.diagnostics,
+        &errors,
+        setup.settings.fail_on,
+    ))
 }

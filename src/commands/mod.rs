@@ -2,11 +2,13 @@
 //! emitting reports, atomic writes, and the exit code decided from the diagnostics.
 
 mod check;
+mod explain;
 mod fix;
 mod progress;
 mod rules;
 
 pub use check::check;
+pub use explain::explain;
 pub use fix::fix;
 pub use progress::Progress;
 pub use rules::list_rules;
@@ -14,14 +16,18 @@ pub use rules::list_rules;
 use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
-use crate::cli::{LintOptions, OutputOptions};
+use crate::cli::{ChannelChoice, LintOptions, OutputOptions};
+use crate::config::{self, Config};
 use crate::diagnostic::Diagnostic;
 use crate::emit::{Emitter, FileReport, Report, SheetReport};
+use crate::inventory::Inventory;
 use crate::settings::{FailOn, Settings};
+use crate::table::columns::Channel;
 use crate::table::{Role, Table, TableSpec, Workbook, layout, read};
 
 /// The process exit code.
@@ -36,7 +42,7 @@ pub enum ExitStatus {
 }
 
 /// A file that could not be checked, with a message saying what to do.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct FileError {
     pub path: String,
     pub message: String,
@@ -105,9 +111,53 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<FileError>) {
     }
 }
 
-/// The table layout the user asked for.
-pub fn table_spec(options: &LintOptions) -> TableSpec {
-    let columns = [
+/// Everything a lint run is told: by the command line, over `skulint.toml`,
+/// over the defaults.
+pub struct Setup {
+    pub settings: Settings,
+    pub spec: TableSpec,
+    /// The master file of `--inventory`; the cross-file rules run only with it.
+    pub inventory: Option<Inventory>,
+    /// Where the master file was read from.
+    pub inventory_path: Option<PathBuf>,
+}
+
+/// The configuration of `--config`, or the `skulint.toml` found from the working directory up.
+pub fn load_config(explicit: Option<&Path>) -> Result<Option<Config>> {
+    Ok(config::load(explicit)?)
+}
+
+/// Merges the command line, the configuration and the defaults, and reads the master file.
+pub fn setup(options: &LintOptions, fail_on: Option<FailOn>) -> Result<Setup> {
+    let config = load_config(options.config.as_deref())?.unwrap_or_default();
+    let settings = settings(options, fail_on, &config)?;
+    let spec = table_spec(options, &config);
+    let inventory = options
+        .inventory
+        .as_deref()
+        .map(|path| load_inventory(path, &config))
+        .transpose()?;
+    Ok(Setup {
+        settings,
+        spec,
+        inventory,
+        inventory_path: options.inventory.clone(),
+    })
+}
+
+/// Roles that only a master inventory has: `[columns]` entries for them name
+/// columns of the `--inventory` file, never of the exports.
+const MASTER_ROLES: [Role; 2] = [Role::Available, Role::SafetyStock];
+
+/// The table layout the user asked for: command-line columns over the configuration's.
+pub fn table_spec(options: &LintOptions, config: &Config) -> TableSpec {
+    let mut columns: BTreeMap<Role, String> = config
+        .columns
+        .iter()
+        .filter(|(role, _)| !MASTER_ROLES.contains(role))
+        .map(|(role, given)| (*role, given.clone()))
+        .collect();
+    let given = [
         (Role::Sku, &options.sku_column),
         (Role::ParentSku, &options.parent_sku_column),
         (Role::Stock, &options.stock_column),
@@ -118,45 +168,186 @@ pub fn table_spec(options: &LintOptions) -> TableSpec {
         (Role::Shop, &options.shop_column),
     ]
     .into_iter()
-    .filter_map(|(role, given)| given.clone().map(|g| (role, g)))
-    .collect();
+    .filter_map(|(role, given)| given.clone().map(|g| (role, g)));
+    columns.extend(given);
     TableSpec {
-        channel: options.channel.channel(),
+        channel: options
+            .channel
+            .or(config.channel)
+            .unwrap_or(ChannelChoice::Auto)
+            .channel(),
         header_row: options.header_row.map(|n| n as usize),
         columns,
         sheets: options.sheet.clone(),
     }
 }
 
-pub fn settings(options: &LintOptions, fail_on: FailOn) -> Result<Settings> {
+/// The rules to run and how: each command-line flag replaces the configuration's value.
+pub fn settings(
+    options: &LintOptions,
+    fail_on: Option<FailOn>,
+    config: &Config,
+) -> Result<Settings> {
+    let defaults = Settings::default();
+    let given = |list: &Vec<String>| (!list.is_empty()).then(|| list.clone());
     let settings = Settings {
-        select: options.select.clone(),
-        ignore: options.ignore.clone(),
-        fail_on,
-        ..Settings::default()
+        select: given(&options.select)
+            .or_else(|| config.select.clone())
+            .unwrap_or(defaults.select),
+        ignore: given(&options.ignore)
+            .or_else(|| config.ignore.clone())
+            .unwrap_or(defaults.ignore),
+        severity: config.severity.clone(),
+        fail_on: fail_on.or(config.fail_on).unwrap_or(defaults.fail_on),
+        max_sku_length: config.max_sku_length,
+        safety_stock: config.safety_stock.unwrap_or(defaults.safety_stock),
+        profiles: config.profiles.clone(),
+        custom_rules: config.custom_rules.clone(),
     };
     settings.validate()?;
     Ok(settings)
 }
 
-/// Reads and lints one file.
-fn lint_file(
-    path: &Path,
-    spec: &TableSpec,
-    settings: &Settings,
-) -> Result<(FileReport, Vec<Diagnostic>), FileError> {
+/// Reads the master file of `--inventory`.
+fn load_inventory(path: &Path, config: &Config) -> Result<Inventory> {
     let display = path.display().to_string();
-    let error = |message: String| FileError {
-        path: display.clone(),
-        message,
+    let fail = |message: String| {
+        anyhow::anyhow!(
+            "--inventory {display}: {}",
+            message.split_whitespace().collect::<Vec<_>>().join(" ")
+        )
     };
     let workbook = read::read_workbook(path, &display, read::Depth::Values)
-        .map_err(|e| error(e.to_string()))?;
-    let tables = layout::tables(&workbook, spec).map_err(|e| error(e.to_string()))?;
-    let mut diagnostics = crate::rules::run(&tables, settings);
-    // What `skulint fix` would do, so the report can say which fixes are blocked.
-    crate::fix::plan(&tables, &mut diagnostics, false);
-    Ok((file_report(&workbook, &tables), diagnostics))
+        .map_err(|e| fail(e.to_string()))?;
+    let spec = TableSpec {
+        channel: Some(Channel::Generic),
+        columns: config
+            .columns
+            .iter()
+            .filter(|(role, _)| MASTER_ROLES.contains(role))
+            .map(|(role, given)| (*role, given.clone()))
+            .collect(),
+        ..TableSpec::default()
+    };
+    let tables = layout::tables(&workbook, &spec).map_err(|e| match e {
+        layout::LayoutError::NoSkuColumn { seen } => fail(format!(
+            "the master file has no SKU column (headers seen: {seen}); its header row needs one such as \"SKU\" or \"Seller SKU\""
+        )),
+        other => fail(other.to_string()),
+    })?;
+    Inventory::from_tables(workbook.display.clone(), &tables).map_err(|e| fail(e.to_string()))
+}
+
+/// Refuses a master file that is also one of the exports to lint.
+pub fn refuse_inventory_as_input(setup: &Setup, files: &[PathBuf]) -> Result<()> {
+    if let Some(master) = &setup.inventory_path
+        && files.iter().any(|f| same_file(f, master))
+    {
+        anyhow::bail!(
+            "--inventory {} is also given as an export to check; pass the master file only with --inventory",
+            master.display()
+        );
+    }
+    Ok(())
+}
+
+/// The files linted together: with a master inventory, every file in one run
+/// (the cross-file rules compare them); otherwise each file alone, so only one
+/// workbook is held in memory per worker.
+pub fn groups<'p>(files: &'p [PathBuf], setup: &Setup) -> Vec<&'p [PathBuf]> {
+    if setup.inventory.is_some() {
+        vec![files]
+    } else {
+        files.chunks(1).collect()
+    }
+}
+
+/// A workbook read for linting, or why it could not be.
+pub fn read_books(paths: &[PathBuf], depth: read::Depth) -> Vec<Result<Workbook, FileError>> {
+    paths
+        .par_iter()
+        .map(|path| {
+            let display = path.display().to_string();
+            read::read_workbook(path, &display, depth).map_err(|e| FileError {
+                path: display.clone(),
+                message: e.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// One workbook of a run, its tables and its findings.
+pub struct Linted<'a> {
+    pub workbook: &'a Workbook,
+    pub tables: Vec<Table<'a>>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Lints workbooks read together: the per-table rules on each, then, with a
+/// master inventory, the cross-file rules over all of them. Each file's
+/// findings are in report order.
+pub fn lint_books<'a>(
+    books: &'a [Result<Workbook, FileError>],
+    setup: &Setup,
+) -> Vec<Result<Linted<'a>, FileError>> {
+    let mut linted: Vec<Result<Linted<'a>, FileError>> = books
+        .par_iter()
+        .map(|book| {
+            let workbook = book.as_ref().map_err(Clone::clone)?;
+            let tables = layout::tables(workbook, &setup.spec).map_err(|e| FileError {
+                path: workbook.display.to_string(),
+                message: e.to_string(),
+            })?;
+            let diagnostics = crate::rules::run(&tables, &setup.settings);
+            Ok(Linted {
+                workbook,
+                tables,
+                diagnostics,
+            })
+        })
+        .collect();
+    if let Some(inventory) = &setup.inventory {
+        let cross = {
+            let tables: Vec<&Table> = linted.iter().flatten().flat_map(|l| &l.tables).collect();
+            crate::rules::run_cross(&tables, inventory, &setup.settings)
+        };
+        let mut by_file: BTreeMap<Arc<str>, Vec<Diagnostic>> = BTreeMap::new();
+        for diagnostic in cross {
+            by_file
+                .entry(diagnostic.file.clone())
+                .or_default()
+                .push(diagnostic);
+        }
+        for linted in linted.iter_mut().flatten() {
+            if let Some(found) = by_file.remove(&linted.workbook.display) {
+                linted.diagnostics.extend(found);
+                linted
+                    .diagnostics
+                    .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+            }
+        }
+    }
+    linted
+}
+
+/// Reads and lints a group of files (see [`groups`]).
+fn lint_group(
+    paths: &[PathBuf],
+    setup: &Setup,
+) -> Vec<Result<(FileReport, Vec<Diagnostic>), FileError>> {
+    let books = read_books(paths, read::Depth::Values);
+    lint_books(&books, setup)
+        .into_iter()
+        .map(|linted| {
+            let mut linted = linted?;
+            // What `skulint fix` would do, so the report can say which fixes are blocked.
+            crate::fix::plan(&linted.tables, &mut linted.diagnostics, false);
+            Ok((
+                file_report(linted.workbook, &linted.tables),
+                linted.diagnostics,
+            ))
+        })
+        .collect()
 }
 
 /// The layout skulint found in a file, for reports.
@@ -246,11 +437,12 @@ pub fn check_outputs(output: &OutputOptions, files: &[PathBuf]) -> Result<()> {
 }
 
 /// The codes of the rules a run checks, in code order.
-pub fn enabled_rules(settings: &Settings) -> Vec<&'static str> {
-    crate::rules::RULES
-        .iter()
-        .map(|r| r.code)
-        .filter(|code| settings.is_enabled(code))
+pub fn enabled_rules(setup: &Setup) -> Vec<&'static str> {
+    setup
+        .settings
+        .codes()
+        .filter(|code| setup.inventory.is_some() || !crate::rules::is_cross_file(code))
+        .filter(|code| setup.settings.is_enabled(code))
         .collect()
 }
 
@@ -268,37 +460,33 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// Reads and lints `files` in parallel; the report is in input order.
-pub fn lint(
-    files: &[PathBuf],
-    options: &LintOptions,
-    settings: &Settings,
-) -> (Report, Vec<FileError>) {
-    lint_with_progress(files, options, settings, &Progress::new(files.len(), false))
+pub fn lint(files: &[PathBuf], setup: &Setup) -> (Report, Vec<FileError>) {
+    lint_with_progress(files, setup, &Progress::new(files.len(), false))
 }
 
 /// [`lint`], counting the files and rows done on `progress`.
 pub fn lint_with_progress(
     files: &[PathBuf],
-    options: &LintOptions,
-    settings: &Settings,
+    setup: &Setup,
     progress: &Progress,
 ) -> (Report, Vec<FileError>) {
     let mut errors = Vec::new();
-    let spec = table_spec(options);
-    let results: Vec<_> = files
+    let results: Vec<_> = groups(files, setup)
         .par_iter()
-        .map(|path| {
-            let result = lint_file(path, &spec, settings);
-            let rows = result.as_ref().map_or(0, |(file, _)| {
-                file.sheets.iter().map(|s| s.data_rows).sum::<usize>()
-            });
-            progress.file_done(rows);
-            result
+        .flat_map_iter(|group| {
+            let results = lint_group(group, setup);
+            for result in &results {
+                let rows = result.as_ref().map_or(0, |(file, _)| {
+                    file.sheets.iter().map(|s| s.data_rows).sum::<usize>()
+                });
+                progress.file_done(rows);
+            }
+            results
         })
         .collect();
     progress.finish();
     let mut report = Report {
-        rules: enabled_rules(settings),
+        rules: enabled_rules(setup),
         ..Report::default()
     };
     for result in results {

@@ -1,4 +1,6 @@
 //! DUP001 duplicate-sku: the same SKU on more than one listing row of a shop.
+//! On a channel whose profile says `case-sensitive = false`, SKUs that differ
+//! only in case are the same SKU.
 
 use std::collections::BTreeMap;
 
@@ -7,12 +9,16 @@ use crate::diagnostic::Diagnostic;
 use crate::settings::Settings;
 use crate::table::{Role, Table};
 
-pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
+pub fn check(table: &Table, settings: &Settings) -> Vec<Diagnostic> {
+    let case_sensitive = settings.profile(table.channel).case_sensitive;
     let mut diagnostics = Vec::new();
     for rows in by_shop(table, skus(table)).into_values() {
-        let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (row, sku) in &rows {
-            groups.entry(sku.as_str()).or_default().push(*row);
+            groups
+                .entry(same_sku_key(sku, case_sensitive))
+                .or_default()
+                .push(*row);
         }
         for group in groups.into_values().filter(|g| g.len() > 1) {
             for &row in &group {
@@ -33,4 +39,13 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
         }
     }
     diagnostics
+}
+
+/// The text under which two SKUs are the same SKU on a channel.
+pub(crate) fn same_sku_key(sku: &str, case_sensitive: bool) -> String {
+    if case_sensitive {
+        sku.to_string()
+    } else {
+        sku.to_lowercase()
+    }
 }

@@ -3,13 +3,15 @@
 
 use std::collections::BTreeMap;
 
+use super::duplicate_sku::same_sku_key;
 use super::{by_shop, finding, skus};
 use crate::diagnostic::Diagnostic;
 use crate::settings::Settings;
 use crate::table::{Role, Table};
 use crate::text::{near_duplicate_key, visible};
 
-pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
+pub fn check(table: &Table, settings: &Settings) -> Vec<Diagnostic> {
+    let case_sensitive = settings.profile(table.channel).case_sensitive;
     let mut diagnostics = Vec::new();
     for rows in by_shop(table, skus(table)).into_values() {
         let mut groups: BTreeMap<String, Vec<&(usize, String)>> = BTreeMap::new();
@@ -20,9 +22,11 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
                 .push(entry);
         }
         for group in groups.into_values() {
+            // SKUs the channel already treats as one are DUP001's, not near-duplicates.
+            let same = |sku: &str| same_sku_key(sku, case_sensitive);
             let distinct = group
                 .iter()
-                .map(|(_, sku)| sku)
+                .map(|(_, sku)| same(sku))
                 .collect::<std::collections::BTreeSet<_>>();
             if distinct.len() < 2 {
                 continue;
@@ -31,7 +35,7 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
                 let others: Vec<&(usize, String)> = group
                     .iter()
                     .copied()
-                    .filter(|(_, other)| other != sku)
+                    .filter(|(_, other)| same(other) != same(sku))
                     .collect();
                 let mut listed: Vec<String> = others
                     .iter()
