@@ -19,6 +19,7 @@ mod lookalike_character;
 mod near_duplicate_sku;
 mod numeric_sku;
 mod sku_too_long;
+mod sync_error;
 mod unnormalized_unicode;
 
 use std::collections::BTreeMap;
@@ -102,6 +103,10 @@ pub const RULES: &[Rule] = &[
     Rule {
         code: "STK003",
         check: below_unpaid_reserve::check,
+    },
+    Rule {
+        code: "SYN001",
+        check: sync_error::check,
     },
 ];
 
