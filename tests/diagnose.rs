@@ -241,7 +241,7 @@ fn channel_narrows_the_api_codes_but_not_the_words() {
 
 /// One message per cause and language (EN, ID, VI, TH) that is not among the
 /// catalog's own examples.
-const LANGUAGES: [(&str, &str); 30] = [
+const LANGUAGES: [(&str, &str); 34] = [
     (
         "vacation-mode",
         "Platform error: Stock could not be updated because the shop is on vacation.",
@@ -330,6 +330,22 @@ const LANGUAGES: [(&str, &str); 30] = [
     (
         "promotion-lock",
         "Stok terkunci karena produk ikut kampanye.",
+    ),
+    (
+        "auth-expired",
+        "Token akses toko sudah kadaluarsa, silakan hubungkan kembali.",
+    ),
+    (
+        "below-campaign-reserve",
+        "ข้อผิดพลาดของแพลตฟอร์ม: แพลตฟอร์มจองสต็อก 5 ชิ้นสำหรับแคมเปญ",
+    ),
+    (
+        "rate-limited",
+        "Permintaan terlalu sering, coba lagi dalam beberapa detik.",
+    ),
+    (
+        "platform-server-error",
+        "Platform error: Stock hasn’t been updated. We will try again later.",
     ),
     (
         "unknown",
