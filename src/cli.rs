@@ -33,7 +33,8 @@ pub enum Command {
         skulint check mass_update_sales_info.xlsx\n  \
         skulint check exports/ --select SKU,DUP --fail-on warning\n  \
         skulint check listing.csv --sku-column \"Kode SKU\" --stock-column F\n  \
-        skulint check export.xlsx --output-format json --output-file report.json")]
+        skulint check export.xlsx --output-format json --output-file report.json\n  \
+        skulint check exports/ --output-format github --report sarif=skulint.sarif --report html=skulint.html")]
     Check(Box<CheckArgs>),
     /// Lint, apply the fixes, and write a corrected copy of each export plus a resync plan.
     ///
@@ -100,7 +101,7 @@ pub struct FixArgs {
     #[arg(long)]
     pub unsafe_fixes: bool,
     /// Print what would change, cell by cell, and write nothing.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "reports")]
     pub diff: bool,
     /// Replace each input with its corrected version, after saving it as `<name>.bak`.
     #[arg(long)]
@@ -174,12 +175,50 @@ pub struct OutputOptions {
     /// Write the report to this file instead of standard output.
     #[arg(long, value_name = "PATH")]
     pub output_file: Option<PathBuf>,
+    /// Also write a report in FORMAT to PATH (repeatable), e.g. `--report sarif=skulint.sarif
+    /// --report html=report.html`.
+    #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report_target)]
+    pub reports: Vec<ReportTarget>,
+    /// Print how many findings each rule made (`count  code  [*]  name`) instead of the
+    /// findings. Works with text, concise, json and jsonl; --report files still get the findings.
+    #[arg(long)]
+    pub statistics: bool,
     /// The lowest severity that makes the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
     /// Print only the findings, no summary.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// `--report FORMAT=PATH`: one more report, written to a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportTarget {
+    pub format: OutputFormat,
+    pub path: PathBuf,
+}
+
+fn parse_report_target(value: &str) -> Result<ReportTarget, String> {
+    let Some((format, path)) = value.split_once('=') else {
+        return Err("expected FORMAT=PATH, e.g. sarif=skulint.sarif".into());
+    };
+    let format = OutputFormat::from_str(format.trim(), true).map_err(|_| {
+        let names: Vec<&str> = OutputFormat::value_variants()
+            .iter()
+            .map(|f| f.name())
+            .collect();
+        format!(
+            "unknown report format {format:?}; expected one of {}",
+            names.join(", ")
+        )
+    })?;
+    if path.is_empty() {
+        return Err(format!("no PATH after {}=", format.name()));
+    }
+    Ok(ReportTarget {
+        format,
+        path: PathBuf::from(path),
+    })
 }
 
 /// `--channel`: a channel, or `auto` to detect it.
@@ -208,8 +247,16 @@ impl ChannelChoice {
 #[derive(Debug, Args)]
 pub struct RulesArgs {
     /// `text` for a table, `json` for an array of rule objects.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub output_format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+    pub output_format: RulesFormat,
+}
+
+/// The formats of `skulint rules`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 #[derive(Debug, Args)]

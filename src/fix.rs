@@ -1,7 +1,7 @@
 //! Fixing: composing the fixes of each cell into one new value, refusing any fix
 //! that would create a duplicate, and applying the rest to a workbook.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -74,13 +74,35 @@ pub fn plan(tables: &[Table], diagnostics: &mut [Diagnostic], unsafe_fixes: bool
                 continue;
             };
             let mut candidates: Vec<Change> = Vec::new();
+            let formulas: BTreeSet<(usize, usize)> = table
+                .sheet
+                .formulas
+                .iter()
+                .map(|f| (f.row as usize, f.col as usize))
+                .collect();
             for &row in &table.data_rows {
                 let Some(codes) = cells.get(&(table.sheet.name.clone(), row, col)) else {
                     continue;
                 };
                 let old = table.text(row, role);
                 let new = compose(&old, codes);
-                if new != old {
+                let refusal = if new == old {
+                    continue;
+                } else if formulas.contains(&(row, col)) {
+                    Some(
+                        "not applied: the cell is computed by a formula; fix the formula instead"
+                            .to_string(),
+                    )
+                } else if new.is_empty() {
+                    Some("not applied: nothing would be left of the SKU; type it again".to_string())
+                } else {
+                    None
+                };
+                if let Some(note) = refusal {
+                    blocked.insert((table.sheet.name.clone(), row, col), note);
+                    continue;
+                }
+                {
                     let mut codes = codes.clone();
                     codes.sort();
                     codes.dedup();

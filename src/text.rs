@@ -72,10 +72,12 @@ pub fn nfkc_fix(text: &str) -> String {
 
 /// Lookalike letters mapped to Latin on top of the safe fixes (SKU006, unsafe).
 pub fn lookalike_fix(text: &str) -> String {
-    safe_fix(text)
+    let latin: String = safe_fix(text)
         .chars()
         .map(|c| latin_lookalike(c).unwrap_or(c))
-        .collect()
+        .collect();
+    // A Latin letter with a combining accent composes anew (Cyrillic А + U+0301 → Á).
+    safe_fix(&latin)
 }
 
 /// The key under which two SKUs count as near-duplicates (DUP002): invisibles removed,

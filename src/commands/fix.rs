@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use super::{
-    ExitStatus, FileError, collect_inputs, emit, exit_status, file_report, refuse_input_as_output,
-    report_errors, same_file, settings, table_spec, write_atomically,
+    ExitStatus, FileError, Progress, check_outputs, collect_inputs, emit, enabled_rules,
+    exit_status, file_report, progress_for, report_errors, same_file, settings, table_spec,
+    write_atomically,
 };
 use crate::cli::FixArgs;
 use crate::diagnostic::Diagnostic;
@@ -41,7 +42,7 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
         change_log_format(changes)?;
     }
     let (files, mut errors) = collect_inputs(&args.paths);
-    refuse_input_as_output(args.output_options.output_file.as_deref(), &files)?;
+    check_outputs(&args.output_options, &files)?;
     let spec = table_spec(&args.lint);
     let several = files.len() > 1 || args.paths.iter().any(|p| p.is_dir());
     if several && let Some(output) = &args.output {
@@ -54,23 +55,33 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
         std::fs::create_dir_all(output)
             .with_context(|| format!("cannot create the folder {}", output.display()))?;
     }
-    let mut report = Report::default();
+    let mut report = Report {
+        rules: enabled_rules(&settings),
+        ..Report::default()
+    };
     let mut all_changes = Vec::new();
-    let mut stderr = io::stderr().lock();
+    let progress = Progress::new(
+        files.len(),
+        progress_for(&args.output_options) && !args.diff,
+    );
     for path in &files {
         match fix_file(path, args, &spec, &settings, several) {
             Ok(fixed) => {
+                progress.file_done(fixed.report.sheets.iter().map(|s| s.data_rows).sum());
                 if !args.output_options.quiet && !args.diff {
-                    let _ = writeln!(stderr, "{}", summary_line(&fixed));
+                    progress.suspend(|| eprintln!("{}", summary_line(&fixed)));
                 }
                 report.files.push(fixed.report);
                 report.diagnostics.extend(fixed.remaining);
                 all_changes.extend(fixed.changes);
             }
-            Err(error) => errors.push(error),
+            Err(error) => {
+                progress.file_done(0);
+                errors.push(error);
+            }
         }
     }
-    drop(stderr);
+    progress.finish();
     report_errors(&errors);
     if args.diff {
         print_diff(&all_changes)?;
@@ -207,7 +218,12 @@ fn write_outputs(
 ) -> Result<Written> {
     let output = output_path(original, args, several)?;
     let bytes = match (fixed.format, &fixed.dialect) {
-        (Format::Csv | Format::Tsv, Some(dialect)) => write::csv(&fixed.sheets[0], dialect)?,
+        (Format::Csv | Format::Tsv, Some(dialect)) => {
+            let original_bytes = std::fs::read(&original.path)
+                .with_context(|| format!("cannot read {} again", original.path.display()))?;
+            let rows = changes.iter().map(|c| c.row).collect();
+            write::csv(&original_bytes, &fixed.sheets[0], dialect, &rows)?
+        }
         _ => {
             let highlights: Vec<Highlight> = changes
                 .iter()

@@ -5,12 +5,14 @@ mod check;
 mod diagnose;
 mod explain;
 mod fix;
+mod progress;
 mod rules;
 
 pub use check::check;
 pub use diagnose::diagnose;
 pub use explain::explain;
 pub use fix::fix;
+pub use progress::Progress;
 pub use rules::list_rules;
 
 use std::collections::BTreeMap;
@@ -22,7 +24,7 @@ use rayon::prelude::*;
 
 use crate::cli::{LintOptions, OutputOptions};
 use crate::diagnostic::Diagnostic;
-use crate::emit::{FileReport, Report, SheetReport};
+use crate::emit::{Emitter, FileReport, Report, SheetReport};
 use crate::settings::{FailOn, Settings};
 use crate::table::{Role, Table, TableSpec, Workbook, layout, read};
 
@@ -200,6 +202,67 @@ pub fn refuse_input_as_output(output: Option<&Path>, files: &[PathBuf]) -> Resul
     Ok(())
 }
 
+/// Checks the report options before any work: no report overwrites an input,
+/// no two reports share a path, and `--statistics` has a format to print in.
+pub fn check_outputs(output: &OutputOptions, files: &[PathBuf]) -> Result<()> {
+    refuse_input_as_output(output.output_file.as_deref(), files)?;
+    for target in &output.reports {
+        if files.iter().any(|f| same_file(f, &target.path)) {
+            anyhow::bail!(
+                "--report {}={} is one of the inputs; choose another path",
+                target.format.name(),
+                target.path.display()
+            );
+        }
+    }
+    let mut paths: Vec<&Path> = output.output_file.iter().map(PathBuf::as_path).collect();
+    for target in &output.reports {
+        if paths.iter().any(|p| same_file(p, &target.path)) {
+            anyhow::bail!(
+                "{} is given twice as a report path; give each report its own file",
+                target.path.display()
+            );
+        }
+        paths.push(&target.path);
+    }
+    // Found out before the work rather than after it.
+    for path in &paths {
+        let dir = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        if !dir.is_dir() {
+            anyhow::bail!(
+                "cannot write {}: the folder {} does not exist",
+                path.display(),
+                dir.display()
+            );
+        }
+    }
+    if output.statistics && output.output_format.statistics_emitter().is_none() {
+        anyhow::bail!(
+            "--statistics prints as text, concise, json or jsonl, not {}; write {} reports with --report",
+            output.output_format.name(),
+            output.output_format.name()
+        );
+    }
+    Ok(())
+}
+
+/// The codes of the rules a run checks, in code order.
+pub fn enabled_rules(settings: &Settings) -> Vec<&'static str> {
+    crate::rules::RULES
+        .iter()
+        .map(|r| r.code)
+        .filter(|code| settings.is_enabled(code))
+        .collect()
+}
+
+/// Whether a progress bar may be shown: only for reports read by people.
+pub fn progress_for(output: &OutputOptions) -> bool {
+    !output.quiet && output.output_format.is_for_people()
+}
+
 /// Whether two paths name the same file (existing or not).
 pub fn same_file(a: &Path, b: &Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {
@@ -214,13 +277,34 @@ pub fn lint(
     options: &LintOptions,
     settings: &Settings,
 ) -> (Report, Vec<FileError>) {
+    lint_with_progress(files, options, settings, &Progress::new(files.len(), false))
+}
+
+/// [`lint`], counting the files and rows done on `progress`.
+pub fn lint_with_progress(
+    files: &[PathBuf],
+    options: &LintOptions,
+    settings: &Settings,
+    progress: &Progress,
+) -> (Report, Vec<FileError>) {
     let mut errors = Vec::new();
     let spec = table_spec(options);
     let results: Vec<_> = files
         .par_iter()
-        .map(|path| lint_file(path, &spec, settings))
+        .map(|path| {
+            let result = lint_file(path, &spec, settings);
+            let rows = result.as_ref().map_or(0, |(file, _)| {
+                file.sheets.iter().map(|s| s.data_rows).sum::<usize>()
+            });
+            progress.file_done(rows);
+            result
+        })
         .collect();
-    let mut report = Report::default();
+    progress.finish();
+    let mut report = Report {
+        rules: enabled_rules(settings),
+        ..Report::default()
+    };
     for result in results {
         match result {
             Ok((file, diagnostics)) => {
@@ -271,25 +355,43 @@ pub fn report_errors(errors: &[FileError]) {
     }
 }
 
-/// Writes `report` to `--output-file` (atomically) or standard output.
+/// Writes `report` to `--output-file` (atomically) or standard output, as
+/// statistics with `--statistics`, then each `--report` file (atomically).
 pub fn emit(report: &Report, output: &OutputOptions) -> Result<()> {
+    let main = |color: bool| -> Result<Box<dyn Emitter>> {
+        if output.statistics {
+            // check_outputs refused the formats without statistics before any work.
+            output
+                .output_format
+                .statistics_emitter()
+                .context("--statistics has no form in this format")
+        } else {
+            Ok(output.output_format.emitter(color, output.quiet))
+        }
+    };
     match &output.output_file {
         Some(path) => {
-            let emitter = output.output_format.emitter(false, output.quiet);
             let mut buffer = Vec::new();
-            emitter.emit(&mut buffer, report)?;
-            write_atomically(path, &buffer)
+            main(false)?.emit(&mut buffer, report)?;
+            write_atomically(path, &buffer)?;
         }
         None => {
             let stdout = io::stdout();
             let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            let emitter = output.output_format.emitter(color, output.quiet);
             let mut out = io::BufWriter::new(stdout.lock());
-            emitter.emit(&mut out, report)?;
+            main(color)?.emit(&mut out, report)?;
             out.flush()?;
-            Ok(())
         }
     }
+    for target in &output.reports {
+        let mut buffer = Vec::new();
+        target
+            .format
+            .emitter(false, output.quiet)
+            .emit(&mut buffer, report)?;
+        write_atomically(&target.path, &buffer)?;
+    }
+    Ok(())
 }
 
 /// Writes to a temporary file beside `path`, then renames it over `path`, so an
@@ -306,10 +408,20 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
             dir.display()
         );
     }
-    let mut file = tempfile::NamedTempFile::new_in(dir)
+    let mut builder = tempfile::Builder::new();
+    // A temporary file is private (0600); the output is an ordinary file, readable
+    // as the user's umask allows, like any file the user creates.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut file = builder
+        .tempfile_in(dir)
         .with_context(|| format!("cannot write in {}", dir.display()))?;
     file.write_all(bytes)
         .with_context(|| format!("cannot write {}", path.display()))?;
+    // A file that is replaced (`--in-place`, a report written again) keeps its permissions.
+    if let Ok(existing) = std::fs::metadata(path) {
+        let _ = file.as_file().set_permissions(existing.permissions());
+    }
     file.persist(path)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())

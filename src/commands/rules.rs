@@ -5,14 +5,13 @@ use std::io::{self, Write};
 use anyhow::Result;
 
 use super::ExitStatus;
-use crate::cli::RulesArgs;
-use crate::emit::OutputFormat;
+use crate::cli::{RulesArgs, RulesFormat};
 use crate::rules;
 
 pub fn list_rules(args: &RulesArgs) -> Result<ExitStatus> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     match args.output_format {
-        OutputFormat::Json => {
+        RulesFormat::Json => {
             let rules: Vec<serde_json::Value> = rules::catalog()
                 .iter()
                 .map(|d| {
@@ -25,7 +24,7 @@ pub fn list_rules(args: &RulesArgs) -> Result<ExitStatus> {
             serde_json::to_writer_pretty(&mut out, &rules)?;
             writeln!(out)?;
         }
-        OutputFormat::Text => {
+        RulesFormat::Text => {
             writeln!(
                 out,
                 "{:<7} {:<24} {:<8} {:<7} summary",

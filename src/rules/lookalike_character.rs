@@ -1,6 +1,8 @@
 //! SKU006 lookalike-character: Cyrillic or Greek letters that look Latin in an
 //! otherwise Latin SKU (`KАOS` with a Cyrillic `А`).
 
+use unicode_normalization::UnicodeNormalization;
+
 use super::{char_runs, finding, sku_cells};
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::settings::Settings;
@@ -10,7 +12,8 @@ use crate::text::{is_latin_letter, latin_lookalike, lookalike_fix};
 pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
     sku_cells(table)
         .filter(|(_, _, sku)| {
-            let mut letters = sku.chars().filter(|c| c.is_alphabetic());
+            // Full-width Latin (`Ａ`) counts as Latin: NFKC makes it so.
+            let mut letters = sku.nfkc().filter(|c| c.is_alphabetic());
             sku.chars().any(|c| latin_lookalike(c).is_some())
                 && letters.all(|c| is_latin_letter(c) || latin_lookalike(c).is_some())
         })

@@ -1,5 +1,6 @@
 //! CSV and TSV exports: encoding, delimiter sniffing and the dialect a fixed copy keeps.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use super::{Format, Sheet, Value, Visibility};
@@ -11,6 +12,8 @@ pub struct Dialect {
     pub encoding: &'static str,
     pub bom: bool,
     pub crlf: bool,
+    /// Every field was quoted, not only those that need it.
+    pub quote_all: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -34,49 +37,139 @@ pub fn read_csv(bytes: &[u8], format: Format, name: &str) -> Result<(Sheet, Dial
     } else {
         sniff_delimiter(&text)
     };
+    let records = records(&text, delimiter)?;
+    let quote_all = records
+        .iter()
+        .find(|r| !r.cells.is_empty())
+        .is_some_and(|r| fully_quoted(&text[r.span.clone()], delimiter, r.cells.len()));
+    let sheet = Sheet {
+        name: Arc::from(name),
+        visibility: Visibility::Visible,
+        rows: records.into_iter().map(|r| r.cells).collect(),
+        ..Sheet::default()
+    };
+    let dialect = Dialect {
+        delimiter,
+        encoding,
+        bom,
+        crlf,
+        quote_all,
+    };
+    Ok((sheet, dialect))
+}
+
+/// One row of a CSV file: its cells and the bytes of the decoded text it spans
+/// (terminator included). A blank line is a row without cells, as Excel shows it.
+pub struct Record {
+    pub span: Range<usize>,
+    pub cells: Vec<Value>,
+}
+
+/// Splits decoded CSV text into rows numbered as Excel numbers them: a quoted
+/// line break stays inside its cell, a blank line is an empty row. The csv
+/// crate parses the fields; the byte spans come from a quote-aware line scan
+/// that follows the same rules, so untouched rows can be copied verbatim.
+pub fn records(text: &str, delimiter: u8) -> Result<Vec<Record>, CsvError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
+    let mut parsed = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| CsvError::Malformed {
             line: e.position().map(|p| p.line()).unwrap_or(0),
             detail: e.to_string(),
         })?;
         // Trailing empty fields are kept: a fixed copy must have the same shape.
-        let cells: Vec<Value> = record
-            .iter()
-            .map(|f| {
-                if f.is_empty() {
-                    Value::Empty
-                } else {
-                    Value::Text(f.to_string())
-                }
-            })
-            .collect();
-        rows.push(cells);
+        parsed.push(
+            record
+                .iter()
+                .map(|f| {
+                    if f.is_empty() {
+                        Value::Empty
+                    } else {
+                        Value::Text(f.to_string())
+                    }
+                })
+                .collect::<Vec<Value>>(),
+        );
     }
-    let sheet = Sheet {
-        name: Arc::from(name),
-        visibility: Visibility::Visible,
-        rows,
-        ..Sheet::default()
-    };
-    Ok((
-        sheet,
-        Dialect {
-            delimiter,
-            encoding,
-            bom,
-            crlf,
-        },
-    ))
+    let lines = line_spans(text, delimiter);
+    let blank = |span: &Range<usize>| text[span.clone()].trim_end_matches(['\r', '\n']).is_empty();
+    if lines.iter().filter(|span| !blank(span)).count() != parsed.len() {
+        return Err(CsvError::Malformed {
+            line: 0,
+            detail: "rows could not be delimited consistently (unbalanced quotes?)".into(),
+        });
+    }
+    let mut parsed = parsed.into_iter();
+    let mut rows: Vec<Record> = lines
+        .into_iter()
+        .map(|span| {
+            let cells = if blank(&span) {
+                Vec::new()
+            } else {
+                parsed.next().unwrap_or_default()
+            };
+            Record { span, cells }
+        })
+        .collect();
+    // Blank lines at the very end are not rows.
+    while rows.last().is_some_and(|r| r.cells.is_empty()) {
+        rows.pop();
+    }
+    Ok(rows)
+}
+
+/// The byte ranges of the rows of `text`, terminators included. A quote opens a
+/// quoted field only at the start of a field; inside one, `""` is a quote.
+fn line_spans(text: &str, delimiter: u8) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut spans = Vec::new();
+    let (mut start, mut index) = (0, 0);
+    let (mut quoted, mut field_start) = (false, true);
+    while index < bytes.len() {
+        let byte = bytes[index];
+        if quoted {
+            if byte == b'"' {
+                if bytes.get(index + 1) == Some(&b'"') {
+                    index += 1;
+                } else {
+                    quoted = false;
+                }
+            }
+        } else if byte == b'"' && field_start {
+            quoted = true;
+            field_start = false;
+        } else if byte == b'\n' || (byte == b'\r' && bytes.get(index + 1) != Some(&b'\n')) {
+            spans.push(start..index + 1);
+            start = index + 1;
+            field_start = true;
+        } else {
+            field_start = byte == delimiter;
+        }
+        index += 1;
+    }
+    if start < bytes.len() {
+        spans.push(start..bytes.len());
+    }
+    spans
+}
+
+/// Whether a record's raw text has every field in quotes (`"a","b"`): such files
+/// are written back the same way.
+fn fully_quoted(raw: &str, delimiter: u8, fields: usize) -> bool {
+    let raw = raw.trim_end_matches(['\r', '\n']);
+    let separator = format!("\"{}\"", delimiter as char);
+    raw.len() >= 2
+        && raw.starts_with('"')
+        && raw.ends_with('"')
+        && raw.matches(&separator).count() + 1 == fields
 }
 
 /// UTF-8 with or without BOM, or UTF-16 with BOM. Anything else is refused, never guessed.
-fn decode(bytes: &[u8]) -> Result<(String, &'static str, bool), CsvError> {
+pub fn decode(bytes: &[u8]) -> Result<(String, &'static str, bool), CsvError> {
     if let Some((encoding, bom_length)) = encoding_rs::Encoding::for_bom(bytes) {
         let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom_length..]);
         if had_errors {
@@ -145,6 +238,19 @@ mod tests {
             read_csv(b"SKU;Stock;Name\nA-1;5;\"Kaos, hitam\"\n", Format::Csv, "s").unwrap();
         assert_eq!(dialect.delimiter, b';');
         assert_eq!(sheet.rows[1][2], Value::Text("Kaos, hitam".into()));
+    }
+
+    #[test]
+    fn blank_lines_are_empty_rows_and_quoted_breaks_stay_in_their_cell() {
+        let text = b"SKU,Name\n\nA-1,\"two\nlines\"\nA-2,x";
+        let (sheet, _) = read_csv(text, Format::Csv, "s").unwrap();
+        assert_eq!(sheet.rows.len(), 4);
+        let (crlf, _) = read_csv(b"SKU,Name\r\n\r\nA-1,x\r\n", Format::Csv, "s").unwrap();
+        assert_eq!(crlf.rows.len(), 3);
+        assert!(crlf.rows[1].is_empty());
+        assert!(sheet.rows[1].is_empty());
+        assert_eq!(sheet.rows[2][1], Value::Text("two\nlines".into()));
+        assert_eq!(sheet.rows[3][0], Value::Text("A-2".into()));
     }
 
     #[test]

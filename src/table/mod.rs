@@ -103,7 +103,7 @@ pub struct Sheet {
     pub rows: Vec<Vec<Value>>,
     /// Read only when a workbook is going to be written again (`fix`).
     pub merges: Vec<Merge>,
-    /// Read only when a workbook is going to be written again (`fix`).
+    /// Formula cells (xlsx/xlsm only).
     pub formulas: Vec<FormulaCell>,
 }
 

@@ -41,9 +41,9 @@ pub enum ReadError {
 /// How much of a workbook to read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Depth {
-    /// Cell values: all that linting needs.
+    /// Cell values (and, for xlsx, formulas): all that linting needs.
     Values,
-    /// Values, formulas and merged ranges: what writing a faithful copy needs.
+    /// Values and merged ranges: what writing a faithful copy needs.
     Full,
 }
 
@@ -175,44 +175,37 @@ fn read_spreadsheet(bytes: Vec<u8>, format: Format, depth: Depth) -> Result<Vec<
             let metadata = workbook.sheets_metadata().to_vec();
             let mut sheets = Vec::new();
             for meta in metadata.iter().filter(|m| m.typ == SheetType::WorkSheet) {
-                let rows = {
+                // One pass gives values and formulas: a SKU computed by a formula
+                // must not be "fixed" in its cached value only.
+                let (rows, formulas) = {
                     let mut reader = workbook
                         .worksheet_cells_reader(&meta.name)
                         .map_err(|e| corrupt(e.to_string()))?;
                     let mut rows: Vec<Vec<Value>> = Vec::new();
-                    while let Some(cell) = reader.next_cell().map_err(|e| corrupt(e.to_string()))? {
-                        let value = value_of_ref(cell.get_value());
+                    let mut formulas = Vec::new();
+                    while let Some(cell) = reader
+                        .next_cell_with_formula()
+                        .map_err(|e| corrupt(e.to_string()))?
+                    {
+                        let (row, col) = cell.pos;
+                        if let Some(formula) = cell.formula.filter(|f| !f.is_empty()) {
+                            formulas.push(FormulaCell { row, col, formula });
+                        }
+                        let value = value_of_ref(&cell.value);
                         if value != Value::Empty {
-                            let (row, col) = cell.get_position();
                             place(&mut rows, row as usize, col as usize, value);
                         }
                     }
-                    rows
+                    (rows, formulas)
                 };
                 let mut sheet = Sheet {
                     name: Arc::from(meta.name.as_str()),
                     visibility: visibility(meta.visible),
                     rows,
+                    formulas,
                     ..Sheet::default()
                 };
                 if depth == Depth::Full {
-                    {
-                        let mut reader = workbook
-                            .worksheet_cells_reader(&meta.name)
-                            .map_err(|e| corrupt(e.to_string()))?;
-                        while let Some(cell) =
-                            reader.next_formula().map_err(|e| corrupt(e.to_string()))?
-                        {
-                            if !cell.get_value().is_empty() {
-                                let (row, col) = cell.get_position();
-                                sheet.formulas.push(FormulaCell {
-                                    row,
-                                    col,
-                                    formula: cell.get_value().clone(),
-                                });
-                            }
-                        }
-                    }
                     sheet.merges = workbook
                         .merge_cells_by_sheet_name(&meta.name)
                         .map_err(|e| corrupt(e.to_string()))?

@@ -1,7 +1,7 @@
 //! Writing a workbook back: xlsx rebuilt from values with rust_xlsxwriter, CSV/TSV
 //! in the dialect it was read in.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use rust_xlsxwriter::{Color, Format as CellFormat, Formula, Note, Workbook as XlsxWorkbook};
 
@@ -24,6 +24,8 @@ pub enum WriteError {
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
     #[error("cannot write the CSV file: {0}")]
     Csv(#[from] ::csv::Error),
+    #[error("cannot read the original CSV again: {0}")]
+    Source(super::csv::CsvError),
     #[error("sheet {sheet}, cell {cell}: {detail}")]
     Cell {
         sheet: String,
@@ -165,27 +167,49 @@ fn write_number(
     }
 }
 
-/// The sheet as CSV/TSV in `dialect`: same delimiter, BOM, line endings and encoding.
-pub fn csv(sheet: &Sheet, dialect: &Dialect) -> Result<Vec<u8>, WriteError> {
-    let terminator = if dialect.crlf {
-        ::csv::Terminator::CRLF
-    } else {
-        ::csv::Terminator::Any(b'\n')
-    };
-    let mut writer = ::csv::WriterBuilder::new()
-        .delimiter(dialect.delimiter)
-        .terminator(terminator)
-        .flexible(true)
-        .from_writer(Vec::new());
-    for row in &sheet.rows {
-        writer.write_record(row.iter().map(Value::display))?;
-    }
-    let text = String::from_utf8(
-        writer
+/// The corrected CSV/TSV: rows in `changed` are written from `sheet` in the
+/// file's dialect; every other row, blank lines and the end of the file are
+/// copied from `original` byte for byte, quoting included.
+pub fn csv(
+    original: &[u8],
+    sheet: &Sheet,
+    dialect: &Dialect,
+    changed: &BTreeSet<usize>,
+) -> Result<Vec<u8>, WriteError> {
+    let (source, _, _) = super::csv::decode(original).map_err(WriteError::Source)?;
+    let records = super::csv::records(&source, dialect.delimiter).map_err(WriteError::Source)?;
+    let mut text = String::with_capacity(source.len() + 64);
+    let mut copied_to = 0;
+    for (index, record) in records.iter().enumerate() {
+        text.push_str(&source[copied_to..record.span.start]);
+        copied_to = record.span.end;
+        let raw = &source[record.span.clone()];
+        if !changed.contains(&index) {
+            text.push_str(raw);
+            continue;
+        }
+        let terminator = &raw[raw.trim_end_matches(['\r', '\n']).len()..];
+        let quote_style = if dialect.quote_all {
+            ::csv::QuoteStyle::Always
+        } else {
+            ::csv::QuoteStyle::Necessary
+        };
+        let mut writer = ::csv::WriterBuilder::new()
+            .delimiter(dialect.delimiter)
+            .quote_style(quote_style)
+            .terminator(::csv::Terminator::Any(b'\n'))
+            .flexible(true)
+            .from_writer(Vec::new());
+        let cells = sheet.rows.get(index).map(Vec::as_slice).unwrap_or(&[]);
+        writer.write_record(cells.iter().map(Value::display))?;
+        let line = writer
             .into_inner()
-            .map_err(|e| ::csv::Error::from(e.into_error()))?,
-    )
-    .expect("CSV of UTF-8 fields is UTF-8");
+            .map_err(|e| ::csv::Error::from(e.into_error()))?;
+        let line = String::from_utf8(line).expect("CSV of UTF-8 fields is UTF-8");
+        text.push_str(line.trim_end_matches('\n'));
+        text.push_str(terminator);
+    }
+    text.push_str(&source[copied_to..]);
     let mut bytes = Vec::with_capacity(text.len() + 3);
     match dialect.encoding {
         "UTF-16LE" => {
