@@ -56,13 +56,35 @@ pub enum Command {
     ///
     /// The seller's own rules of `skulint.toml` (`[[custom-rules]]`) are listed too.
     Rules(RulesArgs),
-    /// Explain a rule, by code or name: what it finds, why it breaks sync, an example.
+    /// Explain sync errors: the cause, the numbers in the message and what to do.
     ///
-    /// Exit code 0 when the rule exists; 2, with the nearest codes and names, when it does not.
+    /// Give the messages the multichannel tool or Seller Center showed, or the
+    /// API error bodies Shopee, Lazada and TikTok Shop returned (English,
+    /// Indonesian, Vietnamese or Thai). With --sku the SKU is checked too: an
+    /// E501 on a SKU with double spaces is the SKU's format, not a server error.
+    /// With --file every failure reason in an export is diagnosed and summed up
+    /// by cause.
+    ///
+    /// Exit code 0: every message was recognised; 1: some fell back to the
+    /// `unknown` cause; 2: a usage error or an export that could not be read.
+    #[command(after_help = "Examples:\n  \
+        skulint diagnose \"Error 501: server error\" --sku \"KAOS  HITAM-M\"\n  \
+        skulint diagnose '{\"type\":\"ISV\",\"code\":\"ApiCallLimit\",\"message\":\"this ban will last 10 seconds\"}'\n  \
+        skulint diagnose --file mass_update_sales_info_result.xlsx\n  \
+        skulint diagnose --file export.xlsx --output-format json")]
+    Diagnose(Box<DiagnoseArgs>),
+    /// Explain a rule (by code or name), or a sync error (by code or message words).
+    ///
+    /// A rule code (`SKU001`) or name (`consecutive-spaces`) prints the rule's
+    /// documentation: what it finds, why it breaks sync, an example. Anything else
+    /// (`E501`, `error_auth`, words of a message) lists every sync-error cause and
+    /// rule tied to it. Exit code 2, with the nearest codes, when nothing matches.
     #[command(after_help = "Examples:\n  \
         skulint explain SKU001\n  \
         skulint explain consecutive-spaces\n  \
-        skulint explain X001            # a custom rule of skulint.toml")]
+        skulint explain X001            # a custom rule of skulint.toml\n  \
+        skulint explain E501\n  \
+        skulint explain negative sellable")]
     Explain(ExplainArgs),
 }
 
@@ -256,9 +278,52 @@ pub enum RulesFormat {
 }
 
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("input").required(true).args(["messages", "file"]))]
+pub struct DiagnoseArgs {
+    /// Error messages or API error bodies, one per argument.
+    #[arg(value_name = "MESSAGE", conflicts_with = "file")]
+    pub messages: Vec<String>,
+    /// The SKU the messages are about: the SKU rules check it too.
+    #[arg(long, value_name = "SKU", conflicts_with = "file")]
+    pub sku: Option<String>,
+    /// An export with a failure-reason column (Shopee `Alasan Gagal`, `Reason`, `Sync Status`, …):
+    /// diagnose every row that failed.
+    #[arg(long, value_name = "EXPORT")]
+    pub file: Option<PathBuf>,
+    /// Only recognise the API errors of this channel (and messages of any channel);
+    /// for --file, the channel of the export instead of the detected one.
+    #[arg(long, value_enum, default_value_t = ChannelChoice::Auto)]
+    pub channel: ChannelChoice,
+    /// The failure-reason column of --file: header text or letter.
+    #[arg(long, value_name = "HEADER|LETTER", requires = "file")]
+    pub sync_status_column: Option<String>,
+    /// The SKU column of --file: header text or letter.
+    #[arg(long, value_name = "HEADER|LETTER", requires = "file")]
+    pub sku_column: Option<String>,
+    /// The row (1-based) of --file whose cells name the columns.
+    #[arg(long, value_name = "N", requires = "file", value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
+    pub header_row: Option<u32>,
+    /// Only this sheet of --file (repeatable).
+    #[arg(long, value_name = "NAME", requires = "file")]
+    pub sheet: Vec<String>,
+    /// `text` for people, `json` for scripts.
+    #[arg(long, value_enum, default_value_t = DiagnoseFormat::Text)]
+    pub output_format: DiagnoseFormat,
+}
+
+/// The report formats of `diagnose`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum DiagnoseFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// A rule code (`SKU001`) or name (`consecutive-spaces`).
-    #[arg(required = true, value_name = "CODE|NAME")]
+    /// A rule code (`SKU001`) or name (`consecutive-spaces`), an error code (`E501`,
+    /// `error_auth`, `105002`) or words of a message; several words are one query.
+    #[arg(required = true, value_name = "QUERY", num_args = 1..)]
     pub query: Vec<String>,
     /// The configuration whose custom rules can be explained too [default: skulint.toml in the working directory or a parent].
     #[arg(long, value_name = "FILE")]

@@ -2,11 +2,13 @@
 //!
 //! The pipeline runs in one direction:
 //! read ([`table::read`]) → table ([`table::Table`]) → rules ([`rules`]) →
-//! diagnostics ([`diagnostic`]) → emit ([`emit`]).
+//! diagnostics ([`diagnostic`]) → emit ([`emit`]). [`diagnose`] explains the
+//! sync errors channels report.
 
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod diagnose;
 pub mod diagnostic;
 pub mod emit;
 pub mod fix;

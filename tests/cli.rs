@@ -13,10 +13,10 @@ use serde_json::Value;
 
 const DEMO: &str = "fixtures/demo-shopee-sales-info.xlsx";
 
-const ALL_CODES: [&str; 19] = [
+const ALL_CODES: [&str; 20] = [
     "SKU001", "SKU002", "SKU003", "SKU004", "SKU005", "SKU006", "SKU007", "SKU008", "SKU009",
     "SKU010", "DUP001", "DUP002", "DUP003", "STK001", "STK002", "STK003", "STK004", "STK005",
-    "STK006",
+    "STK006", "SYN001",
 ];
 
 const DIAGNOSTIC_KEYS: [&str; 14] = [

@@ -1,4 +1,5 @@
-//! `skulint explain CODE|NAME`: a rule's documentation for people.
+//! `skulint explain QUERY`: a rule's documentation for people, or the sync-error
+//! causes and rules tied to an error code or message text.
 
 use std::io::{self, Write};
 
@@ -7,6 +8,7 @@ use anyhow::Result;
 use super::{ExitStatus, load_config};
 use crate::cli::ExplainArgs;
 use crate::config::Config;
+use crate::diagnose;
 use crate::rules::{self, CustomRule, ExampleSheet, FixKind, RuleDoc};
 use crate::text::visible;
 
@@ -37,9 +39,11 @@ pub fn explain(args: &ExplainArgs) -> Result<ExitStatus> {
     match Topic::find(&query, &config) {
         Some(Topic::Rule(doc)) => write_rule(&mut out, doc)?,
         Some(Topic::Custom(rule)) => write_custom(&mut out, rule, &config)?,
-        // Not a rule. Explanations of sync errors (`explain E501`) belong here,
-        // before the query is reported as unknown.
-        None => return Err(unknown(&query, &config)),
+        // Not a rule: an error code or words of a sync-error message (`explain E501`).
+        None => match diagnose::explain(&query) {
+            Some(text) => out.write_all(text.as_bytes())?,
+            None => return Err(unknown(&query, &config)),
+        },
     }
     out.flush()?;
     Ok(ExitStatus::Clean)

@@ -2,12 +2,14 @@
 //! emitting reports, atomic writes, and the exit code decided from the diagnostics.
 
 mod check;
+mod diagnose;
 mod explain;
 mod fix;
 mod progress;
 mod rules;
 
 pub use check::check;
+pub use diagnose::diagnose;
 pub use explain::explain;
 pub use fix::fix;
 pub use progress::Progress;

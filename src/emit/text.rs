@@ -70,7 +70,15 @@ impl Emitter for TextEmitter {
                 self.severity(d.severity),
                 d.message
             )?;
-            if !d.value.is_empty() {
+            // A sync failure reason is a message, not a code: shown as words on one line.
+            if !d.value.is_empty() && d.code.starts_with("SYN") {
+                let line = d.value.split_whitespace().collect::<Vec<_>>().join(" ");
+                let shown = match line.char_indices().nth(160) {
+                    Some((cut, _)) => format!("{}…", &line[..cut]),
+                    None => line,
+                };
+                writeln!(out, "           {} {shown}", self.paint("2", "│"))?;
+            } else if !d.value.is_empty() {
                 let (shown, carets) = visible_with_carets(&d.value, &d.highlight);
                 writeln!(out, "           {} {shown}", self.paint("2", "│"))?;
                 if !carets.is_empty() {

@@ -28,6 +28,7 @@ mod numeric_sku;
 mod oversell_risk;
 mod sku_too_long;
 mod stock_mismatch;
+mod sync_error;
 mod unlinked_sku;
 mod unnormalized_unicode;
 
@@ -115,6 +116,10 @@ pub const RULES: &[Rule] = &[
     Rule {
         code: "STK003",
         check: below_unpaid_reserve::check,
+    },
+    Rule {
+        code: "SYN001",
+        check: sync_error::check,
     },
 ];
 
