@@ -33,7 +33,8 @@ pub enum Command {
         skulint check mass_update_sales_info.xlsx\n  \
         skulint check exports/ --select SKU,DUP --fail-on warning\n  \
         skulint check listing.csv --sku-column \"Kode SKU\" --stock-column F\n  \
-        skulint check export.xlsx --output-format json --output-file report.json")]
+        skulint check export.xlsx --output-format json --output-file report.json\n  \
+        skulint check exports/ --output-format github --report sarif=skulint.sarif --report html=skulint.html")]
     Check(Box<CheckArgs>),
     /// Lint, apply the fixes, and write a corrected copy of each export plus a resync plan.
     ///
@@ -52,7 +53,39 @@ pub enum Command {
         skulint fix listing.csv --in-place")]
     Fix(Box<FixArgs>),
     /// List every rule: code, name, default severity and whether it can be fixed.
+    ///
+    /// The seller's own rules of `skulint.toml` (`[[custom-rules]]`) are listed too.
     Rules(RulesArgs),
+    /// Explain sync errors: the cause, the numbers in the message and what to do.
+    ///
+    /// Give the messages the multichannel tool or Seller Center showed, or the
+    /// API error bodies Shopee, Lazada and TikTok Shop returned (English,
+    /// Indonesian, Vietnamese or Thai). With --sku the SKU is checked too: an
+    /// E501 on a SKU with double spaces is the SKU's format, not a server error.
+    /// With --file every failure reason in an export is diagnosed and summed up
+    /// by cause.
+    ///
+    /// Exit code 0: every message was recognised; 1: some fell back to the
+    /// `unknown` cause; 2: a usage error or an export that could not be read.
+    #[command(after_help = "Examples:\n  \
+        skulint diagnose \"Error 501: server error\" --sku \"KAOS  HITAM-M\"\n  \
+        skulint diagnose '{\"type\":\"ISV\",\"code\":\"ApiCallLimit\",\"message\":\"this ban will last 10 seconds\"}'\n  \
+        skulint diagnose --file mass_update_sales_info_result.xlsx\n  \
+        skulint diagnose --file export.xlsx --output-format json")]
+    Diagnose(Box<DiagnoseArgs>),
+    /// Explain a rule (by code or name), or a sync error (by code or message words).
+    ///
+    /// A rule code (`SKU001`) or name (`consecutive-spaces`) prints the rule's
+    /// documentation: what it finds, why it breaks sync, an example. Anything else
+    /// (`E501`, `error_auth`, words of a message) lists every sync-error cause and
+    /// rule tied to it. Exit code 2, with the nearest codes, when nothing matches.
+    #[command(after_help = "Examples:\n  \
+        skulint explain SKU001\n  \
+        skulint explain consecutive-spaces\n  \
+        skulint explain X001            # a custom rule of skulint.toml\n  \
+        skulint explain E501\n  \
+        skulint explain negative sellable")]
+    Explain(ExplainArgs),
 }
 
 #[derive(Debug, Args)]
@@ -78,7 +111,7 @@ pub struct FixArgs {
     #[arg(long)]
     pub unsafe_fixes: bool,
     /// Print what would change, cell by cell, and write nothing.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "reports")]
     pub diff: bool,
     /// Replace each input with its corrected version, after saving it as `<name>.bak`.
     #[arg(long)]
@@ -92,23 +125,27 @@ pub struct FixArgs {
     pub output_options: OutputOptions,
 }
 
-/// Options shared by every command that lints.
+/// Options shared by every command that lints. The flags that `skulint.toml`
+/// can also set are `Option`s (or empty lists) here: given on the command line,
+/// they replace the file's value; left out, the file's value (or the default) holds.
 #[derive(Debug, Args, Clone, Default)]
 pub struct LintOptions {
-    /// The channel the exports come from; `auto` detects it from the header rows.
-    #[arg(long, value_enum, default_value_t = ChannelChoice::Auto)]
-    pub channel: ChannelChoice,
-    /// Rules to run: comma-separated codes or prefixes (`SKU`, `DUP001`, `ALL`).
-    #[arg(
-        long,
-        value_delimiter = ',',
-        value_name = "CODES",
-        default_value = "ALL"
-    )]
+    /// The channel the exports come from; `auto` detects it from the header rows [default: auto].
+    #[arg(long, value_enum)]
+    pub channel: Option<ChannelChoice>,
+    /// Rules to run: comma-separated codes or prefixes (`SKU`, `DUP001`, `X` for custom rules, `ALL`) [default: ALL].
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
     pub select: Vec<String>,
     /// Rules to skip: comma-separated codes or prefixes.
     #[arg(long, value_delimiter = ',', value_name = "CODES")]
     pub ignore: Vec<String>,
+    /// The configuration file [default: skulint.toml in the working directory or a parent].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The master stock file (.xlsx or .csv: SKU, available stock, optional safety stock).
+    /// Enables the cross-checks STK004-STK006 between it and the exports.
+    #[arg(long, value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
     /// The SKU column: its header text or its letter (`F`).
     #[arg(long, value_name = "HEADER|LETTER")]
     pub sku_column: Option<String>,
@@ -152,16 +189,55 @@ pub struct OutputOptions {
     /// Write the report to this file instead of standard output.
     #[arg(long, value_name = "PATH")]
     pub output_file: Option<PathBuf>,
-    /// The lowest severity that makes the exit code 1.
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    pub fail_on: FailOn,
+    /// Also write a report in FORMAT to PATH (repeatable), e.g. `--report sarif=skulint.sarif
+    /// --report html=report.html`.
+    #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report_target)]
+    pub reports: Vec<ReportTarget>,
+    /// Print how many findings each rule made (`count  code  [*]  name`) instead of the
+    /// findings. Works with text, concise, json and jsonl; --report files still get the findings.
+    #[arg(long)]
+    pub statistics: bool,
+    /// The lowest severity that makes the exit code 1 [default: error].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
     /// Print only the findings, no summary.
     #[arg(long, short)]
     pub quiet: bool,
 }
 
+/// `--report FORMAT=PATH`: one more report, written to a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportTarget {
+    pub format: OutputFormat,
+    pub path: PathBuf,
+}
+
+fn parse_report_target(value: &str) -> Result<ReportTarget, String> {
+    let Some((format, path)) = value.split_once('=') else {
+        return Err("expected FORMAT=PATH, e.g. sarif=skulint.sarif".into());
+    };
+    let format = OutputFormat::from_str(format.trim(), true).map_err(|_| {
+        let names: Vec<&str> = OutputFormat::value_variants()
+            .iter()
+            .map(|f| f.name())
+            .collect();
+        format!(
+            "unknown report format {format:?}; expected one of {}",
+            names.join(", ")
+        )
+    })?;
+    if path.is_empty() {
+        return Err(format!("no PATH after {}=", format.name()));
+    }
+    Ok(ReportTarget {
+        format,
+        path: PathBuf::from(path),
+    })
+}
+
 /// `--channel`: a channel, or `auto` to detect it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ChannelChoice {
     #[default]
     Auto,
@@ -186,6 +262,70 @@ impl ChannelChoice {
 #[derive(Debug, Args)]
 pub struct RulesArgs {
     /// `text` for a table, `json` for an array of rule objects.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub output_format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+    pub output_format: RulesFormat,
+    /// The configuration whose custom rules are listed too [default: skulint.toml in the working directory or a parent].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// The formats of `skulint rules`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("input").required(true).args(["messages", "file"]))]
+pub struct DiagnoseArgs {
+    /// Error messages or API error bodies, one per argument.
+    #[arg(value_name = "MESSAGE", conflicts_with = "file")]
+    pub messages: Vec<String>,
+    /// The SKU the messages are about: the SKU rules check it too.
+    #[arg(long, value_name = "SKU", conflicts_with = "file")]
+    pub sku: Option<String>,
+    /// An export with a failure-reason column (Shopee `Alasan Gagal`, `Reason`, `Sync Status`, …):
+    /// diagnose every row that failed.
+    #[arg(long, value_name = "EXPORT")]
+    pub file: Option<PathBuf>,
+    /// Only recognise the API errors of this channel (and messages of any channel);
+    /// for --file, the channel of the export instead of the detected one.
+    #[arg(long, value_enum, default_value_t = ChannelChoice::Auto)]
+    pub channel: ChannelChoice,
+    /// The failure-reason column of --file: header text or letter.
+    #[arg(long, value_name = "HEADER|LETTER", requires = "file")]
+    pub sync_status_column: Option<String>,
+    /// The SKU column of --file: header text or letter.
+    #[arg(long, value_name = "HEADER|LETTER", requires = "file")]
+    pub sku_column: Option<String>,
+    /// The row (1-based) of --file whose cells name the columns.
+    #[arg(long, value_name = "N", requires = "file", value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
+    pub header_row: Option<u32>,
+    /// Only this sheet of --file (repeatable).
+    #[arg(long, value_name = "NAME", requires = "file")]
+    pub sheet: Vec<String>,
+    /// `text` for people, `json` for scripts.
+    #[arg(long, value_enum, default_value_t = DiagnoseFormat::Text)]
+    pub output_format: DiagnoseFormat,
+}
+
+/// The report formats of `diagnose`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum DiagnoseFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A rule code (`SKU001`) or name (`consecutive-spaces`), an error code (`E501`,
+    /// `error_auth`, `105002`) or words of a message; several words are one query.
+    #[arg(required = true, value_name = "QUERY", num_args = 1..)]
+    pub query: Vec<String>,
+    /// The configuration whose custom rules can be explained too [default: skulint.toml in the working directory or a parent].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }

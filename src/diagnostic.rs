@@ -51,11 +51,18 @@ pub struct Fix {
     pub note: Option<String>,
 }
 
-/// Another cell involved in the same finding (the other rows of a duplicate group).
+/// Another cell involved in the same finding (the other rows of a duplicate group,
+/// or a cell of another file of the run).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Related {
     pub cell: String,
     pub row: u32,
+    /// Set when the cell is in another file (the master inventory, another export).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<Arc<str>>,
+    /// The sheet of that other file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<Arc<str>>,
 }
 
 /// One finding at one cell.

@@ -62,6 +62,9 @@ pub fn compose(old: &str, codes: &[&str]) -> String {
 /// (or parent SKU) equal, after normalization, to a different SKU of the same
 /// shop, or to another fixed one, is not applied: its findings become `blocked`
 /// and name the colliding cell.
+///
+/// Stock cells (STK004, STK005 with `unsafe_fixes`) take the proposed quantity;
+/// when several fixes propose one, the lowest, which oversells least.
 pub fn plan(tables: &[Table], diagnostics: &mut [Diagnostic], unsafe_fixes: bool) -> Vec<Change> {
     let applies = |d: &Diagnostic| match &d.fix {
         Some(fix) => {
@@ -70,18 +73,63 @@ pub fn plan(tables: &[Table], diagnostics: &mut [Diagnostic], unsafe_fixes: bool
         }
         None => false,
     };
-    // sheet → (row, col) → codes to apply. Looked up for every data row, so hashed.
+    // sheet → (row, col) → codes to apply, and for stock cells the lowest
+    // quantity proposed. Looked up for every data row, so hashed.
     let mut cells: HashMap<Arc<str>, CellCodes> = HashMap::new();
+    let mut quantities: HashMap<Arc<str>, HashMap<(usize, usize), i64>> = HashMap::new();
     for d in diagnostics.iter().filter(|d| applies(d)) {
+        let key = (d.row as usize - 1, d.col_index as usize);
+        if let Some(quantity) = d
+            .fix
+            .as_ref()
+            .and_then(|f| f.replacement.parse::<i64>().ok())
+        {
+            quantities
+                .entry(d.sheet.clone())
+                .or_default()
+                .entry(key)
+                .and_modify(|q| *q = (*q).min(quantity))
+                .or_insert(quantity);
+        }
         cells
             .entry(d.sheet.clone())
             .or_default()
-            .entry((d.row as usize - 1, d.col_index as usize))
+            .entry(key)
             .or_default()
             .push(d.code);
     }
     let no_cells = HashMap::new();
     let mut changes = Vec::new();
+    for table in tables {
+        let Some(col) = table.column(Role::Stock) else {
+            continue;
+        };
+        let Some(quantities) = quantities.get(&table.sheet.name) else {
+            continue;
+        };
+        for &row in &table.data_rows {
+            let Some(&quantity) = quantities.get(&(row, col)) else {
+                continue;
+            };
+            let old = table.text(row, Role::Stock);
+            let new = quantity.to_string();
+            if old.trim() != new {
+                let mut codes = cells[&table.sheet.name][&(row, col)].clone();
+                codes.sort();
+                codes.dedup();
+                changes.push(Change {
+                    file: table.file.clone(),
+                    sheet: table.sheet.name.clone(),
+                    row,
+                    col,
+                    role: Role::Stock,
+                    old,
+                    new,
+                    codes,
+                });
+            }
+        }
+    }
     let mut blocked: BTreeMap<(Arc<str>, usize, usize), String> = BTreeMap::new();
     for table in tables {
         let cells = cells.get(&table.sheet.name).unwrap_or(&no_cells);
@@ -192,7 +240,8 @@ pub fn plan(tables: &[Table], diagnostics: &mut [Diagnostic], unsafe_fixes: bool
     changes
 }
 
-/// The workbook with the changes applied (only the changed cells differ).
+/// The workbook with the changes applied (only the changed cells differ). A
+/// stock stored as a number stays a number.
 pub fn apply(workbook: &Workbook, changes: &[Change]) -> Workbook {
     let mut fixed = workbook.clone();
     for change in changes {
@@ -202,7 +251,10 @@ pub fn apply(workbook: &Workbook, changes: &[Change]) -> Workbook {
                 .get_mut(change.row)
                 .and_then(|r| r.get_mut(change.col))
         {
-            *cell = Value::Text(change.new.clone());
+            *cell = match change.new.parse::<i64>() {
+                Ok(n) if change.role == Role::Stock && cell.is_number() => Value::Int(n),
+                _ => Value::Text(change.new.clone()),
+            };
         }
     }
     fixed
@@ -223,31 +275,123 @@ pub struct ResyncEntry {
     pub stock: Option<i64>,
 }
 
-/// The resync plan of the SKU changes (parent SKU changes need no resync of stock).
+/// The SKU change and the stock change of one row.
+type RowChanges<'c> = (Option<&'c Change>, Option<&'c Change>);
+
+/// The resync plan: one entry per row whose SKU or stock changed (parent SKU
+/// changes need no resync), with the new SKU and the stock to push.
 pub fn resync_entries(tables: &[Table], changes: &[Change]) -> Vec<ResyncEntry> {
     let non_empty = |text: String| {
         let text = text.trim().to_string();
         (!text.is_empty()).then_some(text)
     };
-    changes
-        .iter()
-        .filter(|c| c.role == Role::Sku)
-        .filter_map(|change| {
-            let table = tables.iter().find(|t| t.sheet.name == change.sheet)?;
-            let stock = parse_number(table.value(change.row, Role::Stock))
-                .filter(|n| n.fract() == 0.0 && *n >= 0.0)
-                .map(|n| n as i64);
-            Some(ResyncEntry {
+    // (table, row) → the SKU change and the stock change of that row, in sheet order.
+    let mut rows: BTreeMap<(usize, usize), RowChanges> = BTreeMap::new();
+    for change in changes {
+        let Some(index) = tables.iter().position(|t| t.sheet.name == change.sheet) else {
+            continue;
+        };
+        let entry = rows.entry((index, change.row)).or_default();
+        match change.role {
+            Role::Sku => entry.0 = Some(change),
+            Role::Stock => entry.1 = Some(change),
+            _ => {}
+        }
+    }
+    rows.into_iter()
+        .filter(|(_, (sku, stock))| sku.is_some() || stock.is_some())
+        .map(|((index, row), (sku, stock))| {
+            let table = &tables[index];
+            let current_sku = table.text(row, Role::Sku);
+            let stock = match stock {
+                Some(change) => change.new.parse::<i64>().ok(),
+                None => parse_number(table.value(row, Role::Stock))
+                    .filter(|n| n.fract() == 0.0 && *n >= 0.0)
+                    .map(|n| n as i64),
+            };
+            ResyncEntry {
                 channel: table.channel.key(),
-                file: change.file.clone(),
-                sheet: change.sheet.clone(),
-                row: change.row + 1,
-                product_id: non_empty(table.text(change.row, Role::ProductId)),
-                variation_id: non_empty(table.text(change.row, Role::VariationId)),
-                old_sku: change.old.clone(),
-                new_sku: change.new.clone(),
+                file: table.file.clone(),
+                sheet: table.sheet.name.clone(),
+                row: row + 1,
+                product_id: non_empty(table.text(row, Role::ProductId)),
+                variation_id: non_empty(table.text(row, Role::VariationId)),
+                old_sku: sku.map_or_else(|| current_sku.clone(), |c| c.old.clone()),
+                new_sku: sku.map_or(current_sku, |c| c.new.clone()),
                 stock,
-            })
+            }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Fix;
+    use crate::table::{Format, Sheet, TableSpec, Visibility, layout};
+
+    fn book() -> Workbook {
+        let text = |t: &str| Value::Text(t.into());
+        Workbook {
+            path: "stock.csv".into(),
+            display: Arc::from("stock.csv"),
+            format: Format::Csv,
+            sheets: vec![Sheet {
+                name: Arc::from("stock"),
+                visibility: Visibility::Visible,
+                rows: vec![
+                    vec![text("SKU"), text("Stock")],
+                    vec![text("KAOS-L"), Value::Int(9)],
+                    vec![text("KAOS-M"), text("3")],
+                ],
+                ..Sheet::default()
+            }],
+            dialect: None,
+        }
+    }
+
+    /// An unsafe stock fix at B`row` (1-based) proposing `quantity`.
+    fn stock_fix(tables: &[Table], code: &'static str, row: usize, quantity: i64) -> Diagnostic {
+        crate::rules::finding(&tables[0], code, row - 1, Role::Stock, String::new())
+            .with_fix(Applicability::Unsafe, quantity.to_string())
+    }
+
+    #[test]
+    fn stock_cells_take_the_lowest_proposed_quantity_and_stay_numbers() {
+        let book = book();
+        let tables = layout::tables(&book, &TableSpec::default()).unwrap();
+        let mut diagnostics = vec![
+            stock_fix(&tables, "STK004", 2, 6),
+            stock_fix(&tables, "STK005", 2, 4),
+            stock_fix(&tables, "STK005", 3, 3),
+        ];
+        assert!(
+            plan(&tables, &mut diagnostics, false).is_empty(),
+            "unsafe fixes need the flag"
+        );
+        let changes = plan(&tables, &mut diagnostics, true);
+        assert_eq!(
+            changes.len(),
+            1,
+            "B3 already holds the proposed 3: {changes:?}"
+        );
+        assert_eq!(
+            (changes[0].cell(), changes[0].new.as_str()),
+            ("B2".to_string(), "4")
+        );
+        assert_eq!(changes[0].codes, ["STK004", "STK005"]);
+        let fixed = apply(&book, &changes);
+        assert_eq!(fixed.sheets[0].rows[1][1], Value::Int(4));
+        let resync = resync_entries(&tables, &changes);
+        assert_eq!(resync.len(), 1);
+        assert_eq!((resync[0].row, resync[0].stock), (2, Some(4)));
+        assert_eq!(resync[0].old_sku, resync[0].new_sku);
+        assert!(diagnostics.iter().all(|d| matches!(
+            d.fix,
+            Some(Fix {
+                applicability: Applicability::Unsafe,
+                ..
+            })
+        )));
+    }
 }

@@ -2,13 +2,17 @@
 //!
 //! The pipeline runs in one direction:
 //! read ([`table::read`]) → table ([`table::Table`]) → rules ([`rules`]) →
-//! diagnostics ([`diagnostic`]) → emit ([`emit`]).
+//! diagnostics ([`diagnostic`]) → emit ([`emit`]). [`diagnose`] explains the
+//! sync errors channels report.
 
 pub mod cli;
 pub mod commands;
+pub mod config;
+pub mod diagnose;
 pub mod diagnostic;
 pub mod emit;
 pub mod fix;
+pub mod inventory;
 pub mod rules;
 pub mod settings;
 pub mod table;

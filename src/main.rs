@@ -9,7 +9,7 @@ fn main() -> ExitCode {
     let threads = match &cli.command {
         Command::Check(args) => args.lint.threads,
         Command::Fix(args) => args.lint.threads,
-        Command::Rules(_) => None,
+        Command::Rules(_) | Command::Diagnose(_) | Command::Explain(_) => None,
     };
     if let Some(threads) = threads {
         let _ = rayon::ThreadPoolBuilder::new()
@@ -20,6 +20,8 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check(args),
         Command::Fix(args) => commands::fix(args),
         Command::Rules(args) => commands::list_rules(args),
+        Command::Diagnose(args) => commands::diagnose(args),
+        Command::Explain(args) => commands::explain(args),
     };
     match result {
         Ok(status) => ExitCode::from(status as u8),

@@ -699,6 +699,11 @@ fn fixture_multichannel_reserved_round_trips() {
 }
 
 #[test]
+fn fixture_shopee_sales_info_failures_round_trips() {
+    fixture_round_trip("shopee-sales-info-failures.xlsx");
+}
+
+#[test]
 fn every_xlsx_fixture_has_a_round_trip_test() {
     let tested = [
         "demo-shopee-sales-info.xlsx",
@@ -706,6 +711,7 @@ fn every_xlsx_fixture_has_a_round_trip_test() {
         "lazada-price-stock.xlsx",
         "tiktok-batch-edit.xlsx",
         "multichannel-reserved.xlsx",
+        "shopee-sales-info-failures.xlsx",
     ];
     let found: BTreeSet<String> = files_in(&root().join("fixtures"))
         .into_iter()

@@ -3,18 +3,24 @@
 use anyhow::Result;
 
 use super::{
-    ExitStatus, collect_inputs, emit, exit_status, lint, refuse_input_as_output, report_errors,
-    settings,
+    ExitStatus, Progress, check_outputs, collect_inputs, emit, exit_status, lint_with_progress,
+    progress_for, refuse_inventory_as_input, report_errors, setup,
 };
 use crate::cli::CheckArgs;
 
 pub fn check(args: &CheckArgs) -> Result<ExitStatus> {
-    let settings = settings(&args.lint, args.output.fail_on)?;
+    let setup = setup(&args.lint, args.output.fail_on)?;
     let (files, mut errors) = collect_inputs(&args.paths);
-    refuse_input_as_output(args.output.output_file.as_deref(), &files)?;
-    let (report, lint_errors) = lint(&files, &args.lint, &settings);
+    check_outputs(&args.output, &files)?;
+    refuse_inventory_as_input(&setup, &files)?;
+    let progress = Progress::new(files.len(), progress_for(&args.output));
+    let (report, lint_errors) = lint_with_progress(&files, &setup, &progress);
     errors.extend(lint_errors);
     report_errors(&errors);
     emit(&report, &args.output)?;
-    Ok(exit_status(&report.diagnostics, &errors, settings.fail_on))
+    Ok(exit_status(
+        &report.diagnostics,
+        &errors,
+        setup.settings.fail_on,
+    ))
 }

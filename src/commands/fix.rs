@@ -8,16 +8,16 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use super::{
-    ExitStatus, FileError, collect_inputs, emit, exit_status, file_report, refuse_input_as_output,
-    report_errors, same_file, settings, table_spec, write_atomically,
+    ExitStatus, FileError, Progress, Setup, check_outputs, collect_inputs, emit, enabled_rules,
+    exit_status, file_report, groups, lint_books, progress_for, read_books,
+    refuse_inventory_as_input, report_errors, same_file, setup, write_atomically,
 };
 use crate::cli::FixArgs;
 use crate::diagnostic::Diagnostic;
 use crate::emit::{FileReport, Report};
 use crate::fix::{self, Change, ResyncEntry};
-use crate::settings::Settings;
 use crate::table::write::{self, Highlight};
-use crate::table::{Format, TableSpec, Workbook, layout, read};
+use crate::table::{Format, Workbook, read};
 use crate::text::visible;
 
 /// What fixing one file did.
@@ -36,13 +36,13 @@ struct Written {
 }
 
 pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
-    let settings = settings(&args.lint, args.output_options.fail_on)?;
+    let setup = setup(&args.lint, args.output_options.fail_on)?;
     if let Some(changes) = &args.changes {
         change_log_format(changes)?;
     }
     let (files, mut errors) = collect_inputs(&args.paths);
-    refuse_input_as_output(args.output_options.output_file.as_deref(), &files)?;
-    let spec = table_spec(&args.lint);
+    check_outputs(&args.output_options, &files)?;
+    refuse_inventory_as_input(&setup, &files)?;
     let several = files.len() > 1 || args.paths.iter().any(|p| p.is_dir());
     if several && let Some(output) = &args.output {
         if output.is_file() {
@@ -54,23 +54,35 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
         std::fs::create_dir_all(output)
             .with_context(|| format!("cannot create the folder {}", output.display()))?;
     }
-    let mut report = Report::default();
+    let mut report = Report {
+        rules: enabled_rules(&setup),
+        ..Report::default()
+    };
     let mut all_changes = Vec::new();
-    let mut stderr = io::stderr().lock();
-    for path in &files {
-        match fix_file(path, args, &spec, &settings, several) {
-            Ok(fixed) => {
-                if !args.output_options.quiet && !args.diff {
-                    let _ = writeln!(stderr, "{}", summary_line(&fixed));
+    let progress = Progress::new(
+        files.len(),
+        progress_for(&args.output_options) && !args.diff,
+    );
+    for group in groups(&files, &setup) {
+        for result in fix_group(group, args, &setup, several) {
+            match result {
+                Ok(fixed) => {
+                    progress.file_done(fixed.report.sheets.iter().map(|s| s.data_rows).sum());
+                    if !args.output_options.quiet && !args.diff {
+                        progress.suspend(|| eprintln!("{}", summary_line(&fixed)));
+                    }
+                    report.files.push(fixed.report);
+                    report.diagnostics.extend(fixed.remaining);
+                    all_changes.extend(fixed.changes);
                 }
-                report.files.push(fixed.report);
-                report.diagnostics.extend(fixed.remaining);
-                all_changes.extend(fixed.changes);
+                Err(error) => {
+                    progress.file_done(0);
+                    errors.push(error);
+                }
             }
-            Err(error) => errors.push(error),
         }
     }
-    drop(stderr);
+    progress.finish();
     report_errors(&errors);
     if args.diff {
         print_diff(&all_changes)?;
@@ -80,7 +92,11 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
         }
         emit(&report, &args.output_options)?;
     }
-    Ok(exit_status(&report.diagnostics, &errors, settings.fail_on))
+    Ok(exit_status(
+        &report.diagnostics,
+        &errors,
+        setup.settings.fail_on,
+    ))
 }
 
 fn summary_line(fixed: &Fixed) -> String {
@@ -106,43 +122,65 @@ fn summary_line(fixed: &Fixed) -> String {
     }
 }
 
-fn fix_file(
-    path: &Path,
+/// The changes of one file and the resync plan they make.
+type Planned = (Vec<Change>, Vec<ResyncEntry>);
+
+/// Fixes a group of files linted together (see [`groups`]): plans and applies
+/// the fixes of each, lints the fixed workbooks again (together, so the
+/// cross-file rules see the fixed stock) and writes the outputs.
+fn fix_group(
+    paths: &[PathBuf],
     args: &FixArgs,
-    spec: &TableSpec,
-    settings: &Settings,
+    setup: &Setup,
     several: bool,
-) -> Result<Fixed, FileError> {
-    let display = path.display().to_string();
-    let error = |message: String| FileError {
-        path: display.clone(),
-        message,
-    };
-    let workbook =
-        read::read_workbook(path, &display, read::Depth::Full).map_err(|e| error(e.to_string()))?;
-    let tables = layout::tables(&workbook, spec).map_err(|e| error(e.to_string()))?;
-    let mut diagnostics = crate::rules::run(&tables, settings);
-    let changes = fix::plan(&tables, &mut diagnostics, args.unsafe_fixes);
-    let resync = fix::resync_entries(&tables, &changes);
-    let fixed = fix::apply(&workbook, &changes);
-    let fixed_tables = layout::tables(&fixed, spec).map_err(|e| error(e.to_string()))?;
-    let mut remaining = crate::rules::run(&fixed_tables, settings);
-    fix::plan(&fixed_tables, &mut remaining, args.unsafe_fixes);
-    let report = file_report(&fixed, &fixed_tables);
-    let written = if args.diff || (args.in_place && changes.is_empty()) {
-        None
-    } else {
-        Some(
-            write_outputs(&workbook, &fixed, &changes, &resync, args, several)
-                .map_err(|e| error(format!("{e:#}")))?,
-        )
-    };
-    Ok(Fixed {
-        report,
-        remaining,
-        changes,
-        written,
-    })
+) -> Vec<Result<Fixed, FileError>> {
+    let books = read_books(paths, read::Depth::Full);
+    let mut planned: Vec<Result<Planned, FileError>> = Vec::new();
+    let mut fixed_books: Vec<Result<Workbook, FileError>> = Vec::new();
+    for linted in lint_books(&books, setup) {
+        match linted {
+            Ok(mut linted) => {
+                let changes = fix::plan(&linted.tables, &mut linted.diagnostics, args.unsafe_fixes);
+                let resync = fix::resync_entries(&linted.tables, &changes);
+                fixed_books.push(Ok(fix::apply(linted.workbook, &changes)));
+                planned.push(Ok((changes, resync)));
+            }
+            Err(error) => {
+                fixed_books.push(Err(error.clone()));
+                planned.push(Err(error));
+            }
+        }
+    }
+    let relinted = lint_books(&fixed_books, setup);
+    books
+        .iter()
+        .zip(planned)
+        .zip(relinted)
+        .map(|((original, planned), relinted)| {
+            let (changes, resync) = planned?;
+            let mut linted = relinted?;
+            let original = original.as_ref().map_err(Clone::clone)?;
+            fix::plan(&linted.tables, &mut linted.diagnostics, args.unsafe_fixes);
+            let report = file_report(linted.workbook, &linted.tables);
+            let written = if args.diff || (args.in_place && changes.is_empty()) {
+                None
+            } else {
+                Some(
+                    write_outputs(original, linted.workbook, &changes, &resync, args, several)
+                        .map_err(|e| FileError {
+                            path: original.display.to_string(),
+                            message: format!("{e:#}"),
+                        })?,
+                )
+            };
+            Ok(Fixed {
+                report,
+                remaining: linted.diagnostics,
+                changes,
+                written,
+            })
+        })
+        .collect()
 }
 
 /// Where the corrected copy of `input` goes.

@@ -2,24 +2,34 @@
 //! emitting reports, atomic writes, and the exit code decided from the diagnostics.
 
 mod check;
+mod diagnose;
+mod explain;
 mod fix;
+mod progress;
 mod rules;
 
 pub use check::check;
+pub use diagnose::diagnose;
+pub use explain::explain;
 pub use fix::fix;
+pub use progress::Progress;
 pub use rules::list_rules;
 
 use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
-use crate::cli::{LintOptions, OutputOptions};
+use crate::cli::{ChannelChoice, LintOptions, OutputOptions};
+use crate::config::{self, Config};
 use crate::diagnostic::Diagnostic;
-use crate::emit::{FileReport, Report, SheetReport};
+use crate::emit::{Emitter, FileReport, Report, SheetReport};
+use crate::inventory::Inventory;
 use crate::settings::{FailOn, Settings};
+use crate::table::columns::Channel;
 use crate::table::{Role, Table, TableSpec, Workbook, layout, read};
 
 /// The process exit code.
@@ -34,7 +44,7 @@ pub enum ExitStatus {
 }
 
 /// A file that could not be checked, with a message saying what to do.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct FileError {
     pub path: String,
     pub message: String,
@@ -103,9 +113,53 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<FileError>) {
     }
 }
 
-/// The table layout the user asked for.
-pub fn table_spec(options: &LintOptions) -> TableSpec {
-    let columns = [
+/// Everything a lint run is told: by the command line, over `skulint.toml`,
+/// over the defaults.
+pub struct Setup {
+    pub settings: Settings,
+    pub spec: TableSpec,
+    /// The master file of `--inventory`; the cross-file rules run only with it.
+    pub inventory: Option<Inventory>,
+    /// Where the master file was read from.
+    pub inventory_path: Option<PathBuf>,
+}
+
+/// The configuration of `--config`, or the `skulint.toml` found from the working directory up.
+pub fn load_config(explicit: Option<&Path>) -> Result<Option<Config>> {
+    Ok(config::load(explicit)?)
+}
+
+/// Merges the command line, the configuration and the defaults, and reads the master file.
+pub fn setup(options: &LintOptions, fail_on: Option<FailOn>) -> Result<Setup> {
+    let config = load_config(options.config.as_deref())?.unwrap_or_default();
+    let settings = settings(options, fail_on, &config)?;
+    let spec = table_spec(options, &config);
+    let inventory = options
+        .inventory
+        .as_deref()
+        .map(|path| load_inventory(path, &config))
+        .transpose()?;
+    Ok(Setup {
+        settings,
+        spec,
+        inventory,
+        inventory_path: options.inventory.clone(),
+    })
+}
+
+/// Roles that only a master inventory has: `[columns]` entries for them name
+/// columns of the `--inventory` file, never of the exports.
+const MASTER_ROLES: [Role; 2] = [Role::Available, Role::SafetyStock];
+
+/// The table layout the user asked for: command-line columns over the configuration's.
+pub fn table_spec(options: &LintOptions, config: &Config) -> TableSpec {
+    let mut columns: BTreeMap<Role, String> = config
+        .columns
+        .iter()
+        .filter(|(role, _)| !MASTER_ROLES.contains(role))
+        .map(|(role, given)| (*role, given.clone()))
+        .collect();
+    let given = [
         (Role::Sku, &options.sku_column),
         (Role::ParentSku, &options.parent_sku_column),
         (Role::Stock, &options.stock_column),
@@ -116,45 +170,186 @@ pub fn table_spec(options: &LintOptions) -> TableSpec {
         (Role::Shop, &options.shop_column),
     ]
     .into_iter()
-    .filter_map(|(role, given)| given.clone().map(|g| (role, g)))
-    .collect();
+    .filter_map(|(role, given)| given.clone().map(|g| (role, g)));
+    columns.extend(given);
     TableSpec {
-        channel: options.channel.channel(),
+        channel: options
+            .channel
+            .or(config.channel)
+            .unwrap_or(ChannelChoice::Auto)
+            .channel(),
         header_row: options.header_row.map(|n| n as usize),
         columns,
         sheets: options.sheet.clone(),
     }
 }
 
-pub fn settings(options: &LintOptions, fail_on: FailOn) -> Result<Settings> {
+/// The rules to run and how: each command-line flag replaces the configuration's value.
+pub fn settings(
+    options: &LintOptions,
+    fail_on: Option<FailOn>,
+    config: &Config,
+) -> Result<Settings> {
+    let defaults = Settings::default();
+    let given = |list: &Vec<String>| (!list.is_empty()).then(|| list.clone());
     let settings = Settings {
-        select: options.select.clone(),
-        ignore: options.ignore.clone(),
-        fail_on,
-        ..Settings::default()
+        select: given(&options.select)
+            .or_else(|| config.select.clone())
+            .unwrap_or(defaults.select),
+        ignore: given(&options.ignore)
+            .or_else(|| config.ignore.clone())
+            .unwrap_or(defaults.ignore),
+        severity: config.severity.clone(),
+        fail_on: fail_on.or(config.fail_on).unwrap_or(defaults.fail_on),
+        max_sku_length: config.max_sku_length,
+        safety_stock: config.safety_stock.unwrap_or(defaults.safety_stock),
+        profiles: config.profiles.clone(),
+        custom_rules: config.custom_rules.clone(),
     };
     settings.validate()?;
     Ok(settings)
 }
 
-/// Reads and lints one file.
-fn lint_file(
-    path: &Path,
-    spec: &TableSpec,
-    settings: &Settings,
-) -> Result<(FileReport, Vec<Diagnostic>), FileError> {
+/// Reads the master file of `--inventory`.
+fn load_inventory(path: &Path, config: &Config) -> Result<Inventory> {
     let display = path.display().to_string();
-    let error = |message: String| FileError {
-        path: display.clone(),
-        message,
+    let fail = |message: String| {
+        anyhow::anyhow!(
+            "--inventory {display}: {}",
+            message.split_whitespace().collect::<Vec<_>>().join(" ")
+        )
     };
     let workbook = read::read_workbook(path, &display, read::Depth::Values)
-        .map_err(|e| error(e.to_string()))?;
-    let tables = layout::tables(&workbook, spec).map_err(|e| error(e.to_string()))?;
-    let mut diagnostics = crate::rules::run(&tables, settings);
-    // What `skulint fix` would do, so the report can say which fixes are blocked.
-    crate::fix::plan(&tables, &mut diagnostics, false);
-    Ok((file_report(&workbook, &tables), diagnostics))
+        .map_err(|e| fail(e.to_string()))?;
+    let spec = TableSpec {
+        channel: Some(Channel::Generic),
+        columns: config
+            .columns
+            .iter()
+            .filter(|(role, _)| MASTER_ROLES.contains(role))
+            .map(|(role, given)| (*role, given.clone()))
+            .collect(),
+        ..TableSpec::default()
+    };
+    let tables = layout::tables(&workbook, &spec).map_err(|e| match e {
+        layout::LayoutError::NoSkuColumn { seen } => fail(format!(
+            "the master file has no SKU column (headers seen: {seen}); its header row needs one such as \"SKU\" or \"Seller SKU\""
+        )),
+        other => fail(other.to_string()),
+    })?;
+    Inventory::from_tables(workbook.display.clone(), &tables).map_err(|e| fail(e.to_string()))
+}
+
+/// Refuses a master file that is also one of the exports to lint.
+pub fn refuse_inventory_as_input(setup: &Setup, files: &[PathBuf]) -> Result<()> {
+    if let Some(master) = &setup.inventory_path
+        && files.iter().any(|f| same_file(f, master))
+    {
+        anyhow::bail!(
+            "--inventory {} is also given as an export to check; pass the master file only with --inventory",
+            master.display()
+        );
+    }
+    Ok(())
+}
+
+/// The files linted together: with a master inventory, every file in one run
+/// (the cross-file rules compare them); otherwise each file alone, so only one
+/// workbook is held in memory per worker.
+pub fn groups<'p>(files: &'p [PathBuf], setup: &Setup) -> Vec<&'p [PathBuf]> {
+    if setup.inventory.is_some() {
+        vec![files]
+    } else {
+        files.chunks(1).collect()
+    }
+}
+
+/// A workbook read for linting, or why it could not be.
+pub fn read_books(paths: &[PathBuf], depth: read::Depth) -> Vec<Result<Workbook, FileError>> {
+    paths
+        .par_iter()
+        .map(|path| {
+            let display = path.display().to_string();
+            read::read_workbook(path, &display, depth).map_err(|e| FileError {
+                path: display.clone(),
+                message: e.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// One workbook of a run, its tables and its findings.
+pub struct Linted<'a> {
+    pub workbook: &'a Workbook,
+    pub tables: Vec<Table<'a>>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Lints workbooks read together: the per-table rules on each, then, with a
+/// master inventory, the cross-file rules over all of them. Each file's
+/// findings are in report order.
+pub fn lint_books<'a>(
+    books: &'a [Result<Workbook, FileError>],
+    setup: &Setup,
+) -> Vec<Result<Linted<'a>, FileError>> {
+    let mut linted: Vec<Result<Linted<'a>, FileError>> = books
+        .par_iter()
+        .map(|book| {
+            let workbook = book.as_ref().map_err(Clone::clone)?;
+            let tables = layout::tables(workbook, &setup.spec).map_err(|e| FileError {
+                path: workbook.display.to_string(),
+                message: e.to_string(),
+            })?;
+            let diagnostics = crate::rules::run(&tables, &setup.settings);
+            Ok(Linted {
+                workbook,
+                tables,
+                diagnostics,
+            })
+        })
+        .collect();
+    if let Some(inventory) = &setup.inventory {
+        let cross = {
+            let tables: Vec<&Table> = linted.iter().flatten().flat_map(|l| &l.tables).collect();
+            crate::rules::run_cross(&tables, inventory, &setup.settings)
+        };
+        let mut by_file: BTreeMap<Arc<str>, Vec<Diagnostic>> = BTreeMap::new();
+        for diagnostic in cross {
+            by_file
+                .entry(diagnostic.file.clone())
+                .or_default()
+                .push(diagnostic);
+        }
+        for linted in linted.iter_mut().flatten() {
+            if let Some(found) = by_file.remove(&linted.workbook.display) {
+                linted.diagnostics.extend(found);
+                linted
+                    .diagnostics
+                    .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+            }
+        }
+    }
+    linted
+}
+
+/// Reads and lints a group of files (see [`groups`]).
+fn lint_group(
+    paths: &[PathBuf],
+    setup: &Setup,
+) -> Vec<Result<(FileReport, Vec<Diagnostic>), FileError>> {
+    let books = read_books(paths, read::Depth::Values);
+    lint_books(&books, setup)
+        .into_iter()
+        .map(|linted| {
+            let mut linted = linted?;
+            // What `skulint fix` would do, so the report can say which fixes are blocked.
+            crate::fix::plan(&linted.tables, &mut linted.diagnostics, false);
+            Ok((
+                file_report(linted.workbook, &linted.tables),
+                linted.diagnostics,
+            ))
+        })
+        .collect()
 }
 
 /// The layout skulint found in a file, for reports.
@@ -196,6 +391,68 @@ pub fn refuse_input_as_output(output: Option<&Path>, files: &[PathBuf]) -> Resul
     Ok(())
 }
 
+/// Checks the report options before any work: no report overwrites an input,
+/// no two reports share a path, and `--statistics` has a format to print in.
+pub fn check_outputs(output: &OutputOptions, files: &[PathBuf]) -> Result<()> {
+    refuse_input_as_output(output.output_file.as_deref(), files)?;
+    for target in &output.reports {
+        if files.iter().any(|f| same_file(f, &target.path)) {
+            anyhow::bail!(
+                "--report {}={} is one of the inputs; choose another path",
+                target.format.name(),
+                target.path.display()
+            );
+        }
+    }
+    let mut paths: Vec<&Path> = output.output_file.iter().map(PathBuf::as_path).collect();
+    for target in &output.reports {
+        if paths.iter().any(|p| same_file(p, &target.path)) {
+            anyhow::bail!(
+                "{} is given twice as a report path; give each report its own file",
+                target.path.display()
+            );
+        }
+        paths.push(&target.path);
+    }
+    // Found out before the work rather than after it.
+    for path in &paths {
+        let dir = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        if !dir.is_dir() {
+            anyhow::bail!(
+                "cannot write {}: the folder {} does not exist",
+                path.display(),
+                dir.display()
+            );
+        }
+    }
+    if output.statistics && output.output_format.statistics_emitter().is_none() {
+        anyhow::bail!(
+            "--statistics prints as text, concise, json or jsonl, not {}; write {} reports with --report",
+            output.output_format.name(),
+            output.output_format.name()
+        );
+    }
+    Ok(())
+}
+
+/// The codes of the rules a run checks, in code order.
+pub fn enabled_rules(setup: &Setup) -> Vec<&'static str> {
+    setup
+        .settings
+        .codes()
+        .filter(|code| setup.inventory.is_some() || !crate::rules::is_cross_file(code))
+        .filter(|code| setup.settings.is_enabled(code))
+        .collect()
+}
+
+/// Whether a progress bar may be shown: only for reports read by people.
+pub fn progress_for(output: &OutputOptions) -> bool {
+    !output.quiet && output.output_format.is_for_people()
+}
+
 /// Whether two paths name the same file (existing or not).
 pub fn same_file(a: &Path, b: &Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {
@@ -205,18 +462,35 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// Reads and lints `files` in parallel; the report is in input order.
-pub fn lint(
+pub fn lint(files: &[PathBuf], setup: &Setup) -> (Report, Vec<FileError>) {
+    lint_with_progress(files, setup, &Progress::new(files.len(), false))
+}
+
+/// [`lint`], counting the files and rows done on `progress`.
+pub fn lint_with_progress(
     files: &[PathBuf],
-    options: &LintOptions,
-    settings: &Settings,
+    setup: &Setup,
+    progress: &Progress,
 ) -> (Report, Vec<FileError>) {
     let mut errors = Vec::new();
-    let spec = table_spec(options);
-    let results: Vec<_> = files
+    let results: Vec<_> = groups(files, setup)
         .par_iter()
-        .map(|path| lint_file(path, &spec, settings))
+        .flat_map_iter(|group| {
+            let results = lint_group(group, setup);
+            for result in &results {
+                let rows = result.as_ref().map_or(0, |(file, _)| {
+                    file.sheets.iter().map(|s| s.data_rows).sum::<usize>()
+                });
+                progress.file_done(rows);
+            }
+            results
+        })
         .collect();
-    let mut report = Report::default();
+    progress.finish();
+    let mut report = Report {
+        rules: enabled_rules(setup),
+        ..Report::default()
+    };
     for result in results {
         match result {
             Ok((file, diagnostics)) => {
@@ -267,25 +541,43 @@ pub fn report_errors(errors: &[FileError]) {
     }
 }
 
-/// Writes `report` to `--output-file` (atomically) or standard output.
+/// Writes `report` to `--output-file` (atomically) or standard output, as
+/// statistics with `--statistics`, then each `--report` file (atomically).
 pub fn emit(report: &Report, output: &OutputOptions) -> Result<()> {
+    let main = |color: bool| -> Result<Box<dyn Emitter>> {
+        if output.statistics {
+            // check_outputs refused the formats without statistics before any work.
+            output
+                .output_format
+                .statistics_emitter()
+                .context("--statistics has no form in this format")
+        } else {
+            Ok(output.output_format.emitter(color, output.quiet))
+        }
+    };
     match &output.output_file {
         Some(path) => {
-            let emitter = output.output_format.emitter(false, output.quiet);
             let mut buffer = Vec::new();
-            emitter.emit(&mut buffer, report)?;
-            write_atomically(path, &buffer)
+            main(false)?.emit(&mut buffer, report)?;
+            write_atomically(path, &buffer)?;
         }
         None => {
             let stdout = io::stdout();
             let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            let emitter = output.output_format.emitter(color, output.quiet);
             let mut out = io::BufWriter::new(stdout.lock());
-            emitter.emit(&mut out, report)?;
+            main(color)?.emit(&mut out, report)?;
             out.flush()?;
-            Ok(())
         }
     }
+    for target in &output.reports {
+        let mut buffer = Vec::new();
+        target
+            .format
+            .emitter(false, output.quiet)
+            .emit(&mut buffer, report)?;
+        write_atomically(&target.path, &buffer)?;
+    }
+    Ok(())
 }
 
 /// Writes to a temporary file beside `path`, then renames it over `path`, so an
@@ -302,10 +594,20 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
             dir.display()
         );
     }
-    let mut file = tempfile::NamedTempFile::new_in(dir)
+    let mut builder = tempfile::Builder::new();
+    // A temporary file is private (0600); the output is an ordinary file, readable
+    // as the user's umask allows, like any file the user creates.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut file = builder
+        .tempfile_in(dir)
         .with_context(|| format!("cannot write in {}", dir.display()))?;
     file.write_all(bytes)
         .with_context(|| format!("cannot write {}", path.display()))?;
+    // A file that is replaced (`--in-place`, a report written again) keeps its permissions.
+    if let Ok(existing) = std::fs::metadata(path) {
+        let _ = file.as_file().set_permissions(existing.permissions());
+    }
     file.persist(path)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())

@@ -1,50 +1,68 @@
-//! `skulint rules`: the rule catalog as a table or JSON.
+//! `skulint rules`: the rule catalog, with the custom rules of `skulint.toml`,
+//! as a table or JSON.
 
 use std::io::{self, Write};
 
 use anyhow::Result;
+use serde::Serialize;
 
-use super::ExitStatus;
-use crate::cli::RulesArgs;
-use crate::emit::OutputFormat;
-use crate::rules;
+use super::{ExitStatus, load_config};
+use crate::cli::{RulesArgs, RulesFormat};
+use crate::diagnostic::Severity;
+use crate::rules::{self, FixKind};
+
+/// One line of the listing (also the JSON object).
+#[derive(Serialize)]
+struct Entry<'a> {
+    code: &'a str,
+    name: &'a str,
+    severity: Severity,
+    fix: FixKind,
+    summary: String,
+}
 
 pub fn list_rules(args: &RulesArgs) -> Result<ExitStatus> {
+    let config = load_config(args.config.as_deref())?.unwrap_or_default();
+    let built_in = rules::catalog().iter().map(|d| Entry {
+        code: &d.code,
+        name: &d.name,
+        severity: d.severity,
+        fix: d.fix,
+        summary: d.summary.clone(),
+    });
+    let custom = config.custom_rules.iter().map(|r| Entry {
+        code: r.code,
+        name: r.name,
+        severity: r.severity,
+        fix: FixKind::None,
+        summary: format!("{} (custom rule: {})", r.message, r.describe()),
+    });
+    let entries: Vec<Entry> = built_in.chain(custom).collect();
     let mut out = io::BufWriter::new(io::stdout().lock());
     match args.output_format {
-        OutputFormat::Json => {
-            let rules: Vec<serde_json::Value> = rules::catalog()
-                .iter()
-                .map(|d| {
-                    serde_json::json!({
-                        "code": d.code, "name": d.name, "severity": d.severity,
-                        "fix": d.fix, "summary": d.summary,
-                    })
-                })
-                .collect();
-            serde_json::to_writer_pretty(&mut out, &rules)?;
+        RulesFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &entries)?;
             writeln!(out)?;
         }
-        OutputFormat::Text => {
+        RulesFormat::Text => {
             writeln!(
                 out,
                 "{:<7} {:<24} {:<8} {:<7} summary",
                 "code", "name", "severity", "fix"
             )?;
-            for d in rules::catalog() {
-                let fix = match d.fix {
-                    rules::FixKind::Safe => "safe",
-                    rules::FixKind::Unsafe => "unsafe",
-                    rules::FixKind::None => "-",
+            for e in &entries {
+                let fix = match e.fix {
+                    FixKind::None => "-",
+                    kind => kind.as_str(),
                 };
                 writeln!(
                     out,
                     "{:<7} {:<24} {:<8} {:<7} {}",
-                    d.code,
-                    d.name,
-                    d.severity.as_str(),
+                    e.code,
+                    e.name,
+                    e.severity.as_str(),
                     fix,
-                    d.summary
+                    e.summary
                 )?;
             }
         }

@@ -1,18 +1,34 @@
 //! Emitters: one per output format, behind [`Emitter`]. They only format the
 //! [`Report`]; the exit code is decided from the diagnostics elsewhere.
 
+mod concise;
+mod csv;
+mod github;
+mod html;
 mod json;
+mod jsonl;
+mod junit;
+mod sarif;
+mod statistics;
 mod text;
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::sync::Arc;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Applicability, Diagnostic};
 use crate::table::Format;
 use crate::table::columns::Channel;
 
+pub use concise::ConciseEmitter;
+pub use csv::CsvEmitter;
+pub use github::GithubEmitter;
+pub use html::HtmlEmitter;
 pub use json::JsonEmitter;
+pub use jsonl::JsonlEmitter;
+pub use junit::JunitEmitter;
+pub use sarif::SarifEmitter;
+pub use statistics::{Statistic, StatisticsEmitter, statistics};
 pub use text::TextEmitter;
 
 /// A sheet that was linted, and the layout skulint found in it.
@@ -40,6 +56,9 @@ pub struct FileReport {
 pub struct Report {
     pub files: Vec<FileReport>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Codes of the rules that ran, in code order: reports that list passing
+    /// checks (JUnit) need to know what was checked, not only what was found.
+    pub rules: Vec<&'static str>,
 }
 
 impl Report {
@@ -70,21 +89,119 @@ pub trait Emitter {
     fn emit(&self, out: &mut dyn Write, report: &Report) -> io::Result<()>;
 }
 
-/// The output formats of `--output-format`.
+/// The output formats of `--output-format` and `--report`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum OutputFormat {
     /// Findings grouped by file and sheet, with invisible characters shown, and a summary.
     #[default]
     Text,
+    /// One line per finding: `file:Sheet!F12: CODE [*] message`.
+    Concise,
     /// The `skulint/v1` JSON document.
     Json,
+    /// One JSON diagnostic per line (the objects of the JSON document's `diagnostics`).
+    Jsonl,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// JUnit XML: a test suite per file, a test case per sheet and rule.
+    Junit,
+    /// GitHub Actions workflow commands: one annotation per finding.
+    Github,
+    /// One finding a row; cells that a spreadsheet would run as formulas are escaped.
+    Csv,
+    /// One self-contained HTML page: charts, a filterable table, fix previews.
+    Html,
 }
 
 impl OutputFormat {
     pub fn emitter(self, color: bool, quiet: bool) -> Box<dyn Emitter> {
         match self {
             OutputFormat::Text => Box::new(TextEmitter { color, quiet }),
+            OutputFormat::Concise => Box::new(ConciseEmitter { quiet }),
             OutputFormat::Json => Box::new(JsonEmitter),
+            OutputFormat::Jsonl => Box::new(JsonlEmitter),
+            OutputFormat::Sarif => Box::new(SarifEmitter),
+            OutputFormat::Junit => Box::new(JunitEmitter),
+            OutputFormat::Github => Box::new(GithubEmitter),
+            OutputFormat::Csv => Box::new(CsvEmitter),
+            OutputFormat::Html => Box::new(HtmlEmitter),
         }
+    }
+
+    /// The emitter of `--statistics` in this format, if the format has one.
+    pub fn statistics_emitter(self) -> Option<Box<dyn Emitter>> {
+        let emitter = match self {
+            OutputFormat::Text | OutputFormat::Concise => StatisticsEmitter::Table,
+            OutputFormat::Json => StatisticsEmitter::Json,
+            OutputFormat::Jsonl => StatisticsEmitter::Jsonl,
+            _ => return None,
+        };
+        Some(Box::new(emitter))
+    }
+
+    /// Formats read by programs, where a progress bar has no place.
+    pub fn is_for_people(self) -> bool {
+        matches!(self, OutputFormat::Text | OutputFormat::Concise)
+    }
+
+    /// The name used on the command line (`sarif`).
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputFormat::Text => "text",
+            OutputFormat::Concise => "concise",
+            OutputFormat::Json => "json",
+            OutputFormat::Jsonl => "jsonl",
+            OutputFormat::Sarif => "sarif",
+            OutputFormat::Junit => "junit",
+            OutputFormat::Github => "github",
+            OutputFormat::Csv => "csv",
+            OutputFormat::Html => "html",
+        }
+    }
+}
+
+/// A cell as Excel names it across sheets: `Sheet1!F12`, `'Stock 2024'!F12`.
+pub fn cell_reference(sheet: &str, cell: &str) -> String {
+    let plain = sheet
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+        && !sheet.starts_with(|c: char| c.is_ascii_digit())
+        && !sheet.is_empty();
+    if plain {
+        format!("{sheet}!{cell}")
+    } else {
+        format!("'{}'!{cell}", sheet.replace('\'', "''"))
+    }
+}
+
+/// How a fix is introduced in one-line reports.
+pub fn fix_kind(applicability: Applicability) -> &'static str {
+    match applicability {
+        Applicability::Safe => "fix",
+        Applicability::Unsafe => "unsafe fix (--unsafe-fixes)",
+        Applicability::Blocked => "fix blocked",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{OutputFormat, cell_reference};
+
+    #[test]
+    fn format_names_are_the_command_line_names() {
+        use clap::ValueEnum;
+        for format in OutputFormat::value_variants() {
+            let value = format.to_possible_value().unwrap();
+            assert_eq!(format.name(), value.get_name());
+        }
+    }
+
+    #[test]
+    fn sheet_names_are_quoted_as_excel_quotes_them() {
+        assert_eq!(cell_reference("Sheet1", "F12"), "Sheet1!F12");
+        assert_eq!(cell_reference("Stok Gudang", "F12"), "'Stok Gudang'!F12");
+        assert_eq!(cell_reference("Bob's", "A1"), "'Bob''s'!A1");
+        assert_eq!(cell_reference("2024", "A1"), "'2024'!A1");
+        assert_eq!(cell_reference("คลัง", "B2"), "คลัง!B2");
     }
 }

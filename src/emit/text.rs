@@ -5,7 +5,6 @@ use std::io::{self, Write};
 
 use super::{Emitter, Report};
 use crate::diagnostic::{Applicability, Severity};
-use crate::rules;
 use crate::text::{visible, visible_with_carets};
 
 pub struct TextEmitter {
@@ -71,7 +70,15 @@ impl Emitter for TextEmitter {
                 self.severity(d.severity),
                 d.message
             )?;
-            if !d.value.is_empty() {
+            // A sync failure reason is a message, not a code: shown as words on one line.
+            if !d.value.is_empty() && d.code.starts_with("SYN") {
+                let line = d.value.split_whitespace().collect::<Vec<_>>().join(" ");
+                let shown = match line.char_indices().nth(160) {
+                    Some((cut, _)) => format!("{}…", &line[..cut]),
+                    None => line,
+                };
+                writeln!(out, "           {} {shown}", self.paint("2", "│"))?;
+            } else if !d.value.is_empty() {
                 let (shown, carets) = visible_with_carets(&d.value, &d.highlight);
                 writeln!(out, "           {} {shown}", self.paint("2", "│"))?;
                 if !carets.is_empty() {
@@ -147,15 +154,14 @@ impl Emitter for TextEmitter {
             plural(rows, "row")
         )?;
         for (code, n) in report.by_code() {
-            let fixable = report
-                .diagnostics
-                .iter()
-                .any(|d| d.code == code && d.is_fixable());
+            let of_code = || report.diagnostics.iter().filter(|d| d.code == code);
+            let fixable = of_code().any(|d| d.is_fixable());
+            // Custom rules have no catalog entry: the findings carry the name.
+            let name = of_code().next().map_or("", |d| d.name);
             writeln!(
                 out,
-                "  {n:>5}  {code}  {}  {}",
+                "  {n:>5}  {code}  {}  {name}",
                 if fixable { "[*]" } else { "   " },
-                rules::doc(code).name
             )?;
         }
         let fixable = report.fixable();

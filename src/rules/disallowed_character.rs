@@ -5,8 +5,8 @@ use crate::diagnostic::Diagnostic;
 use crate::settings::Settings;
 use crate::table::Table;
 
-pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
-    let profile = table.profile;
+pub fn check(table: &Table, settings: &Settings) -> Vec<Diagnostic> {
+    let profile = settings.profile(table.channel);
     let rejected = |c: char| {
         profile.rejected_characters.contains(c) || (!profile.spaces_allowed && c.is_whitespace())
     };

@@ -3,11 +3,18 @@
 //! A rule's documentation and metadata live in `rules/rules.toml` (embedded at
 //! build time); [`RULES`] links each code to its function. Adding a rule means one
 //! file here, one line in [`RULES`], one entry in `rules/rules.toml` and one fixture.
+//!
+//! Rules that compare a channel export with the master inventory or with the
+//! other exports of the run (`--inventory`) are [`CrossRule`]s: pure functions
+//! from a [`Run`] (every table of the run plus the inventory) to diagnostics,
+//! registered in [`CROSS_RULES`]. Sellers' own rules from `skulint.toml` are
+//! [`CustomRule`]s, run like the built-in ones.
 
 mod below_campaign_reserve;
 mod below_unpaid_reserve;
 mod compatibility_character;
 mod consecutive_spaces;
+mod custom;
 mod disallowed_character;
 mod duplicate_parent_sku;
 mod duplicate_sku;
@@ -18,7 +25,11 @@ mod invisible_character;
 mod lookalike_character;
 mod near_duplicate_sku;
 mod numeric_sku;
+mod oversell_risk;
 mod sku_too_long;
+mod stock_mismatch;
+mod sync_error;
+mod unlinked_sku;
 mod unnormalized_unicode;
 
 use std::borrow::Cow;
@@ -30,7 +41,10 @@ use foldhash::fast::FixedState;
 use rayon::prelude::*;
 use serde::Deserialize;
 
+pub use custom::CustomRule;
+
 use crate::diagnostic::{Applicability, Diagnostic, Fix, Related, Severity, column_letter};
+use crate::inventory::Inventory;
 use crate::settings::Settings;
 use crate::table::{Role, Table};
 
@@ -106,7 +120,52 @@ pub const RULES: &[Rule] = &[
         code: "STK003",
         check: below_unpaid_reserve::check,
     },
+    Rule {
+        code: "SYN001",
+        check: sync_error::check,
+    },
 ];
+
+/// What a cross-file rule sees: every channel table of the run and the master inventory.
+pub struct Run<'r, 't> {
+    pub tables: &'r [&'r Table<'t>],
+    pub inventory: &'r Inventory,
+}
+
+/// A rule that needs more than one table: its code and the function that checks a run.
+pub struct CrossRule {
+    pub code: &'static str,
+    pub check: fn(&Run, &Settings) -> Vec<Diagnostic>,
+}
+
+/// Every cross-file rule, in code order. They run only with `--inventory`.
+pub const CROSS_RULES: &[CrossRule] = &[
+    CrossRule {
+        code: "STK004",
+        check: oversell_risk::check,
+    },
+    CrossRule {
+        code: "STK005",
+        check: stock_mismatch::check,
+    },
+    CrossRule {
+        code: "STK006",
+        check: unlinked_sku::check,
+    },
+];
+
+/// Every built-in code: the per-table rules, then the cross-file ones.
+pub fn codes() -> impl Iterator<Item = &'static str> {
+    RULES
+        .iter()
+        .map(|r| r.code)
+        .chain(CROSS_RULES.iter().map(|r| r.code))
+}
+
+/// Whether `code` is a cross-file rule (it runs only with `--inventory`).
+pub fn is_cross_file(code: &str) -> bool {
+    CROSS_RULES.iter().any(|r| r.code == code)
+}
 
 /// Whether and how a rule's finding can be fixed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -115,6 +174,16 @@ pub enum FixKind {
     Safe,
     Unsafe,
     None,
+}
+
+impl FixKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixKind::Safe => "safe",
+            FixKind::Unsafe => "unsafe",
+            FixKind::None => "none",
+        }
+    }
 }
 
 /// A worked example: a small sheet on which the rule fires (`before`) and
@@ -126,6 +195,27 @@ pub struct Example {
     pub before: Vec<Vec<String>>,
     pub after: Vec<Vec<String>>,
     pub channel: Option<String>,
+    /// Cross-file rules: another channel export of the run, with the same columns.
+    pub other: Option<Vec<Vec<String>>>,
+    /// Cross-file rules: the master inventory file.
+    pub inventory: Option<ExampleSheet>,
+}
+
+/// A sheet of an example besides the one being fixed.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExampleSheet {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// A rule parameter, set in `skulint.toml` under `[rules.<rule-name>]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Param {
+    pub name: String,
+    pub default: String,
+    pub about: String,
 }
 
 /// A rule's entry in `rules/rules.toml`.
@@ -138,9 +228,11 @@ pub struct RuleDoc {
     pub fix: FixKind,
     pub summary: String,
     pub why: String,
+    /// The channel errors (or sync states) the problem causes; each is named in `why`.
+    pub errors: Vec<String>,
     pub fix_note: String,
     #[serde(default)]
-    pub params: BTreeMap<String, String>,
+    pub params: Vec<Param>,
     pub example: Example,
 }
 
@@ -160,34 +252,65 @@ pub fn catalog() -> &'static [RuleDoc] {
     })
 }
 
-/// The documentation of a code. Every code in [`RULES`] has one (checked by tests).
+/// The documentation of a code. Every built-in code has one (checked by tests).
 pub fn doc(code: &str) -> &'static RuleDoc {
-    catalog()
-        .iter()
-        .find(|d| d.code == code)
-        .unwrap_or_else(|| panic!("{code} has no entry in rules/rules.toml"))
+    find_doc(code).unwrap_or_else(|| panic!("{code} has no entry in rules/rules.toml"))
 }
 
-/// Runs every enabled rule on every table in parallel and returns the findings
-/// in report order, with the configured severities.
+/// The documentation of a built-in rule, by code or name (any case).
+pub fn find_doc(code_or_name: &str) -> Option<&'static RuleDoc> {
+    let wanted = code_or_name.trim();
+    catalog()
+        .iter()
+        .find(|d| d.code.eq_ignore_ascii_case(wanted) || d.name.eq_ignore_ascii_case(wanted))
+}
+
+/// Runs every enabled rule (built-in and custom) on every table in parallel and
+/// returns the findings in report order, with the configured severities.
 pub fn run(tables: &[Table], settings: &Settings) -> Vec<Diagnostic> {
     let enabled: Vec<&Rule> = RULES
+        .iter()
+        .filter(|r| settings.is_enabled(r.code))
+        .collect();
+    let custom: Vec<&CustomRule> = settings
+        .custom_rules
         .iter()
         .filter(|r| settings.is_enabled(r.code))
         .collect();
     let mut diagnostics: Vec<Diagnostic> = tables
         .par_iter()
         .flat_map(|table| {
-            enabled
+            let built_in = enabled
                 .par_iter()
-                .flat_map_iter(move |rule| (rule.check)(table, settings))
+                .flat_map_iter(move |rule| (rule.check)(table, settings));
+            let own = custom
+                .par_iter()
+                .flat_map_iter(move |rule| custom::check(table, rule));
+            built_in.chain(own)
         })
         .collect();
-    for diagnostic in &mut diagnostics {
+    finish(&mut diagnostics, settings);
+    diagnostics
+}
+
+/// Runs every enabled cross-file rule over the tables of one run.
+pub fn run_cross(tables: &[&Table], inventory: &Inventory, settings: &Settings) -> Vec<Diagnostic> {
+    let run = Run { tables, inventory };
+    let mut diagnostics: Vec<Diagnostic> = CROSS_RULES
+        .par_iter()
+        .filter(|r| settings.is_enabled(r.code))
+        .flat_map_iter(|rule| (rule.check)(&run, settings))
+        .collect();
+    finish(&mut diagnostics, settings);
+    diagnostics
+}
+
+/// Applies the configured severities and sorts into report order.
+fn finish(diagnostics: &mut [Diagnostic], settings: &Settings) {
+    for diagnostic in diagnostics.iter_mut() {
         diagnostic.severity = settings.severity_of(diagnostic.code, diagnostic.severity);
     }
     diagnostics.par_sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    diagnostics
 }
 
 /// A finding of rule `code` at the cell of `role` in `row` (0-based).
@@ -199,13 +322,35 @@ pub(crate) fn finding(
     message: String,
 ) -> Diagnostic {
     let doc = doc(code);
+    finding_as(
+        table,
+        code,
+        doc.name.as_str(),
+        doc.severity,
+        row,
+        role,
+        message,
+    )
+}
+
+/// A finding at the cell of `role` in `row` (0-based), for a rule with no
+/// catalog entry (a custom rule names itself).
+pub(crate) fn finding_as(
+    table: &Table,
+    code: &'static str,
+    name: &'static str,
+    severity: Severity,
+    row: usize,
+    role: Role,
+    message: String,
+) -> Diagnostic {
     let col = table.column(role).unwrap_or(0);
     let column = column_letter(col as u32);
     let sku = table.text(row, Role::Sku);
     Diagnostic {
         code,
-        name: doc_name(code),
-        severity: doc.severity,
+        name,
+        severity,
         file: table.file.clone(),
         sheet: table.sheet.name.clone(),
         row: row as u32 + 1,
@@ -220,10 +365,6 @@ pub(crate) fn finding(
         col_index: col as u32,
         highlight: Vec::new(),
     }
-}
-
-fn doc_name(code: &str) -> &'static str {
-    doc(code).name.as_str()
 }
 
 impl Diagnostic {
@@ -254,6 +395,8 @@ impl Diagnostic {
             .map(|row| Related {
                 cell: format!("{column}{}", row + 1),
                 row: row as u32 + 1,
+                file: None,
+                sheet: None,
             })
             .collect();
         self
@@ -409,4 +552,42 @@ pub(crate) fn below_reserve(
             (stock < held).then(|| finding(table, code, row, Role::Stock, message(stock, held)))
         })
         .collect()
+}
+
+/// A stock cell as a whole number from 0 up; `None` for anything STK001 reports.
+pub(crate) fn stock_count(value: &crate::table::Value) -> Option<i64> {
+    crate::table::layout::parse_number(value)
+        .filter(|n| *n >= 0.0 && n.fract() == 0.0 && *n < 1e15)
+        .map(|n| n as i64)
+}
+
+/// Every data row with a SKU, in every table of a run.
+pub(crate) fn run_skus<'r, 't>(
+    run: &'r Run<'r, 't>,
+) -> impl Iterator<Item = (&'r Table<'t>, usize, String)> + 'r {
+    run.tables
+        .iter()
+        .flat_map(|table| skus(table).map(move |(row, sku)| (*table, row, sku.into_owned())))
+}
+
+/// A cell of the master inventory, for `related`.
+pub(crate) fn master_cell(run: &Run, item: &crate::inventory::Item) -> Related {
+    Related {
+        cell: item.available_cell.clone(),
+        row: item.row,
+        file: Some(run.inventory.file.clone()),
+        sheet: Some(item.sheet.clone()),
+    }
+}
+
+/// What a message adds when a SKU matched the master only after normalization.
+pub(crate) fn normalized_note(matched: &crate::inventory::Match) -> String {
+    if matched.exact {
+        String::new()
+    } else {
+        format!(
+            " (matched the master's `{}` only after ignoring spacing, invisible characters, width and case)",
+            crate::text::visible(&matched.item.sku)
+        )
+    }
 }

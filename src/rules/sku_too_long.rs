@@ -6,7 +6,8 @@ use crate::settings::Settings;
 use crate::table::Table;
 
 pub fn check(table: &Table, settings: &Settings) -> Vec<Diagnostic> {
-    let Some(limit) = settings.max_sku_length.or(table.profile.max_sku_length) else {
+    let profile = settings.profile(table.channel);
+    let Some(limit) = settings.max_sku_length.or(profile.max_sku_length) else {
         return Vec::new();
     };
     sku_cells(table)
@@ -19,7 +20,7 @@ pub fn check(table: &Table, settings: &Settings) -> Vec<Diagnostic> {
             (length > limit).then(|| {
                 let message = format!(
                     "SKU is {length} characters; {} allows at most {limit}",
-                    table.profile.title
+                    profile.title
                 );
                 finding(table, "SKU008", row, role, message).with_highlight(vec![(limit, length)])
             })

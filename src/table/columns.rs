@@ -22,10 +22,14 @@ pub enum Role {
     Price,
     SyncStatus,
     Shop,
+    /// Master inventory: the stock the warehouse can sell.
+    Available,
+    /// Master inventory: units kept back from every channel.
+    SafetyStock,
 }
 
 impl Role {
-    pub const ALL: [Role; 12] = [
+    pub const ALL: [Role; 14] = [
         Role::Sku,
         Role::ParentSku,
         Role::Stock,
@@ -38,6 +42,8 @@ impl Role {
         Role::Price,
         Role::SyncStatus,
         Role::Shop,
+        Role::Available,
+        Role::SafetyStock,
     ];
 
     /// The name used in `rules/columns.toml`, the config and the JSON report.
@@ -55,6 +61,8 @@ impl Role {
             Role::Price => "price",
             Role::SyncStatus => "sync_status",
             Role::Shop => "shop",
+            Role::Available => "available",
+            Role::SafetyStock => "safety_stock",
         }
     }
 

@@ -1,0 +1,71 @@
+//! One finding a row, for spreadsheets and scripts:
+//! `file, sheet, cell, row, code, name, severity, sku, message, fix`.
+//!
+//! SKUs come from sellers' files, and a value such as `=HYPERLINK(...)` or
+//! `-2+3` would run as a formula when the report is opened in a spreadsheet
+//! program. Every text cell that starts with `=`, `+`, `-`, `@`, a tab or a
+//! carriage return is written with a leading `'`, which the program shows as text.
+
+use std::io::{self, Write};
+
+use super::{Emitter, Report};
+use crate::diagnostic::Applicability;
+
+pub struct CsvEmitter;
+
+const HEADER: [&str; 10] = [
+    "file", "sheet", "cell", "row", "code", "name", "severity", "sku", "message", "fix",
+];
+
+impl Emitter for CsvEmitter {
+    fn emit(&self, out: &mut dyn Write, report: &Report) -> io::Result<()> {
+        let mut writer = csv::Writer::from_writer(out);
+        writer.write_record(HEADER)?;
+        for d in &report.diagnostics {
+            // A blocked fix is not a replacement anyone should apply.
+            let fix = d
+                .fix
+                .as_ref()
+                .filter(|f| f.applicability != Applicability::Blocked)
+                .map(|f| f.replacement.as_str())
+                .unwrap_or_default();
+            writer.write_record([
+                neutralize(&d.file),
+                neutralize(&d.sheet),
+                neutralize(&d.cell),
+                d.row.to_string(),
+                neutralize(d.code),
+                neutralize(d.name),
+                neutralize(d.severity.as_str()),
+                neutralize(d.sku.as_deref().unwrap_or_default()),
+                neutralize(&d.message),
+                neutralize(fix),
+            ])?;
+        }
+        writer.flush()
+    }
+}
+
+/// The text a spreadsheet program shows as text, never as a formula.
+fn neutralize(value: &str) -> String {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neutralize;
+
+    #[test]
+    fn formula_like_values_are_made_text() {
+        for value in ["=1+1", "+62812", "-3", "@SUM(A1)", "\tX", "\rX"] {
+            assert_eq!(neutralize(value), format!("'{value}"));
+        }
+        for value in ["KAOS HITAM", "", " =1", "'quoted"] {
+            assert_eq!(neutralize(value), value);
+        }
+    }
+}
