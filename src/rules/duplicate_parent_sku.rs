@@ -15,19 +15,19 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
         return Vec::new();
     }
     // parent SKU → product id → first row of that product with this parent SKU
-    let mut groups: HashMap<Cow<str>, BTreeMap<Cow<str>, usize>> =
-        HashMap::with_capacity(table.data_rows.len());
-    for &row in &table.data_rows {
-        let parent = table.str(row, Role::ParentSku);
-        let product = trimmed(table.str(row, Role::ProductId));
-        if parent.is_empty() || product.is_empty() {
+    let parents = table.texts(Role::ParentSku);
+    let mut groups: HashMap<&str, BTreeMap<Cow<str>, usize>> =
+        HashMap::with_capacity(parents.len());
+    for (row, parent) in parents {
+        let product = trimmed(table.str(*row, Role::ProductId));
+        if product.is_empty() {
             continue;
         }
         groups
             .entry(parent)
             .or_default()
             .entry(product)
-            .or_insert(row);
+            .or_insert(*row);
     }
     let mut diagnostics = Vec::new();
     for products in groups.into_values().filter(|p| p.len() > 1) {

@@ -2,12 +2,15 @@
 //! [`super::csv`]. The format is decided by the file's content, not only its name.
 
 use std::cell::Cell as StdCell;
-use std::io::Cursor;
+use std::io::{Cursor, Read, Seek};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
-use std::sync::{Arc, Once};
+use std::sync::{Arc, Once, mpsc};
 
-use calamine::{Data, DataRef, Ods, Reader, SheetType, SheetVisible, Xls, Xlsb, Xlsx};
+use calamine::{
+    Data, DataRef, Ods, Reader, SheetType, SheetVisible, Xls, Xlsb, Xlsx, XlsxCellFormula,
+    XlsxCellReader, XlsxError,
+};
 
 use super::{Format, FormulaCell, Merge, Sheet, Value, Visibility, Workbook};
 
@@ -175,28 +178,11 @@ fn read_spreadsheet(bytes: Vec<u8>, format: Format, depth: Depth) -> Result<Vec<
             let metadata = workbook.sheets_metadata().to_vec();
             let mut sheets = Vec::new();
             for meta in metadata.iter().filter(|m| m.typ == SheetType::WorkSheet) {
-                // One pass gives values and formulas: a SKU computed by a formula
-                // must not be "fixed" in its cached value only.
                 let (rows, formulas) = {
                     let mut reader = workbook
                         .worksheet_cells_reader(&meta.name)
                         .map_err(|e| corrupt(e.to_string()))?;
-                    let mut rows: Vec<Vec<Value>> = Vec::new();
-                    let mut formulas = Vec::new();
-                    while let Some(cell) = reader
-                        .next_cell_with_formula()
-                        .map_err(|e| corrupt(e.to_string()))?
-                    {
-                        let (row, col) = cell.pos;
-                        if let Some(formula) = cell.formula.filter(|f| !f.is_empty()) {
-                            formulas.push(FormulaCell { row, col, formula });
-                        }
-                        let value = value_of_ref(&cell.value);
-                        if value != Value::Empty {
-                            place(&mut rows, row as usize, col as usize, value);
-                        }
-                    }
-                    (rows, formulas)
+                    xlsx_cells(&mut reader).map_err(|e| corrupt(e.to_string()))?
                 };
                 let mut sheet = Sheet {
                     name: Arc::from(meta.name.as_str()),
@@ -236,6 +222,74 @@ fn read_spreadsheet(bytes: Vec<u8>, format: Format, depth: Depth) -> Result<Vec<
         ),
         Format::Csv | Format::Tsv => unreachable!("CSV is read by the csv module"),
     }
+}
+
+/// Cells parsed from a worksheet, sent in batches to be turned into values.
+type CellBatch<'a> = Vec<((u32, u32), DataRef<'a>)>;
+
+/// The values and formulas of one xlsx worksheet, in one pass: a SKU computed
+/// by a formula must not be "fixed" in its cached value only. Parsing the XML
+/// takes most of the time; when a second worker thread is free, it turns the
+/// parsed cells into values meanwhile.
+fn xlsx_cells<RS: Read + Seek + Send>(
+    reader: &mut XlsxCellReader<'_, RS>,
+) -> Result<(Vec<Vec<Value>>, Vec<FormulaCell>), XlsxError> {
+    const BATCH: usize = 4096;
+    let mut formulas = Vec::new();
+    let formula_of = |cell: &XlsxCellFormula| {
+        let formula = cell.formula.as_ref().filter(|f| !f.is_empty())?;
+        let (row, col) = cell.pos;
+        Some(FormulaCell {
+            row,
+            col,
+            formula: formula.clone(),
+        })
+    };
+    if rayon::current_num_threads() < 2 {
+        let mut rows = Vec::new();
+        while let Some(cell) = reader.next_cell_with_formula()? {
+            formulas.extend(formula_of(&cell));
+            let value = value_of_ref(&cell.value);
+            if value != Value::Empty {
+                place(&mut rows, cell.pos.0 as usize, cell.pos.1 as usize, value);
+            }
+        }
+        return Ok((rows, formulas));
+    }
+    // Unbounded: if no thread is free to take the values, the parser must not wait
+    // for them; they are then made after parsing, on this thread.
+    let (sender, receiver) = mpsc::channel::<CellBatch>();
+    let (parsed, rows) = rayon::join(
+        move || {
+            let mut batch = Vec::with_capacity(BATCH);
+            while let Some(cell) = reader.next_cell_with_formula()? {
+                formulas.extend(formula_of(&cell));
+                if cell.value != DataRef::Empty {
+                    batch.push((cell.pos, cell.value));
+                }
+                if batch.len() == BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    // The receiver only stops when this thread panicked.
+                    let _ = sender.send(full);
+                }
+            }
+            let _ = sender.send(batch);
+            Ok::<_, XlsxError>(formulas)
+        },
+        move || {
+            let mut rows = Vec::new();
+            for batch in receiver {
+                for ((row, col), data) in batch {
+                    let value = value_of_ref(&data);
+                    if value != Value::Empty {
+                        place(&mut rows, row as usize, col as usize, value);
+                    }
+                }
+            }
+            rows
+        },
+    );
+    Ok((rows, parsed?))
 }
 
 fn read_ranges<R, E>(

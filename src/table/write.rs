@@ -39,6 +39,9 @@ pub enum WriteError {
 /// merged ranges. The `highlights` cells get a fill and a note.
 pub fn xlsx(workbook: &Workbook, highlights: &[Highlight]) -> Result<Vec<u8>, WriteError> {
     let mut book = XlsxWorkbook::new();
+    // Level 3 saves about a third of the compression time for files ~5% larger
+    // (rust_xlsxwriter's measurements; Excel itself uses it).
+    book.set_zip_compression_level(3);
     let date = CellFormat::new().set_num_format("yyyy-mm-dd");
     let date_time = CellFormat::new().set_num_format("yyyy-mm-dd hh:mm:ss");
     let fixed = CellFormat::new().set_background_color(Color::RGB(0xFFF2CC));
@@ -48,7 +51,14 @@ pub fn xlsx(workbook: &Workbook, highlights: &[Highlight]) -> Result<Vec<u8>, Wr
         .iter()
         .position(|s| s.visibility == Visibility::Visible);
     for (index, sheet) in workbook.sheets.iter().enumerate() {
-        let worksheet = book.add_worksheet();
+        // A sheet without merged ranges is written row by row, keeping only the
+        // current row in memory; merged ranges write ahead into later rows, which
+        // that mode cannot take back, so their sheets are built in memory.
+        let worksheet = if sheet.merges.is_empty() {
+            book.add_worksheet_with_low_memory()?
+        } else {
+            book.add_worksheet()
+        };
         worksheet.set_name(sheet.name.as_ref())?;
         match sheet.visibility {
             Visibility::Visible => {}
