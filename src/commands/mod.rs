@@ -7,6 +7,7 @@ mod explain;
 mod fix;
 mod progress;
 mod rules;
+pub mod stream;
 
 pub use check::check;
 pub use diagnose::diagnose;
@@ -337,6 +338,12 @@ fn lint_group(
     paths: &[PathBuf],
     setup: &Setup,
 ) -> Vec<Result<(FileReport, Vec<Diagnostic>), FileError>> {
+    // A long CSV export is linted as it is read, without holding it.
+    if let [path] = paths
+        && let Some(result) = stream::lint_csv(path, setup)
+    {
+        return vec![result];
+    }
     let books = read_books(paths, read::Depth::Values);
     lint_books(&books, setup)
         .into_iter()

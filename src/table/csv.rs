@@ -189,7 +189,7 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str, bool), CsvError> {
 
 /// Picks the delimiter (`,` `;` tab `|`) that splits the first lines into the
 /// same, largest number of fields. Quoted fields are skipped.
-fn sniff_delimiter(text: &str) -> u8 {
+pub(crate) fn sniff_delimiter(text: &str) -> u8 {
     let candidates = [b',', b';', b'\t', b'|'];
     let lines: Vec<&str> = text
         .lines()

@@ -100,6 +100,26 @@ impl<'a> Table<'a> {
         })
     }
 
+    /// This layout on another sheet that has the same header rows: its rows from
+    /// `first_data_row` on that have an identity are the data rows. A long
+    /// file read in parts is linted part by part this way.
+    pub fn with_sheet<'b>(&self, sheet: &'b Sheet, first_data_row: usize) -> Table<'b> {
+        let mut table = Table {
+            file: self.file.clone(),
+            sheet,
+            channel: self.channel,
+            profile: self.profile,
+            header_row: self.header_row,
+            columns: self.columns,
+            data_rows: Vec::new(),
+            texts: std::array::from_fn(|_| OnceLock::new()),
+        };
+        table.data_rows = (first_data_row..sheet.rows.len())
+            .filter(|&row| has_identity(&table, row))
+            .collect();
+        table
+    }
+
     /// Column roles found, in role order.
     pub fn roles(&self) -> impl Iterator<Item = (Role, usize)> + '_ {
         Role::ALL

@@ -6,6 +6,7 @@
 
 pub mod columns;
 pub mod csv;
+pub mod csv_stream;
 pub mod layout;
 pub mod read;
 pub mod write;
