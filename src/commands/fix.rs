@@ -151,33 +151,50 @@ fn fix_group(
             }
         }
     }
-    let relinted = lint_books(&fixed_books, setup);
-    books
-        .iter()
-        .zip(planned)
+    // Writing the corrected files and linting them again are independent: both
+    // only read the fixed workbooks, so they run side by side.
+    let (relinted, written) = rayon::join(
+        || lint_books(&fixed_books, setup),
+        || {
+            books
+                .iter()
+                .zip(&fixed_books)
+                .zip(&planned)
+                .map(|((original, fixed), planned)| {
+                    let (Ok(original), Ok(fixed), Ok((changes, resync))) =
+                        (original, fixed, planned)
+                    else {
+                        return None;
+                    };
+                    if args.diff || (args.in_place && changes.is_empty()) {
+                        return None;
+                    }
+                    Some(
+                        write_outputs(original, fixed, changes, resync, args, several).map_err(
+                            |e| FileError {
+                                path: original.display.to_string(),
+                                message: format!("{e:#}"),
+                            },
+                        ),
+                    )
+                })
+                .collect::<Vec<_>>()
+        },
+    );
+    planned
+        .into_iter()
         .zip(relinted)
-        .map(|((original, planned), relinted)| {
-            let (changes, resync) = planned?;
+        .zip(written)
+        .map(|((planned, relinted), written)| {
+            let (changes, _) = planned?;
             let mut linted = relinted?;
-            let original = original.as_ref().map_err(Clone::clone)?;
             fix::plan(&linted.tables, &mut linted.diagnostics, args.unsafe_fixes);
             let report = file_report(linted.workbook, &linted.tables);
-            let written = if args.diff || (args.in_place && changes.is_empty()) {
-                None
-            } else {
-                Some(
-                    write_outputs(original, linted.workbook, &changes, &resync, args, several)
-                        .map_err(|e| FileError {
-                            path: original.display.to_string(),
-                            message: format!("{e:#}"),
-                        })?,
-                )
-            };
             Ok(Fixed {
                 report,
                 remaining: linted.diagnostics,
                 changes,
-                written,
+                written: written.transpose()?,
             })
         })
         .collect()

@@ -52,10 +52,12 @@ pub fn xlsx(workbook: &Workbook, highlights: &[Highlight]) -> Result<Vec<u8>, Wr
         .position(|s| s.visibility == Visibility::Visible);
     for (index, sheet) in workbook.sheets.iter().enumerate() {
         // A sheet without merged ranges is written row by row, keeping only the
-        // current row in memory; merged ranges write ahead into later rows, which
-        // that mode cannot take back, so their sheets are built in memory.
+        // current row in memory, with its strings inline (no shared-string table to
+        // build: the fastest way rust_xlsxwriter writes). Merged ranges write ahead
+        // into later rows, which that mode cannot take back, so their sheets are
+        // built in memory.
         let worksheet = if sheet.merges.is_empty() {
-            book.add_worksheet_with_low_memory()?
+            book.add_worksheet_with_constant_memory()?
         } else {
             book.add_worksheet()
         };
