@@ -174,37 +174,40 @@ fn read_spreadsheet(bytes: Vec<u8>, format: Format, depth: Depth) -> Result<Vec<
     };
     match format {
         Format::Xlsx | Format::Xlsm => {
-            let mut workbook = Xlsx::new(cursor).map_err(|e| corrupt(e.to_string()))?;
-            let metadata = workbook.sheets_metadata().to_vec();
-            let mut sheets = Vec::new();
-            for meta in metadata.iter().filter(|m| m.typ == SheetType::WorkSheet) {
-                let (rows, formulas) = {
-                    let mut reader = workbook
-                        .worksheet_cells_reader(&meta.name)
-                        .map_err(|e| corrupt(e.to_string()))?;
-                    xlsx_cells(&mut reader).map_err(|e| corrupt(e.to_string()))?
-                };
-                let mut sheet = Sheet {
-                    name: Arc::from(meta.name.as_str()),
-                    visibility: visibility(meta.visible),
-                    rows,
-                    formulas,
-                    ..Sheet::default()
-                };
-                if depth == Depth::Full {
-                    sheet.merges = workbook
-                        .merge_cells_by_sheet_name(&meta.name)
-                        .map_err(|e| corrupt(e.to_string()))?
-                        .into_iter()
-                        .map(|d| Merge {
-                            first_row: d.start.0,
-                            first_col: d.start.1,
-                            last_row: d.end.0,
-                            last_col: d.end.1,
-                        })
-                        .collect();
+            // Merged ranges come after the cells in a worksheet's XML, and calamine
+            // finds them by parsing the sheet again: that runs on another thread
+            // while this one reads the cells.
+            let copy = (depth == Depth::Full).then(|| cursor.get_ref().clone());
+            let (sheets, merges) = rayon::join(
+                || -> Result<Vec<Sheet>, ReadError> {
+                    let mut workbook = Xlsx::new(cursor).map_err(|e| corrupt(e.to_string()))?;
+                    let metadata = workbook.sheets_metadata().to_vec();
+                    let mut sheets = Vec::new();
+                    for meta in metadata.iter().filter(|m| m.typ == SheetType::WorkSheet) {
+                        let (rows, formulas) = {
+                            let mut reader = workbook
+                                .worksheet_cells_reader(&meta.name)
+                                .map_err(|e| corrupt(e.to_string()))?;
+                            xlsx_cells(&mut reader).map_err(|e| corrupt(e.to_string()))?
+                        };
+                        sheets.push(Sheet {
+                            name: Arc::from(meta.name.as_str()),
+                            visibility: visibility(meta.visible),
+                            rows,
+                            formulas,
+                            ..Sheet::default()
+                        });
+                    }
+                    Ok(sheets)
+                },
+                || copy.map(xlsx_merges),
+            );
+            let mut sheets = sheets?;
+            if let Some(merges) = merges {
+                let merges = merges.map_err(|e| corrupt(e.to_string()))?;
+                for (sheet, merges) in sheets.iter_mut().zip(merges) {
+                    sheet.merges = merges;
                 }
-                sheets.push(sheet);
             }
             Ok(sheets)
         }
@@ -222,6 +225,28 @@ fn read_spreadsheet(bytes: Vec<u8>, format: Format, depth: Depth) -> Result<Vec<
         ),
         Format::Csv | Format::Tsv => unreachable!("CSV is read by the csv module"),
     }
+}
+
+/// The merged ranges of every worksheet, in workbook order.
+fn xlsx_merges(bytes: Vec<u8>) -> Result<Vec<Vec<Merge>>, XlsxError> {
+    let mut workbook = Xlsx::new(Cursor::new(bytes))?;
+    let metadata = workbook.sheets_metadata().to_vec();
+    metadata
+        .iter()
+        .filter(|m| m.typ == SheetType::WorkSheet)
+        .map(|meta| {
+            Ok(workbook
+                .merge_cells_by_sheet_name(&meta.name)?
+                .into_iter()
+                .map(|d| Merge {
+                    first_row: d.start.0,
+                    first_col: d.start.1,
+                    last_row: d.end.0,
+                    last_col: d.end.1,
+                })
+                .collect())
+        })
+        .collect()
 }
 
 /// Cells parsed from a worksheet, sent in batches to be turned into values.
