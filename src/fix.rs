@@ -244,6 +244,12 @@ pub fn plan(tables: &[Table], diagnostics: &mut [Diagnostic], unsafe_fixes: bool
 /// stock stored as a number stays a number.
 pub fn apply(workbook: &Workbook, changes: &[Change]) -> Workbook {
     let mut fixed = workbook.clone();
+    apply_in_place(&mut fixed, changes);
+    fixed
+}
+
+/// [`apply`] without a copy: the workbook itself becomes the fixed one.
+pub fn apply_in_place(fixed: &mut Workbook, changes: &[Change]) {
     for change in changes {
         if let Some(sheet) = fixed.sheets.iter_mut().find(|s| s.name == change.sheet)
             && let Some(cell) = sheet
@@ -257,7 +263,6 @@ pub fn apply(workbook: &Workbook, changes: &[Change]) -> Workbook {
             };
         }
     }
-    fixed
 }
 
 /// One line of the resync plan: a SKU that changed, with what the channel client needs.

@@ -1,6 +1,7 @@
 //! `check` streams long CSV files in parts (src/commands/stream.rs). Its findings
 //! must be exactly those of reading the file whole: here the parts are made a few
-//! rows long, so that every duplicate, near-duplicate and blocked fix spans parts.
+//! rows long (the shortest that still reach past the rows under the header), so
+//! that duplicates, near-duplicates and blocked fixes span parts.
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +12,7 @@ fn assert_streams_like_whole(path: &Path, options: &LintOptions) {
     let setup = commands::setup(options, None).unwrap();
     let (whole, errors) = commands::lint(&[path.to_path_buf()], &setup);
     assert!(errors.is_empty(), "{:?}", errors);
-    for part_rows in [3, 5, 64] {
+    for part_rows in [13, 17, 29, 1000] {
         let (report, diagnostics) = stream::lint_csv_in_parts(path, &setup, part_rows, 0)
             .expect("a UTF-8 CSV is streamed")
             .unwrap();
@@ -67,9 +68,14 @@ fn duplicates_and_blocked_fixes_across_parts_stream_like_whole() {
         "A,109,1092,Gamis,,GMS JMB,2",
         "A,110,1101,Jaket,HDI,HDI-ABU-L,0",
     ];
-    for row in rows {
+    for (i, row) in rows.iter().enumerate() {
         text.push_str(row);
         text.push('\n');
+        // Rows without faults between them, so that the faulty ones fall in
+        // different parts.
+        for j in 0..3 {
+            text.push_str(&format!("A,9{i:02}{j},9{i:02}{j}1,Isi,,ISI-{i}-{j},4\n"));
+        }
     }
     std::fs::write(&path, text).unwrap();
     assert_streams_like_whole(&path, &LintOptions::default());

@@ -134,38 +134,37 @@ fn fix_group(
     setup: &Setup,
     several: bool,
 ) -> Vec<Result<Fixed, FileError>> {
-    let books = read_books(paths, read::Depth::Full);
-    let mut planned: Vec<Result<Planned, FileError>> = Vec::new();
-    let mut fixed_books: Vec<Result<Workbook, FileError>> = Vec::new();
-    for linted in lint_books(&books, setup) {
-        match linted {
-            Ok(mut linted) => {
-                let changes = fix::plan(&linted.tables, &mut linted.diagnostics, args.unsafe_fixes);
-                let resync = fix::resync_entries(&linted.tables, &changes);
-                fixed_books.push(Ok(fix::apply(linted.workbook, &changes)));
-                planned.push(Ok((changes, resync)));
-            }
-            Err(error) => {
-                fixed_books.push(Err(error.clone()));
-                planned.push(Err(error));
-            }
+    let mut books = read_books(paths, read::Depth::Full);
+    let planned: Vec<Result<Planned, FileError>> = lint_books(&books, setup)
+        .into_iter()
+        .map(|linted| {
+            let mut linted = linted?;
+            let changes = fix::plan(&linted.tables, &mut linted.diagnostics, args.unsafe_fixes);
+            let resync = fix::resync_entries(&linted.tables, &changes);
+            Ok((changes, resync))
+        })
+        .collect();
+    // A workbook of a million rows is large: it is fixed where it is, not copied.
+    // Writing needs only the input's path and format, which fixing keeps.
+    for (book, planned) in books.iter_mut().zip(&planned) {
+        if let (Ok(book), Ok((changes, _))) = (book, planned) {
+            fix::apply_in_place(book, changes);
         }
     }
+    let fixed_books = &books;
     // Writing the corrected files and linting them again are independent: both
     // only read the fixed workbooks, so they run side by side.
     let (relinted, written) = rayon::join(
-        || lint_books(&fixed_books, setup),
+        || lint_books(fixed_books, setup),
         || {
-            books
+            fixed_books
                 .iter()
-                .zip(&fixed_books)
                 .zip(&planned)
-                .map(|((original, fixed), planned)| {
-                    let (Ok(original), Ok(fixed), Ok((changes, resync))) =
-                        (original, fixed, planned)
-                    else {
+                .map(|(fixed, planned)| {
+                    let (Ok(fixed), Ok((changes, resync))) = (fixed, planned) else {
                         return None;
                     };
+                    let original = fixed;
                     if args.diff || (args.in_place && changes.is_empty()) {
                         return None;
                     }

@@ -36,6 +36,9 @@ pub const PART_ROWS: usize = 65_536;
 /// Smaller files are read whole: that costs little memory, and the whole-file
 /// reader also checks that quoting delimits the rows consistently.
 pub const STREAM_FROM_BYTES: u64 = 16 << 20;
+/// How many rows under the header the layout may still take for instructions
+/// (`layout::PREAMBLE_ROWS`), with room to spare.
+const PREAMBLE_ROWS: usize = 12;
 /// The rules that compare rows with each other.
 const TABLE_WIDE: [&str; 3] = ["DUP001", "DUP002", "DUP003"];
 
@@ -103,6 +106,11 @@ pub fn lint_csv_in_parts(
         }
     };
     let table = &tables[0];
+    // The rows right under the header may be instructions, told apart only in
+    // the first part: that part must reach past them.
+    if first.next.is_some() && table.header_row + PREAMBLE_ROWS >= first_end {
+        return None;
+    }
     let header: Vec<Vec<Value>> = workbook.sheets[0].rows[..=table.header_row].to_vec();
     let settings = &setup.settings;
     let mut row_settings = settings.clone();
