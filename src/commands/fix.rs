@@ -16,6 +16,7 @@ use crate::diagnostic::Diagnostic;
 use crate::emit::{FileReport, Report};
 use crate::fix::{self, Change, ResyncEntry};
 use crate::settings::Settings;
+use crate::table::patch::{self, CellEdit};
 use crate::table::write::{self, Highlight};
 use crate::table::{Format, TableSpec, Workbook, layout, read};
 use crate::text::visible;
@@ -27,6 +28,9 @@ struct Fixed {
     remaining: Vec<Diagnostic>,
     changes: Vec<Change>,
     written: Option<Written>,
+    /// Lines for stderr that must not go unnoticed: a workbook rebuilt because it
+    /// could not be patched, a fix left out because its cell holds a formula.
+    notices: Vec<String>,
 }
 
 struct Written {
@@ -60,6 +64,9 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
     for path in &files {
         match fix_file(path, args, &spec, &settings, several) {
             Ok(fixed) => {
+                for notice in &fixed.notices {
+                    let _ = writeln!(stderr, "skulint: warning: {notice}");
+                }
                 if !args.output_options.quiet && !args.diff {
                     let _ = writeln!(stderr, "{}", summary_line(&fixed));
                 }
@@ -122,44 +129,135 @@ fn fix_file(
         read::read_workbook(path, &display, read::Depth::Full).map_err(|e| error(e.to_string()))?;
     let tables = layout::tables(&workbook, spec).map_err(|e| error(e.to_string()))?;
     let mut diagnostics = crate::rules::run(&tables, settings);
-    let changes = fix::plan(&tables, &mut diagnostics, args.unsafe_fixes);
+    let mut changes = fix::plan(&tables, &mut diagnostics, args.unsafe_fixes);
+    let writes = !(args.diff || (args.in_place && changes.is_empty()));
+    let mut notices = Vec::new();
+    let mut corrected = Corrected::Rebuild;
+    if !args.rebuild && matches!(workbook.format, Format::Xlsx | Format::Xlsm) {
+        let formulas: Vec<(String, u32, u32)> = workbook
+            .sheets
+            .iter()
+            .flat_map(|s| {
+                s.formulas
+                    .iter()
+                    .map(|f| (s.name.to_string(), f.row, f.col))
+            })
+            .collect();
+        leave_formula_cells(&mut changes, &formulas, &mut notices);
+        if writes {
+            match patch_original(path, &changes) {
+                Ok(patched) => {
+                    let missed: Vec<(String, u32, u32)> = patched
+                        .formula_cells
+                        .into_iter()
+                        .map(|c| (c.sheet, c.row, c.col))
+                        .collect();
+                    leave_formula_cells(&mut changes, &missed, &mut notices);
+                    corrected = Corrected::Patched(patched.bytes);
+                }
+                Err(e) => notices.push(format!(
+                    "{display}: cannot patch the original workbook ({e:#}); it is rebuilt from its cell values instead, without its styles, validation, protection or macros"
+                )),
+            }
+        }
+    }
     let resync = fix::resync_entries(&tables, &changes);
     let fixed = fix::apply(&workbook, &changes);
     let fixed_tables = layout::tables(&fixed, spec).map_err(|e| error(e.to_string()))?;
     let mut remaining = crate::rules::run(&fixed_tables, settings);
     fix::plan(&fixed_tables, &mut remaining, args.unsafe_fixes);
     let report = file_report(&fixed, &fixed_tables);
-    let written = if args.diff || (args.in_place && changes.is_empty()) {
-        None
-    } else {
+    let written = if writes {
         Some(
-            write_outputs(&workbook, &fixed, &changes, &resync, args, several)
-                .map_err(|e| error(format!("{e:#}")))?,
+            write_outputs(
+                &workbook, &fixed, corrected, &changes, &resync, args, several,
+            )
+            .map_err(|e| error(format!("{e:#}")))?,
         )
+    } else {
+        None
     };
     Ok(Fixed {
         report,
         remaining,
         changes,
         written,
+        notices,
     })
 }
 
+/// How the corrected workbook is made.
+enum Corrected {
+    /// The original package with only the fixed cells changed.
+    Patched(Vec<u8>),
+    /// Rebuilt from the cell values (CSV/TSV, xls/xlsb/ods, `--rebuild`, or a
+    /// package that could not be patched).
+    Rebuild,
+}
+
+/// Drops the changes of cells that hold a formula: patching the value would throw
+/// the formula away. Each one gets a notice.
+fn leave_formula_cells(
+    changes: &mut Vec<Change>,
+    formulas: &[(String, u32, u32)],
+    notices: &mut Vec<String>,
+) {
+    if formulas.is_empty() {
+        return;
+    }
+    changes.retain(|c| {
+        let formula = formulas
+            .iter()
+            .any(|(sheet, row, col)| **sheet == *c.sheet && (*row, *col) == (c.row as u32, c.col as u32));
+        if formula {
+            notices.push(format!(
+                "{}: {}!{} holds a formula, so it is left unchanged; correct the formula so it gives `{}`",
+                c.file,
+                c.sheet,
+                c.cell(),
+                visible(&c.new)
+            ));
+        }
+        !formula
+    });
+}
+
+fn patch_original(path: &Path, changes: &[Change]) -> Result<patch::Patched> {
+    let input = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let edits: Vec<CellEdit> = changes
+        .iter()
+        .map(|c| CellEdit {
+            sheet: &c.sheet,
+            row: c.row as u32,
+            col: c.col as u32,
+            text: &c.new,
+        })
+        .collect();
+    Ok(patch::xlsx(&input, &edits)?)
+}
+
 /// Where the corrected copy of `input` goes.
-fn output_path(workbook: &Workbook, args: &FixArgs, several: bool) -> Result<PathBuf> {
+fn output_path(
+    workbook: &Workbook,
+    corrected: &Corrected,
+    args: &FixArgs,
+    several: bool,
+) -> Result<PathBuf> {
     let input = &workbook.path;
-    let extension = match workbook.format {
-        Format::Csv | Format::Tsv => input
+    let extension = match (workbook.format, corrected) {
+        (Format::Csv | Format::Tsv, _) => input
             .extension()
             .and_then(|e| e.to_str())
             .unwrap_or("csv")
             .to_string(),
-        _ => "xlsx".to_string(),
+        // A patched package keeps its type: an .xlsm stays an .xlsm with its macros.
+        (format, Corrected::Patched(_)) => format.as_str().to_string(),
+        (_, Corrected::Rebuild) => "xlsx".to_string(),
     };
     if args.in_place {
-        if !matches!(workbook.format, Format::Xlsx | Format::Csv | Format::Tsv) {
+        if extension != workbook.format.as_str() {
             bail!(
-                "--in-place works for .xlsx, .csv and .tsv files; a .{} export is written as a new .xlsx: use -o",
+                "--in-place works for .xlsx, .csv and .tsv files and for .xlsm files that can be patched; this .{} export is written as a new .xlsx: use -o",
                 workbook.format
             );
         }
@@ -200,15 +298,17 @@ fn output_path(workbook: &Workbook, args: &FixArgs, several: bool) -> Result<Pat
 fn write_outputs(
     original: &Workbook,
     fixed: &Workbook,
+    corrected: Corrected,
     changes: &[Change],
     resync: &[ResyncEntry],
     args: &FixArgs,
     several: bool,
 ) -> Result<Written> {
-    let output = output_path(original, args, several)?;
-    let bytes = match (fixed.format, &fixed.dialect) {
-        (Format::Csv | Format::Tsv, Some(dialect)) => write::csv(&fixed.sheets[0], dialect)?,
-        _ => {
+    let output = output_path(original, &corrected, args, several)?;
+    let bytes = match (fixed.format, &fixed.dialect, corrected) {
+        (Format::Csv | Format::Tsv, Some(dialect), _) => write::csv(&fixed.sheets[0], dialect)?,
+        (_, _, Corrected::Patched(bytes)) => bytes,
+        (_, _, Corrected::Rebuild) => {
             let highlights: Vec<Highlight> = changes
                 .iter()
                 .map(|c| Highlight {
