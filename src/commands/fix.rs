@@ -1,7 +1,7 @@
 //! `skulint fix`: lint, apply the fixes, write the corrected copy, the resync plan
 //! and the change log, and report what remains.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -134,23 +134,19 @@ fn fix_file(
     let mut notices = Vec::new();
     let mut corrected = Corrected::Rebuild;
     if !args.rebuild && matches!(workbook.format, Format::Xlsx | Format::Xlsm) {
-        let formulas: Vec<(String, u32, u32)> = workbook
+        let formulas: HashSet<(&str, u32, u32)> = workbook
             .sheets
             .iter()
-            .flat_map(|s| {
-                s.formulas
-                    .iter()
-                    .map(|f| (s.name.to_string(), f.row, f.col))
-            })
+            .flat_map(|s| s.formulas.iter().map(|f| (&*s.name, f.row, f.col)))
             .collect();
         leave_formula_cells(&mut changes, &formulas, &mut notices);
         if writes {
             match patch_original(path, &changes) {
                 Ok(patched) => {
-                    let missed: Vec<(String, u32, u32)> = patched
+                    let missed: HashSet<(&str, u32, u32)> = patched
                         .formula_cells
-                        .into_iter()
-                        .map(|c| (c.sheet, c.row, c.col))
+                        .iter()
+                        .map(|c| (c.sheet.as_str(), c.row, c.col))
                         .collect();
                     leave_formula_cells(&mut changes, &missed, &mut notices);
                     corrected = Corrected::Patched(patched.bytes);
@@ -199,16 +195,14 @@ enum Corrected {
 /// the formula away. Each one gets a notice.
 fn leave_formula_cells(
     changes: &mut Vec<Change>,
-    formulas: &[(String, u32, u32)],
+    formulas: &HashSet<(&str, u32, u32)>,
     notices: &mut Vec<String>,
 ) {
     if formulas.is_empty() {
         return;
     }
     changes.retain(|c| {
-        let formula = formulas
-            .iter()
-            .any(|(sheet, row, col)| **sheet == *c.sheet && (*row, *col) == (c.row as u32, c.col as u32));
+        let formula = formulas.contains(&(&*c.sheet, c.row as u32, c.col as u32));
         if formula {
             notices.push(format!(
                 "{}: {}!{} holds a formula, so it is left unchanged; correct the formula so it gives `{}`",

@@ -9,7 +9,7 @@
 //! the shared strings, whose reference count does not change); any other cell
 //! becomes an inline string. A cell that holds a formula is left alone and reported.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{self, BufRead, BufReader, BufWriter, Cursor, Read, Seek, Write};
 
 use quick_xml::events::{BytesStart, Event};
@@ -123,11 +123,13 @@ pub fn xlsx(input: &[u8], edits: &[CellEdit]) -> Result<Patched, PatchError> {
             patch_sheet(reader, writer, cells, &mut strings).map_err(|e| e.in_part(part))?
         };
         let sheet = sheet_of_part[part];
-        let missing: Vec<String> = cells
+        let met: HashSet<&(u32, u32)> = outcome.patched.iter().chain(&outcome.formulas).collect();
+        let mut missing: Vec<String> = cells
             .keys()
-            .filter(|cell| !outcome.patched.contains(cell) && !outcome.formulas.contains(cell))
+            .filter(|cell| !met.contains(cell))
             .map(|&(row, col)| cell_name(row, col))
             .collect();
+        missing.sort();
         if !missing.is_empty() {
             return Err(PatchError::Unsupported(format!(
                 "cell {} of sheet {sheet} was not found in {part}",
@@ -708,6 +710,7 @@ type CellRange = ((u32, u32), (u32, u32));
 /// What patching one worksheet did.
 #[derive(Debug, Default)]
 struct SheetOutcome {
+    /// In the order met.
     patched: Vec<(u32, u32)>,
     formulas: Vec<(u32, u32)>,
 }
