@@ -39,9 +39,12 @@ pub enum Command {
     /// Lint, apply the fixes, and write a corrected copy of each export plus a resync plan.
     ///
     /// The corrected workbook is written beside the input as `<name>.fixed.xlsx`
-    /// (CSV/TSV in, the same format out), with the fixed cells highlighted and a
-    /// note holding the old value. `<name>.resync.jsonl` lists every changed SKU for
-    /// `skulint resync`. The input is never modified unless --in-place is given.
+    /// (`.fixed.xlsm` for an .xlsm; CSV/TSV in, the same format out). An .xlsx or
+    /// .xlsm is patched: only the fixed cells change, and styles, hidden rows,
+    /// validation, protection and macros are kept. Other workbooks (and any with
+    /// --rebuild) are rebuilt from their values, with the fixed cells highlighted
+    /// and a note holding the old value. `<name>.resync.jsonl` lists every changed
+    /// SKU for `skulint resync`. The input is never modified unless --in-place is given.
     ///
     /// Exit code 0: nothing at or above --fail-on remains after fixing; 1: something
     /// does; 2: a usage error or a file that could not be read or written.
@@ -49,6 +52,7 @@ pub enum Command {
         skulint fix mass_update_sales_info.xlsx\n  \
         skulint fix export.xlsx -o corrected.xlsx --changes changes.csv\n  \
         skulint fix export.xlsx --diff\n  \
+        skulint fix export.xlsx --rebuild\n  \
         skulint fix exports/ -o corrected/ --unsafe-fixes\n  \
         skulint fix listing.csv --in-place")]
     Fix(Box<FixArgs>),
@@ -119,6 +123,11 @@ pub struct FixArgs {
     /// Also write the list of changed cells to this file (.csv or .xlsx).
     #[arg(long, value_name = "FILE")]
     pub changes: Option<PathBuf>,
+    /// Rebuild .xlsx/.xlsm workbooks from their cell values, with the fixed cells
+    /// highlighted and a note holding each old value, instead of patching the
+    /// original. A rebuilt workbook loses styles, validation, protection and macros.
+    #[arg(long)]
+    pub rebuild: bool,
     #[command(flatten)]
     pub lint: LintOptions,
     #[command(flatten)]
