@@ -4,9 +4,9 @@
 //!   `<Request><Product><ItemId/><Skus><Sku><ItemId/><SkuId/><SellerSku/></Sku>…`.
 //! - Stock: `POST /product/price_quantity/update` with `<Sku><ItemId/><SkuId/>
 //!   <SellerSku/><Quantity/></Sku>` (at most 50 SKUs).
-//! - The system parameters `app_key, timestamp (ms), sign_method=sha256,
-//!   access_token, sign` go in the query and the `payload` in the form body, as
-//!   Lazada's SDKs send them; the signature covers all of them.
+//! - A form-encoded `POST` of the system parameters `app_key, timestamp (ms),
+//!   sign_method=sha256, access_token, sign` and the `payload`; the signature
+//!   covers all of them but `sign`.
 //! - Answers: `code` is a string, `"0"` for success; `detail[]` names the SKUs refused.
 //!
 //! Lazada has one host per country (`api.lazada.co.id`, `.com.my`, `.com.ph`,
@@ -57,15 +57,16 @@ impl Lazada {
             method: "POST",
             base: self.base.clone(),
             path: path.into(),
-            query: vec![
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: Body::Form(vec![
                 Field::new("app_key", &self.app_key),
                 Field::new("timestamp", timestamp),
                 Field::new("sign_method", "sha256"),
                 Field::secret("access_token", &self.access_token),
+                Field::new("payload", payload),
                 Field::secret("sign", signature),
-            ],
-            headers: Vec::new(),
-            body: Body::Form(vec![("payload".into(), payload)]),
+            ]),
         }
     }
 }
@@ -261,7 +262,14 @@ mod tests {
         let Body::Form(fields) = &request.body else {
             panic!("form body")
         };
-        let payload = &fields[0].1;
+        let value = |name: &str| {
+            fields
+                .iter()
+                .find(|f| f.name == name)
+                .map(|f| f.value.clone())
+                .unwrap()
+        };
+        let payload = &value("payload");
         assert_eq!(
             payload,
             "<Request><Product><Skus><Sku><ItemId>100</ItemId><SkuId>7</SkuId><SellerSku>A&amp;B</SellerSku><Quantity>4</Quantity></Sku></Skus></Product></Request>"
@@ -277,10 +285,16 @@ mod tests {
                 ("timestamp", "1517820392000"),
             ],
         );
-        let sign = request.query.iter().find(|f| f.name == "sign").unwrap();
-        assert_eq!(sign.value, expected);
-        assert_eq!(sign.value, sign.value.to_uppercase());
-        assert!(request.url().starts_with("http://127.0.0.1:9/rest/product/price_quantity/update?app_key=123456&timestamp=1517820392000&sign_method=sha256&access_token=test&sign="));
+        assert_eq!(value("sign"), expected);
+        assert_eq!(value("sign"), expected.to_uppercase());
+        assert_eq!(value("app_key"), "123456");
+        assert_eq!(value("timestamp"), "1517820392000");
+        assert_eq!(value("sign_method"), "sha256");
+        assert_eq!(value("access_token"), "test");
+        assert_eq!(
+            request.url(),
+            "http://127.0.0.1:9/rest/product/price_quantity/update"
+        );
     }
 
     #[test]

@@ -196,7 +196,7 @@ pub const REDACTED: &str = "<redacted>";
 pub enum Body {
     Json(String),
     /// `application/x-www-form-urlencoded` fields.
-    Form(Vec<(String, String)>),
+    Form(Vec<Field>),
 }
 
 /// Characters escaped in a query value or form field: everything but the
@@ -224,7 +224,7 @@ impl Body {
             Body::Json(text) => text.clone().into_bytes(),
             Body::Form(fields) => fields
                 .iter()
-                .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
+                .map(|field| format!("{}={}", encode(&field.name), encode(&field.value)))
                 .collect::<Vec<_>>()
                 .join("&")
                 .into_bytes(),
@@ -312,8 +312,8 @@ impl fmt::Display for Request {
         match &self.body {
             Body::Json(text) => writeln!(f, "{text}"),
             Body::Form(fields) => {
-                for (name, value) in fields {
-                    writeln!(f, "{name}={value}")?;
+                for field in fields {
+                    writeln!(f, "{}={}", field.name, field.shown())?;
                 }
                 Ok(())
             }
@@ -656,7 +656,10 @@ mod tests {
             path: "/api".into(),
             query: vec![Field::new("a", "x y"), Field::secret("sign", "ABC")],
             headers: vec![Field::secret("x-token", "T0KEN")],
-            body: Body::Form(vec![("payload".into(), "<R>&</R>".into())]),
+            body: Body::Form(vec![
+                Field::new("payload", "<R>&</R>"),
+                Field::secret("access_token", "T0KEN"),
+            ]),
         };
         assert_eq!(request.url(), "https://example.test/api?a=x%20y&sign=ABC");
         let shown = request.to_string();
@@ -667,7 +670,7 @@ mod tests {
         assert!(shown.contains("payload=<R>&</R>"), "{shown}");
         assert_eq!(
             String::from_utf8(request.body.bytes()).unwrap(),
-            "payload=%3CR%3E%26%3C%2FR%3E"
+            "payload=%3CR%3E%26%3C%2FR%3E&access_token=T0KEN"
         );
     }
 

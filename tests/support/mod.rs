@@ -367,12 +367,11 @@ fn check(
             Check::Ok
         }
         Protocol::Lazada => {
-            let mut params: Vec<(String, String)> = query
-                .iter()
-                .chain(form)
-                .filter(|(k, _)| k != "sign")
-                .cloned()
-                .collect();
+            // Parameters may come in the query or the form body.
+            let all: Vec<(String, String)> = query.iter().chain(form).cloned().collect();
+            let query = all.as_slice();
+            let mut params: Vec<(String, String)> =
+                all.iter().filter(|(k, _)| k != "sign").cloned().collect();
             params.sort();
             let base = params.iter().fold(
                 path.trim_start_matches("/rest").to_string(),
@@ -463,13 +462,13 @@ fn answer(
     let token_note = if st.echo_token {
         format!(
             " (token {})",
-            if protocol == Protocol::Tiktok {
-                headers
+            match protocol {
+                Protocol::Tiktok => headers
                     .get("x-tts-access-token")
                     .cloned()
-                    .unwrap_or_default()
-            } else {
-                get(query, "access_token").to_string()
+                    .unwrap_or_default(),
+                Protocol::Lazada => get(&form, "access_token").to_string(),
+                _ => get(query, "access_token").to_string(),
             }
         )
     } else {
