@@ -718,7 +718,11 @@ fn write_plan(dir: &Path, entries: &[PlanEntry]) -> PathBuf {
 fn fix_then_resync_puts_exactly_the_fixed_skus_and_stock_in_the_shop() {
     let dir = tempdir();
     let export = dir.path().join("demo-shopee-sales-info.xlsx");
-    std::fs::copy("fixtures/demo-shopee-sales-info.xlsx", &export).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-shopee-sales-info.xlsx"),
+        &export,
+    )
+    .unwrap();
     let fixed = run_cli(&["fix", export.to_str().unwrap()], &[], dir.path());
     assert_eq!(fixed.status.code(), Some(1), "{}", text(&fixed.stderr));
     let plan_path = dir.path().join("demo-shopee-sales-info.resync.jsonl");
@@ -1176,4 +1180,34 @@ fn the_command_lists_each_failed_entry_with_its_cause_and_what_to_do() {
         stdout.contains("2 updated, 1 failed, 0 done before, 0 not sent"),
         "{stdout}"
     );
+}
+
+#[test]
+fn a_bad_credentials_table_is_exit_2_without_echoing_the_value() {
+    let dir = tempdir();
+    let plan_path = write_plan(dir.path(), &plan());
+    let args = [
+        "resync",
+        plan_path.to_str().unwrap(),
+        "--channel",
+        "shopee",
+        "--dry-run",
+    ];
+    for (config, expected) in [
+        (
+            "[credentials]\nSKULINT_SHOPEE_PASSWORD = \"X\"\n",
+            "skulint.toml:2:1: credentials.SKULINT_SHOPEE_PASSWORD: not a credential variable",
+        ),
+        (
+            "[credentials]\nSKULINT_SHOPEE_PARTNER_KEY = \"pk-live-93f0a1\"\n",
+            "skulint.toml:2:30: credentials.SKULINT_SHOPEE_PARTNER_KEY: give the name of the environment variable",
+        ),
+    ] {
+        std::fs::write(dir.path().join("skulint.toml"), config).unwrap();
+        let output = run_cli(&args, &[], dir.path());
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!stderr.contains("pk-live-93f0a1"), "{stderr}");
+    }
 }
