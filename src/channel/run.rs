@@ -241,7 +241,10 @@ fn prepare(
             status: None,
             attempts: 0,
         };
-        if past.done || needed.iter().all(|s| past.steps.contains(s)) {
+        if needed.is_empty() {
+            // Neither the SKU nor the stock changes: there is nothing to send.
+            state.status = Some(Status::Done);
+        } else if past.done || needed.iter().all(|s| past.steps.contains(s)) {
             state.status = Some(Status::AlreadyDone);
         } else {
             match client.batch_key(entry) {
