@@ -90,6 +90,32 @@ pub enum Command {
         skulint explain E501\n  \
         skulint explain negative sellable")]
     Explain(ExplainArgs),
+    /// Push the fixed SKUs and stock of a resync plan to Shopee, Lazada, TikTok Shop or a webhook.
+    ///
+    /// PLAN is the `<name>.resync.jsonl` that `skulint fix` wrote. Each entry's
+    /// SKU is set (when it changed), then its stock (when the plan has one),
+    /// through the channel's API, signed as the platform requires. Credentials
+    /// come from environment variables (SKULINT_SHOPEE_PARTNER_ID,
+    /// SKULINT_SHOPEE_PARTNER_KEY, SKULINT_SHOPEE_SHOP_ID,
+    /// SKULINT_SHOPEE_ACCESS_TOKEN; SKULINT_LAZADA_APP_KEY, _APP_SECRET,
+    /// _ACCESS_TOKEN; SKULINT_TIKTOK_APP_KEY, _APP_SECRET, _ACCESS_TOKEN,
+    /// _SHOP_CIPHER; SKULINT_WEBHOOK_URL, _SECRET) and never appear in the output
+    /// or the journal.
+    ///
+    /// Server errors, timeouts and rate limits are retried with backoff; refusals
+    /// such as stock below the campaign reserve fail that entry with the cause and
+    /// what to do; an expired authorization or a rejected signature stops the run.
+    /// The journal records every finished entry, so running the same command again
+    /// sends only what is not done yet.
+    ///
+    /// Exit code 0: every entry is updated; 1: some failed or were not sent; 2: a
+    /// usage error, a missing credential or an unreadable plan or journal.
+    #[command(after_help = "Examples:\n  \
+        skulint resync export.resync.jsonl --channel shopee --dry-run\n  \
+        skulint resync export.resync.jsonl --channel shopee\n  \
+        skulint resync export.resync.jsonl --channel lazada --base-url https://api.lazada.com.my/rest\n  \
+        skulint resync export.resync.jsonl --channel webhook --rate 2 --max-attempts 8")]
+    Resync(Box<ResyncArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -337,4 +363,56 @@ pub struct ExplainArgs {
     /// The configuration whose custom rules can be explained too [default: skulint.toml in the working directory or a parent].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ResyncArgs {
+    /// The resync plan `skulint fix` wrote (`<name>.resync.jsonl`).
+    #[arg(value_name = "PLAN")]
+    pub plan: PathBuf,
+    /// Where to send the updates.
+    #[arg(long, value_enum)]
+    pub channel: ResyncChannel,
+    /// Print every request (method, URL, body; secrets and signatures redacted) and send nothing.
+    /// Needs no credentials: unset ones are shown as `<NAME>`.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Send to this base URL instead of the production host: a sandbox, another
+    /// Lazada country (`https://api.lazada.com.my/rest`), a local test server.
+    /// For the webhook: the URL, instead of SKULINT_WEBHOOK_URL.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// The journal of finished entries [default: the plan's name with `.journal.jsonl`].
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// Calls per second, for all workers together [default: shopee 10, lazada 5, tiktok 10, webhook 20].
+    #[arg(long, value_name = "N", value_parser = parse_rate)]
+    pub rate: Option<f64>,
+    /// Calls per step before giving up on a transient failure (1: no retries).
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub max_attempts: u32,
+    /// Batches sent at the same time.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=16))]
+    pub workers: u32,
+    /// The configuration whose `[credentials]` table names other variables to read [default: skulint.toml in the working directory or a parent].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// The channels `resync` sends to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ResyncChannel {
+    Shopee,
+    Lazada,
+    Tiktok,
+    Webhook,
+}
+
+fn parse_rate(value: &str) -> Result<f64, String> {
+    match value.trim().parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 && rate <= 1000.0 => Ok(rate),
+        _ => {
+            Err("give calls per second: a number above 0 and at most 1000, such as 5 or 0.5".into())
+        }
+    }
 }

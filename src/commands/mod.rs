@@ -6,6 +6,7 @@ mod diagnose;
 mod explain;
 mod fix;
 mod progress;
+mod resync;
 mod rules;
 
 pub use check::check;
@@ -13,6 +14,7 @@ pub use diagnose::diagnose;
 pub use explain::explain;
 pub use fix::fix;
 pub use progress::Progress;
+pub use resync::resync;
 pub use rules::list_rules;
 
 use std::collections::BTreeMap;
