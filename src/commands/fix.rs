@@ -118,9 +118,11 @@ fn fix_file(
         path: display.clone(),
         message,
     };
-    let workbook =
-        read::read_workbook(path, &display, read::Depth::Full).map_err(|e| error(e.to_string()))?;
-    let tables = layout::tables(&workbook, spec).map_err(|e| error(e.to_string()))?;
+    let (workbook, notices) = super::read_input(path, &display, &args.lint, read::Depth::Full)
+        .map_err(|e| error(e.to_string()))?;
+    let tables = layout::tables(&workbook, spec)
+        .map_err(|e| error(super::with_notices(e.to_string(), &notices)))?;
+    super::report_notices(&display, &notices);
     let mut diagnostics = crate::rules::run(&tables, settings);
     let changes = fix::plan(&tables, &mut diagnostics, args.unsafe_fixes);
     let resync = fix::resync_entries(&tables, &changes);
@@ -149,9 +151,11 @@ fn fix_file(
 fn output_path(workbook: &Workbook, args: &FixArgs, several: bool) -> Result<PathBuf> {
     let input = &workbook.path;
     let extension = match workbook.format {
+        // A CSV file read by its content from a workbook name is written as .csv.
         Format::Csv | Format::Tsv => input
             .extension()
             .and_then(|e| e.to_str())
+            .filter(|e| ["csv", "tsv", "txt", "tab"].contains(&e.to_ascii_lowercase().as_str()))
             .unwrap_or("csv")
             .to_string(),
         _ => "xlsx".to_string(),

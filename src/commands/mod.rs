@@ -137,24 +137,85 @@ pub fn settings(options: &LintOptions, fail_on: FailOn) -> Result<Settings> {
     Ok(settings)
 }
 
-/// Reads and lints one file.
+/// How to read inputs, from the command line.
+pub fn read_options(options: &LintOptions, depth: read::Depth) -> read::ReadOptions {
+    let defaults = read::Limits::default();
+    read::ReadOptions {
+        depth,
+        limits: read::Limits {
+            max_file_size: options
+                .max_file_size
+                .map_or(defaults.max_file_size, |s| s.0),
+            max_cells: options.max_cells.unwrap_or(defaults.max_cells),
+        },
+        encoding: options.encoding,
+    }
+}
+
+/// Reads one input; also returns what the user should know about how it was read.
+pub fn read_input(
+    path: &Path,
+    display: &str,
+    options: &LintOptions,
+    depth: read::Depth,
+) -> Result<(Workbook, Vec<String>), read::ReadError> {
+    read::load(path, display, &read_options(options, depth)).map(|l| (l.workbook, l.notices))
+}
+
+/// A file that ends refused gets one line: the notices from reading it (a
+/// file read by its content, say) explain the refusal, so they join the message.
+pub fn with_notices(message: String, notices: &[String]) -> String {
+    if notices.is_empty() {
+        message
+    } else {
+        format!("{message} (note: {})", notices.join("; "))
+    }
+}
+
+/// One warning line per notice on stderr.
+pub fn report_notices(path: &str, notices: &[String]) {
+    let mut stderr = io::stderr().lock();
+    for notice in notices {
+        let notice = notice.split_whitespace().collect::<Vec<_>>().join(" ");
+        let _ = writeln!(stderr, "skulint: warning: {path}: {notice}");
+    }
+}
+
+/// A linted file: its report and findings, or why it could not be linted.
+type Linted = Result<(FileReport, Vec<Diagnostic>), FileError>;
+
+/// Reads and lints one file; also returns the notices from reading it.
 fn lint_file(
     path: &Path,
+    options: &LintOptions,
     spec: &TableSpec,
     settings: &Settings,
-) -> Result<(FileReport, Vec<Diagnostic>), FileError> {
+) -> (Vec<String>, Linted) {
     let display = path.display().to_string();
     let error = |message: String| FileError {
         path: display.clone(),
         message,
     };
-    let workbook = read::read_workbook(path, &display, read::Depth::Values)
-        .map_err(|e| error(e.to_string()))?;
-    let tables = layout::tables(&workbook, spec).map_err(|e| error(e.to_string()))?;
-    let mut diagnostics = crate::rules::run(&tables, settings);
-    // What `skulint fix` would do, so the report can say which fixes are blocked.
-    crate::fix::plan(&tables, &mut diagnostics, false);
-    Ok((file_report(&workbook, &tables), diagnostics))
+    let loaded = match read::load(path, &display, &read_options(options, read::Depth::Values)) {
+        Ok(loaded) => loaded,
+        Err(e) => return (Vec::new(), Err(error(e.to_string()))),
+    };
+    let workbook = loaded.workbook;
+    match layout::tables(&workbook, spec) {
+        Ok(tables) => {
+            let mut diagnostics = crate::rules::run(&tables, settings);
+            // What `skulint fix` would do, so the report can say which fixes are blocked.
+            crate::fix::plan(&tables, &mut diagnostics, false);
+            (
+                loaded.notices,
+                Ok((file_report(&workbook, &tables), diagnostics)),
+            )
+        }
+        Err(e) => (
+            Vec::new(),
+            Err(error(with_notices(e.to_string(), &loaded.notices))),
+        ),
+    }
 }
 
 /// The layout skulint found in a file, for reports.
@@ -214,10 +275,11 @@ pub fn lint(
     let spec = table_spec(options);
     let results: Vec<_> = files
         .par_iter()
-        .map(|path| lint_file(path, &spec, settings))
+        .map(|path| lint_file(path, options, &spec, settings))
         .collect();
     let mut report = Report::default();
-    for result in results {
+    for (path, (notices, result)) in files.iter().zip(results) {
+        report_notices(&path.display().to_string(), &notices);
         match result {
             Ok((file, diagnostics)) => {
                 report.files.push(file);

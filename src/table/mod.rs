@@ -7,6 +7,7 @@
 pub mod columns;
 pub mod csv;
 pub mod layout;
+pub mod probe;
 pub mod read;
 pub mod write;
 

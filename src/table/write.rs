@@ -24,6 +24,10 @@ pub enum WriteError {
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
     #[error("cannot write the CSV file: {0}")]
     Csv(#[from] ::csv::Error),
+    #[error(
+        "the corrected CSV holds characters that {0} cannot store; save the export as \"CSV UTF-8\" and run again"
+    )]
+    Unencodable(&'static str),
     #[error("sheet {sheet}, cell {cell}: {detail}")]
     Cell {
         sheet: String,
@@ -189,18 +193,33 @@ pub fn csv(sheet: &Sheet, dialect: &Dialect) -> Result<Vec<u8>, WriteError> {
     let mut bytes = Vec::with_capacity(text.len() + 3);
     match dialect.encoding {
         "UTF-16LE" => {
-            bytes.extend_from_slice(&[0xFF, 0xFE]);
+            if dialect.bom {
+                bytes.extend_from_slice(&[0xFF, 0xFE]);
+            }
             bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
         }
         "UTF-16BE" => {
-            bytes.extend_from_slice(&[0xFE, 0xFF]);
+            if dialect.bom {
+                bytes.extend_from_slice(&[0xFE, 0xFF]);
+            }
             bytes.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
         }
-        _ => {
+        "UTF-8" => {
             if dialect.bom {
                 bytes.extend_from_slice(b"\xEF\xBB\xBF");
             }
             bytes.extend_from_slice(text.as_bytes());
+        }
+        // A legacy encoding the file was read in (windows-1252, windows-874, …).
+        other => {
+            let encoding = encoding_rs::Encoding::for_label(other.as_bytes())
+                .ok_or(WriteError::Unencodable(other))?;
+            let (encoded, _, unmappable) = encoding.encode(&text);
+            // The encoder would write `&#NNNN;` for a character it cannot hold.
+            if unmappable {
+                return Err(WriteError::Unencodable(encoding.name()));
+            }
+            bytes.extend_from_slice(&encoded);
         }
     }
     Ok(bytes)
