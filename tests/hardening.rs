@@ -457,6 +457,24 @@ fn other_contents_get_a_specific_message() {
 
 // ------------------------------------------------------- damaged packages
 
+/// Found by fuzzing calamine: a sector chain that loops makes its container
+/// parser grow a buffer until memory runs out (or run for minutes). The
+/// container is checked first, so these are refused at once.
+#[test]
+fn an_xls_whose_sector_chain_loops_is_refused_not_followed() {
+    for path in [
+        "fixtures/bad/xls-sector-loop-oom.xls",
+        "fixtures/bad/xls-sector-loop-hang.xls",
+    ] {
+        let error = read::load(Path::new(path), path, &options(Depth::Values)).unwrap_err();
+        assert!(
+            error.to_string().contains("its container is broken"),
+            "{path}: {error}"
+        );
+        assert_refused(Path::new(path), &[], "damaged or incomplete");
+    }
+}
+
 #[test]
 fn truncated_and_corrupt_zips_are_refused_cleanly() {
     let dir = temp();

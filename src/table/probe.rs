@@ -214,25 +214,43 @@ pub enum XlsEncryption {
     Rc4,
 }
 
-/// Opens an OLE document and summarizes it. `None` when the container itself
-/// cannot be parsed: the spreadsheet reader then reports what is wrong.
-pub fn ole_summary(bytes: &[u8], max_stream: u64) -> Option<OleKind> {
-    let mut file = cfb::CompoundFile::open(Cursor::new(bytes)).ok()?;
+/// Opens an OLE document and summarizes it. A container that does not hold
+/// together (a sector chain that loops or points past the end, a stream
+/// declared larger than the file) is an error: the spreadsheet reader's own
+/// container parser follows such chains without bound, until memory runs out.
+pub fn ole_summary(bytes: &[u8]) -> Result<OleKind, String> {
+    // Some writers leave the last sector short; readers (Excel's too) take the
+    // missing bytes as zeros, and so does this check.
+    let sector = u16_at(bytes, 30)
+        .filter(|&shift| (7..=16).contains(&shift))
+        .map_or(512, |shift| 1usize << shift);
+    let mut padded = bytes.to_vec();
+    padded.resize(bytes.len().next_multiple_of(sector), 0);
+    let mut file = cfb::CompoundFile::open(Cursor::new(&padded[..])).map_err(|e| e.to_string())?;
+    let file_size = bytes.len() as u64;
+    if let Some(entry) = file.walk().find(|e| e.len() > file_size) {
+        return Err(format!(
+            "its part {:?} claims {} bytes in a file of {file_size}",
+            entry.name(),
+            entry.len()
+        ));
+    }
     if file.exists("EncryptionInfo") || file.exists("EncryptedPackage") {
-        return Some(OleKind::EncryptedPackage);
+        return Ok(OleKind::EncryptedPackage);
     }
     // The reader looks the stream up by name, ignoring case.
-    let name = file
+    let Some(name) = file
         .read_root_storage()
         .map(|e| e.name().to_string())
-        .find(|n| n.eq_ignore_ascii_case("Workbook") || n.eq_ignore_ascii_case("Book"))?;
+        .find(|n| n.eq_ignore_ascii_case("Workbook") || n.eq_ignore_ascii_case("Book"))
+    else {
+        return Ok(OleKind::Other);
+    };
     let mut stream = Vec::new();
     file.open_stream(&name)
-        .ok()?
-        .take(max_stream)
-        .read_to_end(&mut stream)
-        .ok()?;
-    Some(OleKind::Xls(xls_summary(&stream)))
+        .and_then(|s| s.take(file_size).read_to_end(&mut stream))
+        .map_err(|e| format!("its workbook stream cannot be read: {e}"))?;
+    Ok(OleKind::Xls(xls_summary(&stream)))
 }
 
 /// One BIFF record: type and body.

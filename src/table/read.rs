@@ -330,11 +330,11 @@ fn real_format(
                 }
             }
         }
-        Content::Ole => match probe::ole_summary(bytes, limits.max_file_size) {
-            Some(OleKind::EncryptedPackage) => {
+        Content::Ole => match probe::ole_summary(bytes) {
+            Ok(OleKind::EncryptedPackage) => {
                 return Err(ReadError::Encrypted("a password is needed to open it"));
             }
-            Some(OleKind::Xls(summary)) => {
+            Ok(OleKind::Xls(summary)) => {
                 match summary.encryption {
                     Some(XlsEncryption::Xor) => {
                         return Err(ReadError::Encrypted(
@@ -357,13 +357,17 @@ fn real_format(
                 }
                 Format::Xls
             }
-            Some(OleKind::Other) => {
+            Ok(OleKind::Other) => {
                 return not_spreadsheet(
                     "the file is an Office document with no workbook inside (a Word or Outlook file?); export the listing as .xlsx or .csv",
                 );
             }
-            // The container is damaged: the xls reader says how.
-            None => Format::Xls,
+            Err(detail) => {
+                return Err(ReadError::Corrupt {
+                    format: Format::Xls,
+                    detail: format!("its container is broken: {detail}"),
+                });
+            }
         },
         Content::OldBiff(version) => {
             let name = match version {
