@@ -457,6 +457,36 @@ fn other_contents_get_a_specific_message() {
 
 // ------------------------------------------------------- damaged packages
 
+/// Found by fuzzing calamine: files on which the spreadsheet reader itself
+/// panics (a missing relationship key, a slice past a record's end). The
+/// panic is caught, kept off stderr, and the file refused in one line.
+#[test]
+fn reader_panics_are_caught_and_the_file_refused() {
+    for path in [
+        "fixtures/bad/reader-panic.xlsb",
+        "fixtures/bad/reader-panic.xls",
+    ] {
+        let error = read::load(Path::new(path), path, &options(Depth::Values)).unwrap_err();
+        assert!(
+            matches!(error, read::ReadError::ReaderPanic(_)),
+            "{path}: {error}"
+        );
+        assert_refused(
+            Path::new(path),
+            &[],
+            "the spreadsheet reader failed on this file",
+        );
+        assert_refused(
+            Path::new(path),
+            &["--sku-column", "A"],
+            "the spreadsheet reader failed on this file",
+        );
+        let fix = run(&["fix", path, "--diff"]);
+        assert_eq!(fix.code, 2, "{}", fix.stderr);
+        assert_eq!(fix.stderr.lines().count(), 1, "{}", fix.stderr);
+    }
+}
+
 /// Found by fuzzing calamine: a sector chain that loops makes its container
 /// parser grow a buffer until memory runs out (or run for minutes). The
 /// container is checked first, so these are refused at once.
