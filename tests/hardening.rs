@@ -774,6 +774,75 @@ fn a_sparse_xls_is_refused_before_the_reader_allocates_its_rectangle() {
     assert_eq!(run.code, 1, "{}", run.stderr);
 }
 
+/// A minimal ODS package around the rows of one table.
+fn ods(rows: &str) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.start_file("mimetype", stored).unwrap();
+    zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+        .unwrap();
+    zip.start_file("META-INF/manifest.xml", stored).unwrap();
+    zip.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#).unwrap();
+    zip.start_file("content.xml", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    write!(zip, r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Listing">{rows}</table:table></office:spreadsheet></office:body></office:document-content>"#).unwrap();
+    zip.finish().unwrap().into_inner()
+}
+
+fn ods_text(text: &str, repeat: u32) -> String {
+    format!(
+        r#"<table:table-cell table:number-columns-repeated="{repeat}" office:value-type="string"><text:p>{text}</text:p></table:table-cell>"#
+    )
+}
+
+fn ods_listing() -> String {
+    format!(
+        "<table:table-row>{}{}</table:table-row><table:table-row>{}{}</table:table-row>",
+        ods_text("SKU", 1),
+        ods_text("Stock", 1),
+        ods_text("KAOS  HITAM", 1),
+        r#"<table:table-cell office:value-type="float" office:value="5"><text:p>5</text:p></table:table-cell>"#
+    )
+}
+
+#[test]
+fn ods_repeats_are_counted_before_the_reader_expands_them() {
+    let dir = temp();
+    // As LibreOffice saves a sheet: empty repeats to the end of the grid cost nothing.
+    let tail = r#"<table:table-row table:number-rows-repeated="1048574"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>"#;
+    let path = put(
+        dir.path(),
+        "listing.ods",
+        &ods(&format!("{}{tail}", ods_listing())),
+    );
+    let run1 = run(&["check", path.to_str().unwrap()]);
+    assert_eq!(run1.code, 1, "{}", run1.stderr);
+    assert!(run1.stdout.contains("SKU001"), "{}", run1.stdout);
+    // One row of 90 values repeated a million times: 90 million cells from 300 bytes
+    // (under the reader's own cap of 100 million, about 10 GB once expanded and copied).
+    let rows = format!(
+        r#"{}<table:table-row table:number-rows-repeated="1000000">{}</table:table-row>"#,
+        ods_listing(),
+        ods_text("x", 90)
+    );
+    let path = put(dir.path(), "repeated-rows.ods", &ods(&rows));
+    let line = assert_refused(&path, &[], "more than 20000000 cells");
+    assert!(line.contains("repeated rows and columns"), "{line}");
+    // Thousands of rows, each one value repeated across all 16,384 columns.
+    let wide = format!(
+        "<table:table-row>{}</table:table-row>",
+        ods_text("x", 16_384)
+    )
+    .repeat(2_000);
+    let path = put(
+        dir.path(),
+        "repeated-columns.ods",
+        &ods(&format!("{}{wide}", ods_listing())),
+    );
+    assert_refused(&path, &[], "more than 20000000 cells");
+}
+
 #[test]
 fn too_many_cells_names_the_sheet_and_the_flag() {
     let dir = temp();

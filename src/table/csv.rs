@@ -227,9 +227,16 @@ fn decode(
         }
         Err(e) => e,
     };
-    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
-    detector.feed(bytes, true);
-    let guess = detector.guess(None, chardetng::Utf8Detection::Allow);
+    // A few accented letters are too little for the detector, which may then
+    // read two of them as one Chinese or Japanese character; such files are
+    // almost always Windows-1252 (Excel's "CSV" on a Western Windows).
+    let guess = if bytes.iter().filter(|b| !b.is_ascii()).count() < 16 {
+        encoding_rs::WINDOWS_1252
+    } else {
+        let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+        detector.feed(bytes, true);
+        detector.guess(None, chardetng::Utf8Detection::Allow)
+    };
     let refused = || CsvError::Encoding {
         offset: utf8_error.valid_up_to(),
     };
@@ -398,6 +405,12 @@ mod tests {
             "{:?}",
             read.notices
         );
+    }
+
+    #[test]
+    fn a_few_accented_letters_are_not_read_as_chinese() {
+        let read = read_with(b"SKU\n0\xE9j\n", None).unwrap();
+        assert_eq!(read.sheet.rows[1][0], Value::Text("0éj".into()));
     }
 
     #[test]

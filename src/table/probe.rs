@@ -183,6 +183,97 @@ pub fn zip_summary(bytes: &[u8]) -> Result<ZipSummary, zip::result::ZipError> {
     })
 }
 
+/// Cells the ODS reader allocates for a spreadsheet's `content.xml`: each row
+/// as written, expanded to its last non-empty cell, and then each sheet as the
+/// dense rectangle from its first to its last non-empty cell with repeated rows
+/// and columns expanded. A few bytes of XML can repeat a cell 16,384 times and
+/// a row a million times, so this is counted before the reader runs.
+pub fn ods_cells(bytes: &[u8], stop_above: u64) -> Result<u64, String> {
+    use quick_xml::events::Event;
+    const MAX_ROWS: u64 = 1 << 20;
+    const MAX_COLUMNS: u64 = 1 << 14;
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
+    let content = archive.by_name("content.xml").map_err(|e| e.to_string())?;
+    let mut reader = quick_xml::Reader::from_reader(std::io::BufReader::new(content));
+    let repeats = |e: &quick_xml::events::BytesStart, name: &str| {
+        e.try_get_attribute(name)
+            .ok()
+            .flatten()
+            .and_then(|a| a.value.trim().parse::<u64>().ok())
+            .unwrap_or(1)
+    };
+    let mut total: u64 = 0;
+    // The table being read: rows so far, first and last non-empty row, column span.
+    let (mut row, mut first_row, mut end_row, mut first_col, mut end_col) =
+        (0u64, None, 0u64, u64::MAX, 0u64);
+    // The row being read: its repeat count, next column, end of its last non-empty cell.
+    let (mut row_repeats, mut col, mut row_end) = (1u64, 0u64, 0u64);
+    let mut buf = Vec::new();
+    loop {
+        let event = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| e.to_string())?;
+        match &event {
+            Event::Start(e) | Event::Empty(e) => match e.name().as_ref() {
+                "table:table" => {
+                    (row, first_row, end_row, first_col, end_col) = (0, None, 0, u64::MAX, 0)
+                }
+                "table:table-row" => {
+                    row_repeats =
+                        repeats(e, "table:number-rows-repeated").min(MAX_ROWS.saturating_sub(row));
+                    (col, row_end) = (0, 0);
+                }
+                "table:table-cell" | "table:covered-table-cell" => {
+                    let span = repeats(e, "table:number-columns-repeated")
+                        .min(MAX_COLUMNS.saturating_sub(col));
+                    let has_value = matches!(event, Event::Start(_))
+                        || e.try_get_attribute("office:value-type")
+                            .ok()
+                            .flatten()
+                            .is_some()
+                        || e.try_get_attribute("table:formula")
+                            .ok()
+                            .flatten()
+                            .is_some();
+                    if has_value && span > 0 {
+                        first_col = first_col.min(col);
+                        row_end = col + span;
+                    }
+                    col += span;
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+        match &event {
+            Event::End(e) if e.name().as_ref() == "table:table-row" => {
+                // The reader holds each row as written, up to its last value.
+                total = total.saturating_add(row_end);
+                if row_end > 0 {
+                    first_row.get_or_insert(row);
+                    end_row = row + row_repeats;
+                    end_col = end_col.max(row_end);
+                }
+                row += row_repeats;
+            }
+            Event::End(e) if e.name().as_ref() == "table:table" => {
+                if let Some(first) = first_row {
+                    let dense = (end_row - first).saturating_mul(end_col.saturating_sub(first_col));
+                    total = total.saturating_add(dense);
+                }
+                first_row = None;
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+        if total > stop_above {
+            break;
+        }
+        buf.clear();
+    }
+    Ok(total)
+}
+
 /// What an OLE compound document holds.
 #[derive(Debug, PartialEq, Eq)]
 pub enum OleKind {

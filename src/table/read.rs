@@ -316,7 +316,18 @@ fn real_format(
                 ZipKind::Xlsx if declared == Format::Xlsm => Format::Xlsm,
                 ZipKind::Xlsx => Format::Xlsx,
                 ZipKind::Xlsb => Format::Xlsb,
-                ZipKind::Ods => Format::Ods,
+                ZipKind::Ods => {
+                    // An unreadable content.xml is left to the reader, which says what is wrong.
+                    let cells = probe::ods_cells(bytes, limits.max_cells).unwrap_or(0);
+                    if cells > limits.max_cells {
+                        return Err(ReadError::TooManyCells {
+                            place: "the workbook".into(),
+                            limit: limits.max_cells,
+                            dense: "; repeated rows and columns count as many times as they repeat",
+                        });
+                    }
+                    Format::Ods
+                }
                 ZipKind::OtherOffice(what) => {
                     return not_spreadsheet(&format!(
                         "the file is {what}, not a workbook; export the listing as .xlsx or .csv"
