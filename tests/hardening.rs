@@ -843,6 +843,39 @@ fn ods_repeats_are_counted_before_the_reader_expands_them() {
     assert_refused(&path, &[], "more than 20000000 cells");
 }
 
+/// The readers reserve memory for what a file declares: an xlsx shared-string
+/// count, an xls DIMENSIONS record. A 400-byte file declaring four billion
+/// strings made the process abort on a 96 GB allocation; such declarations are
+/// checked against the limits first.
+#[test]
+fn declared_sizes_are_checked_before_the_reader_reserves_them() {
+    let dir = temp();
+    let strings = r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="4000000000" uniqueCount="4000000000"><si><t>SKU</t></si></sst>"#;
+    let bytes = xlsx(
+        &[("Listing", sheet_xml("A1:B3", &listing_rows()))],
+        &[("xl/sharedStrings.xml", strings.to_string())],
+    );
+    let path = put(dir.path(), "strings.xlsx", &bytes);
+    assert_refused(&path, &[], "declares 4000000000 distinct texts");
+    // DIMENSIONS claiming four billion rows by 256 columns.
+    let mut dimensions = 0u32.to_le_bytes().to_vec();
+    dimensions.extend(4_000_000_000u32.to_le_bytes());
+    dimensions.extend([0, 0, 0, 1, 0, 0]);
+    let mut stream = xls_stream(&[], &listing_xls_cells());
+    // Insert the record right after the sheet's BOF (the second BOF in the stream).
+    let second_bof = stream
+        .windows(2)
+        .enumerate()
+        .filter(|(_, w)| w == &[0x09, 0x08])
+        .nth(1)
+        .map(|(i, _)| i)
+        .unwrap();
+    let at = second_bof + 4 + 16;
+    stream.splice(at..at, record(0x0200, &dimensions));
+    let path = put(dir.path(), "dimensions.xls", &ole(&[("Workbook", stream)]));
+    assert_refused(&path, &[], "--max-cells N");
+}
+
 #[test]
 fn too_many_cells_names_the_sheet_and_the_flag() {
     let dir = temp();

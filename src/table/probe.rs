@@ -274,6 +274,38 @@ pub fn ods_cells(bytes: &[u8], stop_above: u64) -> Result<u64, String> {
     Ok(total)
 }
 
+/// The number of distinct texts an xlsx's shared-string table declares
+/// (`uniqueCount`): the reader reserves room for that many strings up front,
+/// whatever the table really holds.
+pub fn xlsx_declared_strings(bytes: &[u8]) -> Option<u64> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+    let index = (0..archive.len()).find(|&i| {
+        archive.name_for_index(i).is_some_and(|n| {
+            n.is_ok_and(|n| {
+                n.to_ascii_lowercase()
+                    .replace('\\', "/")
+                    .ends_with("sharedstrings.xml")
+            })
+        })
+    })?;
+    let mut head = Vec::new();
+    archive
+        .by_index(index)
+        .ok()?
+        .take(64 << 10)
+        .read_to_end(&mut head)
+        .ok()?;
+    let head = String::from_utf8_lossy(&head);
+    let at = head.find("uniqueCount=")? + "uniqueCount=".len();
+    let digits: String = head[at..]
+        .chars()
+        .skip(1)
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    // Past u64, the reader's own reservation fails as an overflow it reports.
+    digits.parse().ok()
+}
+
 /// What an OLE compound document holds.
 #[derive(Debug, PartialEq, Eq)]
 pub enum OleKind {
@@ -436,11 +468,42 @@ impl Bounds {
     }
 }
 
+/// The cells the reader reserves for a DIMENSIONS record, computed as it does
+/// (32-bit row arithmetic that wraps, columns past 255 taken from 0).
+fn declared_cells(body: &[u8]) -> u64 {
+    let (first_row, last_row, mut first_col, last_col) = match body.len() {
+        10 => (
+            u16_at(body, 0).unwrap_or(0) as u32,
+            u16_at(body, 2).unwrap_or(0) as u32,
+            u16_at(body, 4).unwrap_or(0) as u32,
+            u16_at(body, 6).unwrap_or(0) as u32,
+        ),
+        14 | 16 => (
+            u32_at(body, 0).unwrap_or(0),
+            u32_at(body, 4).unwrap_or(0),
+            u16_at(body, 8).unwrap_or(0) as u32,
+            u16_at(body, 10).unwrap_or(0) as u32,
+        ),
+        _ => return 0,
+    };
+    if first_col > 0xFF || last_col < first_col {
+        first_col = 0;
+    }
+    if last_row < 1 || last_col < 1 {
+        return 1;
+    }
+    let rows = (last_row - 1).wrapping_sub(first_row).wrapping_add(1) as u64;
+    let cols = (last_col - 1).wrapping_sub(first_col).wrapping_add(1) as u64;
+    rows.saturating_mul(cols)
+}
+
 /// Cells the reader allocates for one sheet substream: the rectangle of its
-/// values plus the rectangle of its formulas. Embedded substreams (charts) are skipped.
+/// values plus the rectangle of its formulas, or what its DIMENSIONS record
+/// makes it reserve if that is more. Embedded substreams (charts) are skipped.
 fn sheet_cost(stream: &[u8]) -> u64 {
     let mut values = Bounds::default();
     let mut formulas = Bounds::default();
+    let mut reserved = 0u64;
     let mut depth = 0usize;
     let mut seen_bof = false;
     for (kind, body) in records(stream) {
@@ -457,6 +520,8 @@ fn sheet_cost(stream: &[u8]) -> u64 {
             BOF if seen_bof => depth += 1,
             BOF => seen_bof = true,
             EOF => break,
+            // Dimensions: the reader reserves room for that many cells up front.
+            0x0200 => reserved = reserved.max(declared_cells(body)),
             // Number, Label, RString, BoolErr, RK, LabelSst.
             0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD => {
                 if let Some((row, col)) = position() {
@@ -481,7 +546,7 @@ fn sheet_cost(stream: &[u8]) -> u64 {
             _ => {}
         }
     }
-    values.area().saturating_add(formulas.area())
+    values.area().saturating_add(formulas.area()).max(reserved)
 }
 
 #[cfg(test)]

@@ -70,6 +70,10 @@ pub enum ReadError {
         dense: &'static str,
     },
     #[error(
+        "the workbook declares {declared} distinct texts, more than the {limit}-cell limit (a damaged or hostile file looks like this); if it is a real export, raise the limit with --max-cells N"
+    )]
+    TooManyStrings { declared: u64, limit: u64 },
+    #[error(
         "sheet '{sheet}' could not be read ({detail}); a corrected copy would lose it, so nothing was written: repair or delete that sheet in Excel and run again"
     )]
     SheetUnreadable { sheet: String, detail: String },
@@ -310,6 +314,15 @@ fn real_format(
                     size: Size(summary.unpacked),
                     limit: Size(limits.max_file_size),
                     suggested: Size(summary.unpacked),
+                });
+            }
+            if summary.kind == ZipKind::Xlsx
+                && let Some(declared) = probe::xlsx_declared_strings(bytes)
+                && declared > limits.max_cells
+            {
+                return Err(ReadError::TooManyStrings {
+                    declared,
+                    limit: limits.max_cells,
                 });
             }
             match summary.kind {
