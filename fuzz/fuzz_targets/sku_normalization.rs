@@ -14,7 +14,9 @@ fuzz_target!(|text: &str| {
         "safe_fix left an invisible character in {:?}",
         visible(&fixed)
     );
-    assert!(!fixed.contains("  ") && fixed.trim() == fixed);
+    // Spaces as SKU001/SKU002 define them: ASCII spaces after invisibles became spaces.
+    // (U+2028, U+2029 and U+1680 are Unicode white space that SKU003 does not cover.)
+    assert!(!fixed.contains("  ") && fixed.trim_matches(' ') == fixed);
     let key = near_duplicate_key(text);
     assert_eq!(near_duplicate_key(&key), key, "the key is not stable for {text:?}");
     assert_eq!(

@@ -795,3 +795,49 @@ fn value_of_ref(data: &DataRef<'_>) -> Value {
         DataRef::Empty => Value::Empty,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn worksheet(name: &str) -> calamine::Sheet {
+        calamine::Sheet {
+            name: name.into(),
+            typ: SheetType::WorkSheet,
+            visible: SheetVisible::Visible,
+        }
+    }
+
+    #[test]
+    fn a_crash_while_reading_one_sheet_fails_that_sheet_only() {
+        let mut budget = Budget {
+            left: 10,
+            limit: 10,
+        };
+        let broken = read_sheet(&worksheet("Broken"), &mut budget, |_| {
+            panic!("index out of bounds: the len is 0 but the index is 3")
+        });
+        assert!(matches!(
+            broken,
+            Err(SheetError::Sheet(ref m)) if m == "the reader crashed: index out of bounds: the len is 0 but the index is 3"
+        ));
+        let listing = read_sheet(&worksheet("Listing"), &mut budget, |grid| {
+            grid.place(0, 1, Value::Text("SKU".into()))?;
+            Ok((Vec::new(), Vec::new()))
+        });
+        let Ok(listing) = listing else {
+            panic!("the next sheet was not read")
+        };
+        assert_eq!(listing.rows, [[Value::Empty, Value::Text("SKU".into())]]);
+        // One row and two cells spent; a cell past the budget refuses the whole file.
+        assert_eq!(budget.left, 7);
+        let over = read_sheet(&worksheet("Big"), &mut budget, |grid| {
+            grid.place(0, 20, Value::Int(1))?;
+            Ok((Vec::new(), Vec::new()))
+        });
+        assert!(matches!(
+            over,
+            Err(SheetError::Fatal(ReadError::TooManyCells { .. }))
+        ));
+    }
+}
