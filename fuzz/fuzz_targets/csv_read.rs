@@ -7,7 +7,11 @@ use skulint::settings::Settings;
 use skulint::table::{Format, TableSpec, Workbook, csv, layout};
 
 fuzz_target!(|data: &[u8]| {
-    let format = if data.first() == Some(&b'\t') { Format::Tsv } else { Format::Csv };
+    let format = if data.first() == Some(&b'\t') {
+        Format::Tsv
+    } else {
+        Format::Csv
+    };
     let Ok(read) = csv::read(data, format, "fuzz", None, 200_000) else {
         return;
     };

@@ -8,9 +8,23 @@ use skulint::table::{Format, Role, Sheet, TableSpec, Value, Visibility, Workbook
 
 /// Header words the detector knows, so the fuzzer reaches real tables quickly.
 const WORDS: &[&str] = &[
-    "SKU", "Seller SKU", "Stok", "Stock", "Parent SKU", "et_title_variation_sku",
-    "et_title_variation_stock", "sales_info", "Wajib", "Mandatory", "Product ID",
-    "sku.SellerSku", "seller_sku", "Kode Variasi", "Harga", "Reserved Stock", "",
+    "SKU",
+    "Seller SKU",
+    "Stok",
+    "Stock",
+    "Parent SKU",
+    "et_title_variation_sku",
+    "et_title_variation_stock",
+    "sales_info",
+    "Wajib",
+    "Mandatory",
+    "Product ID",
+    "sku.SellerSku",
+    "seller_sku",
+    "Kode Variasi",
+    "Harga",
+    "Reserved Stock",
+    "",
 ];
 
 #[derive(Arbitrary, Debug)]
@@ -39,7 +53,11 @@ fuzz_target!(|input: Input| {
         .take(4)
         .map(|(name, hidden, rows)| Sheet {
             name: name.into(),
-            visibility: if hidden { Visibility::Hidden } else { Visibility::Visible },
+            visibility: if hidden {
+                Visibility::Hidden
+            } else {
+                Visibility::Visible
+            },
             rows: rows
                 .into_iter()
                 .take(200)

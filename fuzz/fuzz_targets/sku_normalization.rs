@@ -8,7 +8,11 @@ use skulint::text::{is_invisible, near_duplicate_key, safe_fix, visible};
 
 fuzz_target!(|text: &str| {
     let fixed = safe_fix(text);
-    assert_eq!(safe_fix(&fixed), fixed, "safe_fix is not idempotent on {text:?}");
+    assert_eq!(
+        safe_fix(&fixed),
+        fixed,
+        "safe_fix is not idempotent on {text:?}"
+    );
     assert!(
         !fixed.chars().any(is_invisible),
         "safe_fix left an invisible character in {:?}",
@@ -18,7 +22,11 @@ fuzz_target!(|text: &str| {
     // (U+2028, U+2029 and U+1680 are Unicode white space that SKU003 does not cover.)
     assert!(!fixed.contains("  ") && fixed.trim_matches(' ') == fixed);
     let key = near_duplicate_key(text);
-    assert_eq!(near_duplicate_key(&key), key, "the key is not stable for {text:?}");
+    assert_eq!(
+        near_duplicate_key(&key),
+        key,
+        "the key is not stable for {text:?}"
+    );
     assert_eq!(
         near_duplicate_key(&fixed),
         key,

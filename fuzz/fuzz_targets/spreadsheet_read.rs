@@ -13,7 +13,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let options = ReadOptions {
-        depth: if pick & 0x80 == 0 { Depth::Values } else { Depth::Full },
+        depth: if pick & 0x80 == 0 {
+            Depth::Values
+        } else {
+            Depth::Full
+        },
         // Small enough that a hostile file hits them at fuzzing speed.
         limits: Limits {
             max_file_size: 64 << 20,
@@ -36,7 +40,12 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if let Ok(loaded) = loaded {
-        let cells: usize = loaded.workbook.sheets.iter().map(|s| s.rows.iter().map(Vec::len).sum::<usize>()).sum();
+        let cells: usize = loaded
+            .workbook
+            .sheets
+            .iter()
+            .map(|s| s.rows.iter().map(Vec::len).sum::<usize>())
+            .sum();
         assert!(cells as u64 <= options.limits.max_cells);
         for notice in &loaded.notices {
             assert!(!notice.contains('\n'), "a notice spans lines: {notice:?}");
