@@ -3,10 +3,12 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use encoding_rs::Encoding;
 
 use crate::emit::OutputFormat;
 use crate::settings::FailOn;
 use crate::table::columns::Channel;
+use crate::table::read::Size;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -214,6 +216,25 @@ pub struct LintOptions {
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Refuse a file larger than SIZE, or a workbook whose parts unpack to more
+    /// (a zip bomb) [default: 2G]. SIZE is bytes or a number with K, M or G.
+    #[arg(long, value_name = "SIZE")]
+    pub max_file_size: Option<Size>,
+    /// Refuse a workbook holding more than N cells, all sheets together, counting the
+    /// empty cells before the last used one of each row [default: 20000000].
+    #[arg(long, value_name = "N")]
+    pub max_cells: Option<u64>,
+    /// The text encoding of CSV/TSV files, e.g. windows-1252, windows-874 (Thai),
+    /// utf-16le [default: UTF-8 or UTF-16 by byte-order mark, else detected].
+    #[arg(long, value_name = "NAME", value_parser = parse_encoding)]
+    pub encoding: Option<&'static Encoding>,
+}
+
+/// An encoding by any of its WHATWG labels (`latin1`, `cp1252`, `tis-620`, …).
+fn parse_encoding(name: &str) -> Result<&'static Encoding, String> {
+    Encoding::for_label(name.trim().as_bytes()).ok_or_else(|| {
+        format!("unknown encoding {name:?}; use a name such as utf-8, utf-16le, windows-1252, windows-874, shift_jis, gbk")
+    })
 }
 
 #[derive(Debug, Args, Clone, Default)]

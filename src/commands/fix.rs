@@ -149,10 +149,13 @@ fn fix_group(
     setup: &Setup,
     several: bool,
 ) -> Vec<Result<Fixed, FileError>> {
-    let books = read_books(paths, read::Depth::Full);
+    let read = read_books(paths, setup, read::Depth::Full);
+    let books = &read.books;
     let mut planned: Vec<Result<Planned, FileError>> = Vec::new();
     let mut fixed_books: Vec<Result<Workbook, FileError>> = Vec::new();
-    for linted in lint_books(&books, setup) {
+    let mut first = lint_books(books, setup);
+    read.settle(&mut first);
+    for linted in first {
         match linted {
             Ok(mut linted) => {
                 let changes = fix::plan(&linted.tables, &mut linted.diagnostics, args.unsafe_fixes);
@@ -232,9 +235,11 @@ fn output_path(
 ) -> Result<PathBuf> {
     let input = &workbook.path;
     let extension = match (workbook.format, corrected) {
+        // A CSV file read by its content from a workbook name is written as .csv.
         (Format::Csv | Format::Tsv, _) => input
             .extension()
             .and_then(|e| e.to_str())
+            .filter(|e| ["csv", "tsv", "txt", "tab"].contains(&e.to_ascii_lowercase().as_str()))
             .unwrap_or("csv")
             .to_string(),
         // A patched package keeps its type: an .xlsm stays an .xlsm with its macros.

@@ -8,6 +8,7 @@ pub mod columns;
 pub mod csv;
 pub mod layout;
 pub mod patch;
+pub mod probe;
 pub mod read;
 pub mod write;
 
