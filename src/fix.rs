@@ -1,15 +1,27 @@
 //! Fixing: composing the fixes of each cell into one new value, refusing any fix
 //! that would create a duplicate, and applying the rest to a workbook.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+
+use foldhash::{HashMap, HashMapExt, HashSet};
 use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::diagnostic::{Applicability, Diagnostic, column_letter};
+use crate::rules::trimmed;
 use crate::table::layout::parse_number;
 use crate::table::{Role, Table, Value, Workbook};
-use crate::text::{lookalike_fix, near_duplicate_key, nfkc_fix, safe_fix, visible};
+use crate::text::{
+    lookalike_fix, near_duplicate_key, near_duplicate_key_into, nfkc_fix, safe_fix, visible,
+};
+
+/// (row, column) → the codes whose fixes apply to that cell.
+type CellCodes = HashMap<(usize, usize), Vec<&'static str>>;
+
+/// A shop and a normalized SKU: fixes must not make two SKUs of a shop equal.
+type ShopKey<'t> = (Cow<'t, str>, String);
 
 /// One cell that `fix` changes.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -61,37 +73,48 @@ pub fn plan(tables: &[Table], diagnostics: &mut [Diagnostic], unsafe_fixes: bool
         }
         None => false,
     };
-    // (sheet, row, col) → codes to apply
-    let mut cells: BTreeMap<(Arc<str>, usize, usize), Vec<&'static str>> = BTreeMap::new();
-    // (sheet, row, col) → the lowest quantity proposed, for stock cells
-    let mut quantities: BTreeMap<(Arc<str>, usize, usize), i64> = BTreeMap::new();
+    // sheet → (row, col) → codes to apply, and for stock cells the lowest
+    // quantity proposed. Looked up for every data row, so hashed.
+    let mut cells: HashMap<Arc<str>, CellCodes> = HashMap::new();
+    let mut quantities: HashMap<Arc<str>, HashMap<(usize, usize), i64>> = HashMap::new();
     for d in diagnostics.iter().filter(|d| applies(d)) {
-        let key = (d.sheet.clone(), d.row as usize - 1, d.col_index as usize);
+        let key = (d.row as usize - 1, d.col_index as usize);
         if let Some(quantity) = d
             .fix
             .as_ref()
             .and_then(|f| f.replacement.parse::<i64>().ok())
         {
             quantities
-                .entry(key.clone())
+                .entry(d.sheet.clone())
+                .or_default()
+                .entry(key)
                 .and_modify(|q| *q = (*q).min(quantity))
                 .or_insert(quantity);
         }
-        cells.entry(key).or_default().push(d.code);
+        cells
+            .entry(d.sheet.clone())
+            .or_default()
+            .entry(key)
+            .or_default()
+            .push(d.code);
     }
+    let no_cells = HashMap::new();
     let mut changes = Vec::new();
     for table in tables {
         let Some(col) = table.column(Role::Stock) else {
             continue;
         };
+        let Some(quantities) = quantities.get(&table.sheet.name) else {
+            continue;
+        };
         for &row in &table.data_rows {
-            let Some(&quantity) = quantities.get(&(table.sheet.name.clone(), row, col)) else {
+            let Some(&quantity) = quantities.get(&(row, col)) else {
                 continue;
             };
             let old = table.text(row, Role::Stock);
             let new = quantity.to_string();
             if old.trim() != new {
-                let mut codes = cells[&(table.sheet.name.clone(), row, col)].clone();
+                let mut codes = cells[&table.sheet.name][&(row, col)].clone();
                 codes.sort();
                 codes.dedup();
                 changes.push(Change {
@@ -109,6 +132,7 @@ pub fn plan(tables: &[Table], diagnostics: &mut [Diagnostic], unsafe_fixes: bool
     }
     let mut blocked: BTreeMap<(Arc<str>, usize, usize), String> = BTreeMap::new();
     for table in tables {
+        let cells = cells.get(&table.sheet.name).unwrap_or(&no_cells);
         for role in [Role::Sku, Role::ParentSku] {
             let Some(col) = table.column(role) else {
                 continue;
@@ -121,7 +145,7 @@ pub fn plan(tables: &[Table], diagnostics: &mut [Diagnostic], unsafe_fixes: bool
                 .map(|f| (f.row as usize, f.col as usize))
                 .collect();
             for &row in &table.data_rows {
-                let Some(codes) = cells.get(&(table.sheet.name.clone(), row, col)) else {
+                let Some(codes) = cells.get(&(row, col)) else {
                     continue;
                 };
                 let old = table.text(row, role);
@@ -161,31 +185,32 @@ pub fn plan(tables: &[Table], diagnostics: &mut [Diagnostic], unsafe_fixes: bool
             if candidates.is_empty() {
                 continue;
             }
-            // Every value of the column after the fixes, by shop and normalized key.
-            let fixed: BTreeMap<usize, &str> =
+            // The values of the column after the fixes, by shop and normalized key;
+            // only the keys a fix would produce matter.
+            let shop = |row| trimmed(table.str(row, Role::Shop));
+            let fixed: HashMap<usize, &str> =
                 candidates.iter().map(|c| (c.row, c.new.as_str())).collect();
-            let mut keys: BTreeMap<(String, String), Vec<(usize, String)>> = BTreeMap::new();
-            for &row in &table.data_rows {
-                let old = table.text(row, role);
-                if old.is_empty() {
+            let wanted: HashSet<ShopKey> = candidates
+                .iter()
+                .map(|c| (shop(c.row), near_duplicate_key(&c.new)))
+                .collect();
+            let wanted_keys: HashSet<&str> = wanted.iter().map(|(_, key)| key.as_str()).collect();
+            let mut keys: HashMap<ShopKey, Vec<(usize, &str)>> = HashMap::new();
+            let mut buffer = String::new();
+            for (row, old) in table.texts(role) {
+                let value = fixed.get(row).copied().unwrap_or(old);
+                buffer.clear();
+                near_duplicate_key_into(value, &mut buffer);
+                if !wanted_keys.contains(buffer.as_str()) {
                     continue;
                 }
-                let value = fixed
-                    .get(&row)
-                    .map(|v| v.to_string())
-                    .unwrap_or_else(|| old.clone());
-                keys.entry((
-                    table.text(row, Role::Shop).trim().to_string(),
-                    near_duplicate_key(&value),
-                ))
-                .or_default()
-                .push((row, old));
+                let key = (shop(*row), buffer.clone());
+                if wanted.contains(&key) {
+                    keys.entry(key).or_default().push((*row, old));
+                }
             }
             for change in candidates {
-                let key = (
-                    table.text(change.row, Role::Shop).trim().to_string(),
-                    near_duplicate_key(&change.new),
-                );
+                let key = (shop(change.row), near_duplicate_key(&change.new));
                 let collision = keys[&key].iter().find(|(_, other)| *other != change.old);
                 match collision {
                     Some((row, other)) => {

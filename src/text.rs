@@ -83,6 +83,35 @@ pub fn lookalike_fix(text: &str) -> String {
 /// The key under which two SKUs count as near-duplicates (DUP002): invisibles removed,
 /// NFKC, spaces trimmed and collapsed, lowercase.
 pub fn near_duplicate_key(text: &str) -> String {
+    let mut key = String::with_capacity(text.len());
+    near_duplicate_key_into(text, &mut key);
+    key
+}
+
+/// [`near_duplicate_key`] appended to `key`, so that a loop over every SKU of a
+/// sheet can reuse one buffer.
+pub fn near_duplicate_key_into(text: &str, key: &mut String) {
+    // NFKC leaves ASCII as it is; most SKUs are ASCII, and this runs on every one.
+    if text.is_ascii() {
+        let start = key.len();
+        let mut space = false;
+        for c in text.chars().filter(|c| !c.is_ascii_control()) {
+            if c == ' ' {
+                space = key.len() > start;
+            } else {
+                if space {
+                    key.push(' ');
+                    space = false;
+                }
+                key.push(c.to_ascii_lowercase());
+            }
+        }
+        return;
+    }
+    key.push_str(&unicode_near_duplicate_key(text));
+}
+
+fn unicode_near_duplicate_key(text: &str) -> String {
     let cleaned = replace_invisibles(text);
     let lower = cleaned.nfkc().collect::<String>().to_lowercase();
     // Lowercasing can leave marks out of canonical order (`İ` becomes `i` + U+0307),
@@ -205,6 +234,8 @@ fn display_width(c: char) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     /// Found by fuzzing: `İ` lowercases to `i` + U+0307, after a mark that must come first.
@@ -213,6 +244,13 @@ mod tests {
         let key = near_duplicate_key("A\u{130}\u{32D}");
         assert_eq!(near_duplicate_key(&key), key);
         assert_eq!(key, near_duplicate_key("ai\u{32D}\u{307}"));
+    }
+
+    proptest! {
+        #[test]
+        fn ascii_near_duplicate_keys_match_the_unicode_definition(text in "[ -~\t\x00\x01\x7f]{0,16}") {
+            prop_assert_eq!(near_duplicate_key(&text), unicode_near_duplicate_key(&text));
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod fix;
 mod progress;
 mod resync;
 mod rules;
+pub mod stream;
 
 pub use check::check;
 pub use diagnose::diagnose;
@@ -421,6 +422,12 @@ fn lint_group(
     paths: &[PathBuf],
     setup: &Setup,
 ) -> Vec<Result<(FileReport, Vec<Diagnostic>), FileError>> {
+    // A long CSV export is linted as it is read, without holding it.
+    if let [path] = paths
+        && let Some(result) = stream::lint_csv(path, setup)
+    {
+        return vec![result];
+    }
     let books = read_books(paths, setup, read::Depth::Values);
     let mut linted = lint_books(&books.books, setup);
     books.settle(&mut linted);

@@ -12,6 +12,10 @@ use crate::text::{is_invisible, nfkc_fix, safe_fix};
 pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
     sku_cells(table)
         .filter_map(|(row, role, sku)| {
+            // ASCII has no compatibility characters, and most SKUs are ASCII.
+            if sku.is_ascii() {
+                return None;
+            }
             let cleaned = safe_fix(&sku);
             if cleaned.nfkc().eq(cleaned.chars()) {
                 return None;

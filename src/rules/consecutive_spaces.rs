@@ -10,6 +10,9 @@ use crate::text::safe_fix;
 pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
     sku_cells(table)
         .filter_map(|(row, role, sku)| {
+            if !sku.contains("  ") {
+                return None;
+            }
             let chars: Vec<char> = sku.chars().collect();
             let first = chars.iter().position(|&c| c != ' ')?;
             let last = chars.iter().rposition(|&c| c != ' ')?;

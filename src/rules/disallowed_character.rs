@@ -10,6 +10,9 @@ pub fn check(table: &Table, settings: &Settings) -> Vec<Diagnostic> {
     let rejected = |c: char| {
         profile.rejected_characters.contains(c) || (!profile.spaces_allowed && c.is_whitespace())
     };
+    if profile.rejected_characters.is_empty() && profile.spaces_allowed {
+        return Vec::new();
+    }
     sku_cells(table)
         .filter(|(_, _, sku)| sku.chars().any(rejected))
         .map(|(row, role, sku)| {

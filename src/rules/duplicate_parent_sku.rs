@@ -1,8 +1,11 @@
 //! DUP003 duplicate-parent-sku: one parent SKU on different product ids.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use super::finding;
+use foldhash::{HashMap, HashMapExt};
+
+use super::{finding, trimmed};
 use crate::diagnostic::Diagnostic;
 use crate::settings::Settings;
 use crate::table::{Role, Table};
@@ -12,23 +15,24 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
         return Vec::new();
     }
     // parent SKU → product id → first row of that product with this parent SKU
-    let mut groups: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
-    for &row in &table.data_rows {
-        let parent = table.text(row, Role::ParentSku);
-        let product = table.text(row, Role::ProductId).trim().to_string();
-        if parent.is_empty() || product.is_empty() {
+    let parents = table.texts(Role::ParentSku);
+    let mut groups: HashMap<&str, BTreeMap<Cow<str>, usize>> =
+        HashMap::with_capacity(parents.len());
+    for (row, parent) in parents {
+        let product = trimmed(table.str(*row, Role::ProductId));
+        if product.is_empty() {
             continue;
         }
         groups
             .entry(parent)
             .or_default()
             .entry(product)
-            .or_insert(row);
+            .or_insert(*row);
     }
     let mut diagnostics = Vec::new();
     for products in groups.into_values().filter(|p| p.len() > 1) {
         for (product, &row) in &products {
-            let others: Vec<(&String, usize)> = products
+            let others: Vec<(&Cow<str>, usize)> = products
                 .iter()
                 .filter(|(p, _)| *p != product)
                 .map(|(p, &r)| (p, r))

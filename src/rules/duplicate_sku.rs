@@ -2,8 +2,6 @@
 //! On a channel whose profile says `case-sensitive = false`, SKUs that differ
 //! only in case are the same SKU.
 
-use std::collections::BTreeMap;
-
 use super::{by_shop, finding, row_list, skus};
 use crate::diagnostic::Diagnostic;
 use crate::settings::Settings;
@@ -13,14 +11,16 @@ pub fn check(table: &Table, settings: &Settings) -> Vec<Diagnostic> {
     let case_sensitive = settings.profile(table.channel).case_sensitive;
     let mut diagnostics = Vec::new();
     for rows in by_shop(table, skus(table)).into_values() {
-        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for (row, sku) in &rows {
-            groups
-                .entry(same_sku_key(sku, case_sensitive))
-                .or_default()
-                .push(*row);
-        }
-        for group in groups.into_values().filter(|g| g.len() > 1) {
+        let key = |i: usize, key: &mut String| {
+            let sku: &str = &rows[i].1;
+            if case_sensitive {
+                key.push_str(sku);
+            } else {
+                key.push_str(&sku.to_lowercase());
+            }
+        };
+        for positions in super::groups_by(rows.len(), key) {
+            let group: Vec<usize> = positions.iter().map(|&i| rows[i].0).collect();
             for &row in &group {
                 let others: Vec<usize> = group.iter().copied().filter(|&r| r != row).collect();
                 let plural = if others.len() == 1 { "" } else { "s" };

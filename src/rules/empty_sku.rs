@@ -9,12 +9,12 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
     table
         .data_rows
         .iter()
-        .filter(|&&row| table.text(row, Role::Sku).trim().is_empty())
+        .filter(|&&row| table.str(row, Role::Sku).trim().is_empty())
         .filter(|&&row| {
             // A product without variations may be linked by its parent SKU.
-            let variation = table.text(row, Role::VariationId);
+            let variation = table.str(row, Role::VariationId);
             let has_variation = !(variation.trim().is_empty() || variation.trim() == "0");
-            has_variation || table.text(row, Role::ParentSku).trim().is_empty()
+            has_variation || table.str(row, Role::ParentSku).trim().is_empty()
         })
         .map(|&row| {
             finding(

@@ -9,7 +9,14 @@ use crate::text::{is_invisible, safe_fix};
 
 pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
     sku_cells(table)
-        .filter(|(_, _, sku)| sku.chars().any(is_invisible))
+        .filter(|(_, _, sku)| {
+            // In ASCII only control characters are invisible.
+            if sku.is_ascii() {
+                sku.bytes().any(|b| b.is_ascii_control())
+            } else {
+                sku.chars().any(is_invisible)
+            }
+        })
         .map(|(row, role, sku)| {
             let mut found: Vec<String> = sku
                 .chars()

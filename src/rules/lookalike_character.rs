@@ -14,7 +14,8 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
         .filter(|(_, _, sku)| {
             // Full-width Latin (`Ａ`) counts as Latin: NFKC makes it so.
             let mut letters = sku.nfkc().filter(|c| c.is_alphabetic());
-            sku.chars().any(|c| latin_lookalike(c).is_some())
+            !sku.is_ascii()
+                && sku.chars().any(|c| latin_lookalike(c).is_some())
                 && letters.all(|c| is_latin_letter(c) || latin_lookalike(c).is_some())
         })
         .map(|(row, role, sku)| {

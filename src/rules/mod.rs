@@ -32,9 +32,12 @@ mod sync_error;
 mod unlinked_sku;
 mod unnormalized_unicode;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::hash::BuildHasher;
 use std::sync::OnceLock;
 
+use foldhash::fast::FixedState;
 use rayon::prelude::*;
 use serde::Deserialize;
 
@@ -401,24 +404,25 @@ impl Diagnostic {
 }
 
 /// The data rows with a non-empty SKU, with the SKU as Excel shows it.
-pub(crate) fn skus<'t>(table: &'t Table) -> impl Iterator<Item = (usize, String)> + 't {
-    table.data_rows.iter().filter_map(|&row| {
-        let text = table.text(row, Role::Sku);
-        (!text.is_empty()).then_some((row, text))
-    })
+pub(crate) fn skus<'t>(table: &'t Table) -> impl Iterator<Item = (usize, Cow<'t, str>)> + 't {
+    table
+        .texts(Role::Sku)
+        .iter()
+        .map(|(row, text)| (*row, Cow::Borrowed(&**text)))
 }
 
 /// The non-empty SKU and parent SKU cells of the data rows: the rules about the
 /// characters of a SKU check both.
-pub(crate) fn sku_cells<'t>(table: &'t Table) -> impl Iterator<Item = (usize, Role, String)> + 't {
+pub(crate) fn sku_cells<'t>(
+    table: &'t Table,
+) -> impl Iterator<Item = (usize, Role, Cow<'t, str>)> + 't {
     [Role::Sku, Role::ParentSku]
         .into_iter()
-        .filter(|&role| table.column(role).is_some())
         .flat_map(move |role| {
-            table.data_rows.iter().filter_map(move |&row| {
-                let text = table.text(row, role);
-                (!text.is_empty()).then_some((row, role, text))
-            })
+            table
+                .texts(role)
+                .iter()
+                .map(move |(row, text)| (*row, role, Cow::Borrowed(&**text)))
         })
 }
 
@@ -454,18 +458,70 @@ pub(crate) fn row_list(rows: &[usize]) -> String {
 
 /// Rows grouped by the shop they belong to (the `shop` column; one group without it):
 /// duplicates only matter within one shop.
-pub(crate) fn by_shop(
-    table: &Table,
-    rows: impl Iterator<Item = (usize, String)>,
-) -> BTreeMap<String, Vec<(usize, String)>> {
-    let mut groups: BTreeMap<String, Vec<(usize, String)>> = BTreeMap::new();
+pub(crate) fn by_shop<'t>(
+    table: &'t Table,
+    rows: impl Iterator<Item = (usize, Cow<'t, str>)>,
+) -> BTreeMap<Cow<'t, str>, Vec<(usize, Cow<'t, str>)>> {
+    let mut groups: BTreeMap<Cow<'t, str>, Vec<(usize, Cow<'t, str>)>> = BTreeMap::new();
+    if table.column(Role::Shop).is_none() {
+        groups.insert(Cow::Borrowed(""), rows.collect());
+        return groups;
+    }
     for (row, value) in rows {
         groups
-            .entry(table.text(row, Role::Shop).trim().to_string())
+            .entry(trimmed(table.str(row, Role::Shop)))
             .or_default()
             .push((row, value));
     }
     groups
+}
+
+/// The positions `0..len` whose keys are equal, grouped, for the keys that
+/// occur more than once; each group in order. `key` writes the key of a
+/// position into a buffer, so that no key is allocated: positions are sorted by
+/// the hash of their key, and only those with equal hashes are compared.
+pub(crate) fn groups_by(len: usize, mut key: impl FnMut(usize, &mut String)) -> Vec<Vec<usize>> {
+    let state = FixedState::with_seed(0x0073_6b75_6c69_6e74);
+    let mut buffer = String::new();
+    let mut hashes: Vec<(u64, usize)> = (0..len)
+        .map(|position| {
+            buffer.clear();
+            key(position, &mut buffer);
+            (state.hash_one(buffer.as_str()), position)
+        })
+        .collect();
+    hashes.sort_unstable();
+    let mut groups = Vec::new();
+    for run in hashes
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|run| run.len() > 1)
+    {
+        let mut keyed: Vec<(String, usize)> = run
+            .iter()
+            .map(|&(_, position)| {
+                let mut text = String::new();
+                key(position, &mut text);
+                (text, position)
+            })
+            .collect();
+        keyed.sort_unstable();
+        for same in keyed
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter(|same| same.len() > 1)
+        {
+            groups.push(same.iter().map(|(_, position)| *position).collect());
+        }
+    }
+    groups
+}
+
+/// The text without its edge whitespace, still borrowed when it was.
+pub(crate) fn trimmed(text: Cow<'_, str>) -> Cow<'_, str> {
+    match text {
+        Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
+        Cow::Owned(text) if text.trim().len() == text.len() => Cow::Owned(text),
+        Cow::Owned(text) => Cow::Owned(text.trim().to_string()),
+    }
 }
 
 #[cfg(test)]
@@ -511,7 +567,7 @@ pub(crate) fn run_skus<'r, 't>(
 ) -> impl Iterator<Item = (&'r Table<'t>, usize, String)> + 'r {
     run.tables
         .iter()
-        .flat_map(|table| skus(table).map(move |(row, sku)| (*table, row, sku)))
+        .flat_map(|table| skus(table).map(move |(row, sku)| (*table, row, sku.into_owned())))
 }
 
 /// A cell of the master inventory, for `related`.

@@ -1,27 +1,23 @@
 //! DUP002 near-duplicate-sku: different SKUs that are equal once spacing, invisible
 //! characters, width and case are ignored.
 
-use std::collections::BTreeMap;
-
 use super::duplicate_sku::same_sku_key;
 use super::{by_shop, finding, skus};
 use crate::diagnostic::Diagnostic;
 use crate::settings::Settings;
 use crate::table::{Role, Table};
-use crate::text::{near_duplicate_key, visible};
+use crate::text::{near_duplicate_key_into, visible};
 
 pub fn check(table: &Table, settings: &Settings) -> Vec<Diagnostic> {
     let case_sensitive = settings.profile(table.channel).case_sensitive;
     let mut diagnostics = Vec::new();
     for rows in by_shop(table, skus(table)).into_values() {
-        let mut groups: BTreeMap<String, Vec<&(usize, String)>> = BTreeMap::new();
-        for entry in &rows {
-            groups
-                .entry(near_duplicate_key(&entry.1))
-                .or_default()
-                .push(entry);
-        }
-        for group in groups.into_values() {
+        let key = |i: usize, key: &mut String| near_duplicate_key_into(&rows[i].1, key);
+        for positions in super::groups_by(rows.len(), key) {
+            let group: Vec<(usize, &str)> = positions
+                .iter()
+                .map(|&i| (rows[i].0, &*rows[i].1))
+                .collect();
             // SKUs the channel already treats as one are DUP001's, not near-duplicates.
             let same = |sku: &str| same_sku_key(sku, case_sensitive);
             let distinct = group
@@ -31,10 +27,9 @@ pub fn check(table: &Table, settings: &Settings) -> Vec<Diagnostic> {
             if distinct.len() < 2 {
                 continue;
             }
-            for (row, sku) in group.iter().map(|e| (e.0, &e.1)) {
-                let others: Vec<&(usize, String)> = group
+            for &(row, sku) in &group {
+                let others: Vec<&(usize, &str)> = group
                     .iter()
-                    .copied()
                     .filter(|(_, other)| same(other) != same(sku))
                     .collect();
                 let mut listed: Vec<String> = others

@@ -15,7 +15,11 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
         .get_or_init(|| Regex::new(r"^\s*-?\d+(\.\d+)?[eE][+-]?\d+\s*$").expect("valid regex"));
     skus(table)
         .filter_map(|(row, sku)| {
-            let message = if scientific.is_match(&sku) {
+            // Scientific notation starts with a digit or a minus sign.
+            let numeric_start = sku
+                .trim_start()
+                .starts_with(|c: char| c.is_ascii_digit() || c == '-');
+            let message = if numeric_start && scientific.is_match(&sku) {
                 "SKU is in scientific notation: its digits were lost when the sheet stored it as a number"
             } else if table.value(row, Role::Sku).is_number() {
                 "SKU is stored as a number cell: leading zeros and long digits can be lost; format the column as Text"

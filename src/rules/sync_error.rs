@@ -22,9 +22,13 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
         .data_rows
         .iter()
         .filter_map(|&row| {
-            let reason = table.text(row, Role::SyncStatus);
+            let reason = table.str(row, Role::SyncStatus);
+            // Most rows have no reason at all: no failure, and no need to look it up.
+            if reason.trim().is_empty() {
+                return None;
+            }
             let mut diagnosis = known
-                .entry(reason)
+                .entry(reason.into_owned())
                 .or_insert_with_key(|reason| {
                     diagnose::is_failure(reason).then(|| diagnose::classify(reason, channel))
                 })

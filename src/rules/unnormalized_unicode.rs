@@ -11,7 +11,7 @@ use crate::text::{replace_invisibles, safe_fix};
 
 pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
     sku_cells(table)
-        .filter(|(_, _, sku)| !is_nfc(&replace_invisibles(sku)))
+        .filter(|(_, _, sku)| !sku.is_ascii() && !is_nfc(&replace_invisibles(sku)))
         .map(|(row, role, sku)| {
             let highlight = char_runs(&sku, |_, c| matches!(c, '\u{0300}'..='\u{036F}'));
             let message = "SKU is not in Unicode NFC form (letters and accents stored apart); it looks equal to the master SKU but does not match".to_string();

@@ -387,7 +387,7 @@ fn strict(encoding: &'static Encoding, bytes: &[u8], bom: bool) -> Result<Decode
 /// into the same number of fields, the larger number on a tie. Title rows
 /// above the header (one field) do not count against a delimiter. Quoted
 /// fields are skipped, line breaks inside them included.
-fn sniff_delimiter(text: &str) -> u8 {
+pub(crate) fn sniff_delimiter(text: &str) -> u8 {
     let candidates = [b',', b';', b'\t', b'|'];
     let mut best = (b',', 0usize, 0usize);
     for delimiter in candidates {

@@ -2,8 +2,9 @@
 //! content. Real exports put 0–6 rows before the data (machine keys, markers,
 //! localized labels, "Mandatory/Wajib" rows, instructions); data starts after them.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use super::columns::{AliasKind, Channel, ChannelProfile, Role, Vocabulary, normalize_header};
 use super::{Sheet, Value, Visibility, Workbook};
@@ -28,6 +29,9 @@ pub struct TableSpec {
     pub sheets: Vec<String>,
 }
 
+/// The non-empty texts of one column in the data rows: (row, text).
+pub type ColumnTexts<'a> = Vec<(usize, Cow<'a, str>)>;
+
 /// The linted view of one sheet: where its header is, which column holds what,
 /// and which rows are data.
 #[derive(Debug)]
@@ -41,6 +45,8 @@ pub struct Table<'a> {
     columns: [Option<usize>; Role::ALL.len()],
     /// 0-based indexes of the rows that are data (have an identity).
     pub data_rows: Vec<usize>,
+    /// Per role, the non-empty texts of the data rows, read once for all rules.
+    texts: [OnceLock<ColumnTexts<'a>>; Role::ALL.len()],
 }
 
 impl<'a> Table<'a> {
@@ -62,6 +68,11 @@ impl<'a> Table<'a> {
         self.value(row, role).display()
     }
 
+    /// [`Table::text`] without a copy when the cell holds text.
+    pub fn str(&self, row: usize, role: Role) -> Cow<'a, str> {
+        self.value(row, role).text()
+    }
+
     /// The header text of a column, from the header row (or the nearest one above that has it).
     pub fn header(&self, col: usize) -> String {
         (0..=self.header_row)
@@ -69,6 +80,44 @@ impl<'a> Table<'a> {
             .map(|row| self.sheet.cell(row, col).display())
             .find(|text| !text.trim().is_empty())
             .unwrap_or_default()
+    }
+
+    /// The data rows whose `role` cell is not empty, with its text as Excel
+    /// shows it. Several rules read every SKU of a table: the column is
+    /// gathered once, on first use, and shared.
+    pub fn texts(&self, role: Role) -> &[(usize, Cow<'a, str>)] {
+        self.texts[role.index()].get_or_init(|| {
+            if self.column(role).is_none() {
+                return Vec::new();
+            }
+            self.data_rows
+                .iter()
+                .filter_map(|&row| {
+                    let text = self.str(row, role);
+                    (!text.is_empty()).then_some((row, text))
+                })
+                .collect()
+        })
+    }
+
+    /// This layout on another sheet that has the same header rows: its rows from
+    /// `first_data_row` on that have an identity are the data rows. A long
+    /// file read in parts is linted part by part this way.
+    pub fn with_sheet<'b>(&self, sheet: &'b Sheet, first_data_row: usize) -> Table<'b> {
+        let mut table = Table {
+            file: self.file.clone(),
+            sheet,
+            channel: self.channel,
+            profile: self.profile,
+            header_row: self.header_row,
+            columns: self.columns,
+            data_rows: Vec::new(),
+            texts: std::array::from_fn(|_| OnceLock::new()),
+        };
+        table.data_rows = (first_data_row..sheet.rows.len())
+            .filter(|&row| has_identity(&table, row))
+            .collect();
+        table
     }
 
     /// Column roles found, in role order.
@@ -260,6 +309,7 @@ fn table_of<'a>(
         header_row,
         columns,
         data_rows: Vec::new(),
+        texts: std::array::from_fn(|_| OnceLock::new()),
     };
     table.data_rows = (header_row + 1..sheet.rows.len())
         .filter(|&row| has_identity(&table, row))
@@ -312,7 +362,7 @@ fn has_identity(table: &Table, row: usize) -> bool {
         Role::ParentSku,
     ]
     .into_iter()
-    .any(|role| !table.value(row, role).display().trim().is_empty())
+    .any(|role| !table.value(row, role).text().trim().is_empty())
 }
 
 /// Requirement rows ("Wajib", "Mandatory"), marker rows and instruction rows that

@@ -6,12 +6,14 @@
 
 pub mod columns;
 pub mod csv;
+pub mod csv_stream;
 pub mod layout;
 pub mod patch;
 pub mod probe;
 pub mod read;
 pub mod write;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -47,6 +49,16 @@ impl Value {
 
     pub fn is_number(&self) -> bool {
         matches!(self, Value::Int(_) | Value::Float(_))
+    }
+
+    /// The text as Excel shows it, borrowed when the cell holds text: rules read
+    /// every SKU of a sheet, and a copy per cell would dominate their cost.
+    pub fn text(&self) -> Cow<'_, str> {
+        match self {
+            Value::Text(text) | Value::Iso(text) | Value::Error(text) => Cow::Borrowed(text),
+            Value::Empty => Cow::Borrowed(""),
+            _ => Cow::Owned(self.display()),
+        }
     }
 
     /// The text as Excel shows it: `4486`, never `4486.0`.

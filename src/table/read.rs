@@ -4,12 +4,16 @@
 //! file is refused with a message, never a crash or an exhausted machine.
 
 use std::cell::Cell as StdCell;
-use std::io::{Cursor, Read};
+use std::io::{Cursor, Read, Seek};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
+use std::sync::mpsc;
 use std::sync::{Arc, Once};
 
-use calamine::{Data, DataRef, Ods, Reader, SheetType, SheetVisible, Xls, Xlsb, Xlsx};
+use calamine::{
+    Data, DataRef, Ods, Reader, SheetType, SheetVisible, Xls, Xlsb, Xlsx, XlsxCellFormula,
+    XlsxCellReader,
+};
 
 use super::probe::{self, Content, OleKind, XlsEncryption, ZipKind};
 use super::{Format, FormulaCell, Merge, Sheet, Value, Visibility, Workbook};
@@ -690,6 +694,71 @@ fn read_sheet(
 
 /// Streams an xlsx sheet's cells: memory follows the cells present, not the
 /// dimension the sheet declares (which some exports get wrong).
+/// Cells parsed from a worksheet, sent in batches to be turned into values.
+type CellBatch<'a> = Vec<((u32, u32), DataRef<'a>)>;
+
+/// The values (into `grid`) and formulas of one xlsx worksheet, in one pass: a
+/// SKU computed by a formula must not be "fixed" in its cached value only.
+/// Parsing the XML takes most of the time; when a second worker thread is free,
+/// it turns the parsed cells into values meanwhile.
+fn xlsx_cells<RS: Read + Seek + Send>(
+    reader: &mut XlsxCellReader<'_, RS>,
+    grid: &mut Grid,
+) -> Result<Vec<FormulaCell>, SheetError> {
+    const BATCH: usize = 4096;
+    let failed = |e: calamine::XlsxError| SheetError::Sheet(e.to_string());
+    let formula_of = |cell: &XlsxCellFormula| {
+        let formula = cell.formula.as_ref().filter(|f| !f.is_empty())?;
+        let (row, col) = cell.pos;
+        Some(FormulaCell {
+            row,
+            col,
+            formula: formula.clone(),
+        })
+    };
+    let mut formulas = Vec::new();
+    if rayon::current_num_threads() < 2 {
+        while let Some(cell) = reader.next_cell_with_formula().map_err(failed)? {
+            formulas.extend(formula_of(&cell));
+            grid.place(cell.pos.0, cell.pos.1, value_of_ref(&cell.value))?;
+        }
+        return Ok(formulas);
+    }
+    // Unbounded: if no thread is free to take the values, the parser must not wait
+    // for them; they are then made after parsing, on this thread.
+    let (sender, receiver) = mpsc::channel::<CellBatch>();
+    let (parsed, placed) = rayon::join(
+        move || {
+            let mut batch = Vec::with_capacity(BATCH);
+            while let Some(cell) = reader.next_cell_with_formula().map_err(failed)? {
+                formulas.extend(formula_of(&cell));
+                if cell.value != DataRef::Empty {
+                    batch.push((cell.pos, cell.value));
+                }
+                if batch.len() == BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    // The values side stops early only on an error (a limit hit).
+                    if sender.send(full).is_err() {
+                        return Ok(formulas);
+                    }
+                }
+            }
+            let _ = sender.send(batch);
+            Ok::<_, SheetError>(formulas)
+        },
+        move || -> Result<(), SheetError> {
+            for batch in receiver {
+                for ((row, col), data) in batch {
+                    grid.place(row, col, value_of_ref(&data))?;
+                }
+            }
+            Ok(())
+        },
+    );
+    placed?;
+    parsed
+}
+
 fn xlsx_sheet(
     workbook: &mut Xlsx<Cursor<Vec<u8>>>,
     name: &str,
@@ -697,20 +766,11 @@ fn xlsx_sheet(
     grid: &mut Grid,
 ) -> Result<(Vec<FormulaCell>, Vec<Merge>), SheetError> {
     let failed = |e: calamine::XlsxError| SheetError::Sheet(e.to_string());
-    // One pass gives values and formulas: a SKU computed by a formula must not
-    // be "fixed" in its cached value only, by `check` or by `fix`.
-    let mut formulas = Vec::new();
-    {
+    let formulas = {
         let mut reader = workbook.worksheet_cells_reader(name).map_err(failed)?;
-        while let Some(cell) = reader.next_cell_with_formula().map_err(failed)? {
-            let (row, col) = cell.pos;
-            if let Some(formula) = cell.formula.filter(|f| !f.is_empty()) {
-                grid.budget.spend(1, grid.sheet)?;
-                formulas.push(FormulaCell { row, col, formula });
-            }
-            grid.place(row, col, value_of_ref(&cell.value))?;
-        }
-    }
+        xlsx_cells(&mut reader, grid)?
+    };
+    grid.budget.spend(formulas.len() as u64, grid.sheet)?;
     if depth == Depth::Values {
         return Ok((formulas, Vec::new()));
     }

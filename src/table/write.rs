@@ -43,6 +43,9 @@ pub enum WriteError {
 /// merged ranges. The `highlights` cells get a fill and a note.
 pub fn xlsx(workbook: &Workbook, highlights: &[Highlight]) -> Result<Vec<u8>, WriteError> {
     let mut book = XlsxWorkbook::new();
+    // Level 3 saves about a third of the compression time for files ~5% larger
+    // (rust_xlsxwriter's measurements; Excel itself uses it).
+    book.set_zip_compression_level(3);
     let date = CellFormat::new().set_num_format("yyyy-mm-dd");
     let date_time = CellFormat::new().set_num_format("yyyy-mm-dd hh:mm:ss");
     let fixed = CellFormat::new().set_background_color(Color::RGB(0xFFF2CC));
@@ -52,7 +55,16 @@ pub fn xlsx(workbook: &Workbook, highlights: &[Highlight]) -> Result<Vec<u8>, Wr
         .iter()
         .position(|s| s.visibility == Visibility::Visible);
     for (index, sheet) in workbook.sheets.iter().enumerate() {
-        let worksheet = book.add_worksheet();
+        // A sheet without merged ranges is written row by row, keeping only the
+        // current row in memory, with its strings inline (no shared-string table to
+        // build: the fastest way rust_xlsxwriter writes). Merged ranges write ahead
+        // into later rows, which that mode cannot take back, so their sheets are
+        // built in memory.
+        let worksheet = if sheet.merges.is_empty() {
+            book.add_worksheet_with_constant_memory()?
+        } else {
+            book.add_worksheet()
+        };
         worksheet.set_name(sheet.name.as_ref())?;
         match sheet.visibility {
             Visibility::Visible => {}
