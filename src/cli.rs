@@ -3,10 +3,12 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use encoding_rs::Encoding;
 
 use crate::emit::OutputFormat;
 use crate::settings::FailOn;
 use crate::table::columns::Channel;
+use crate::table::read::Size;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -39,9 +41,12 @@ pub enum Command {
     /// Lint, apply the fixes, and write a corrected copy of each export plus a resync plan.
     ///
     /// The corrected workbook is written beside the input as `<name>.fixed.xlsx`
-    /// (CSV/TSV in, the same format out), with the fixed cells highlighted and a
-    /// note holding the old value. `<name>.resync.jsonl` lists every changed SKU for
-    /// `skulint resync`. The input is never modified unless --in-place is given.
+    /// (`.fixed.xlsm` for an .xlsm; CSV/TSV in, the same format out). An .xlsx or
+    /// .xlsm is patched: only the fixed cells change, and styles, hidden rows,
+    /// validation, protection and macros are kept. Other workbooks (and any with
+    /// --rebuild) are rebuilt from their values, with the fixed cells highlighted
+    /// and a note holding the old value. `<name>.resync.jsonl` lists every changed
+    /// SKU for `skulint resync`. The input is never modified unless --in-place is given.
     ///
     /// Exit code 0: nothing at or above --fail-on remains after fixing; 1: something
     /// does; 2: a usage error or a file that could not be read or written.
@@ -49,6 +54,7 @@ pub enum Command {
         skulint fix mass_update_sales_info.xlsx\n  \
         skulint fix export.xlsx -o corrected.xlsx --changes changes.csv\n  \
         skulint fix export.xlsx --diff\n  \
+        skulint fix export.xlsx --rebuild\n  \
         skulint fix exports/ -o corrected/ --unsafe-fixes\n  \
         skulint fix listing.csv --in-place")]
     Fix(Box<FixArgs>),
@@ -86,6 +92,32 @@ pub enum Command {
         skulint explain E501\n  \
         skulint explain negative sellable")]
     Explain(ExplainArgs),
+    /// Push the fixed SKUs and stock of a resync plan to Shopee, Lazada, TikTok Shop or a webhook.
+    ///
+    /// PLAN is the `<name>.resync.jsonl` that `skulint fix` wrote. Each entry's
+    /// SKU is set (when it changed), then its stock (when the plan has one),
+    /// through the channel's API, signed as the platform requires. Credentials
+    /// come from environment variables (SKULINT_SHOPEE_PARTNER_ID,
+    /// SKULINT_SHOPEE_PARTNER_KEY, SKULINT_SHOPEE_SHOP_ID,
+    /// SKULINT_SHOPEE_ACCESS_TOKEN; SKULINT_LAZADA_APP_KEY, _APP_SECRET,
+    /// _ACCESS_TOKEN; SKULINT_TIKTOK_APP_KEY, _APP_SECRET, _ACCESS_TOKEN,
+    /// _SHOP_CIPHER; SKULINT_WEBHOOK_URL, _SECRET) and never appear in the output
+    /// or the journal.
+    ///
+    /// Server errors, timeouts and rate limits are retried with backoff; refusals
+    /// such as stock below the campaign reserve fail that entry with the cause and
+    /// what to do; an expired authorization or a rejected signature stops the run.
+    /// The journal records every finished entry, so running the same command again
+    /// sends only what is not done yet.
+    ///
+    /// Exit code 0: every entry is updated; 1: some failed or were not sent; 2: a
+    /// usage error, a missing credential or an unreadable plan or journal.
+    #[command(after_help = "Examples:\n  \
+        skulint resync export.resync.jsonl --channel shopee --dry-run\n  \
+        skulint resync export.resync.jsonl --channel shopee\n  \
+        skulint resync export.resync.jsonl --channel lazada --base-url https://api.lazada.com.my/rest\n  \
+        skulint resync export.resync.jsonl --channel webhook --rate 2 --max-attempts 8")]
+    Resync(Box<ResyncArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -119,6 +151,11 @@ pub struct FixArgs {
     /// Also write the list of changed cells to this file (.csv or .xlsx).
     #[arg(long, value_name = "FILE")]
     pub changes: Option<PathBuf>,
+    /// Rebuild .xlsx/.xlsm workbooks from their cell values, with the fixed cells
+    /// highlighted and a note holding each old value, instead of patching the
+    /// original. A rebuilt workbook loses styles, validation, protection and macros.
+    #[arg(long)]
+    pub rebuild: bool,
     #[command(flatten)]
     pub lint: LintOptions,
     #[command(flatten)]
@@ -179,6 +216,25 @@ pub struct LintOptions {
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Refuse a file larger than SIZE, or a workbook whose parts unpack to more
+    /// (a zip bomb) [default: 2G]. SIZE is bytes or a number with K, M or G.
+    #[arg(long, value_name = "SIZE")]
+    pub max_file_size: Option<Size>,
+    /// Refuse a workbook holding more than N cells, all sheets together, counting the
+    /// empty cells before the last used one of each row [default: 20000000].
+    #[arg(long, value_name = "N")]
+    pub max_cells: Option<u64>,
+    /// The text encoding of CSV/TSV files, e.g. windows-1252, windows-874 (Thai),
+    /// utf-16le [default: UTF-8 or UTF-16 by byte-order mark, else detected].
+    #[arg(long, value_name = "NAME", value_parser = parse_encoding)]
+    pub encoding: Option<&'static Encoding>,
+}
+
+/// An encoding by any of its WHATWG labels (`latin1`, `cp1252`, `tis-620`, …).
+fn parse_encoding(name: &str) -> Result<&'static Encoding, String> {
+    Encoding::for_label(name.trim().as_bytes()).ok_or_else(|| {
+        format!("unknown encoding {name:?}; use a name such as utf-8, utf-16le, windows-1252, windows-874, shift_jis, gbk")
+    })
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -328,4 +384,56 @@ pub struct ExplainArgs {
     /// The configuration whose custom rules can be explained too [default: skulint.toml in the working directory or a parent].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ResyncArgs {
+    /// The resync plan `skulint fix` wrote (`<name>.resync.jsonl`).
+    #[arg(value_name = "PLAN")]
+    pub plan: PathBuf,
+    /// Where to send the updates.
+    #[arg(long, value_enum)]
+    pub channel: ResyncChannel,
+    /// Print every request (method, URL, body; secrets and signatures redacted) and send nothing.
+    /// Needs no credentials: unset ones are shown as `<NAME>`.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Send to this base URL instead of the production host: a sandbox, another
+    /// Lazada country (`https://api.lazada.com.my/rest`), a local test server.
+    /// For the webhook: the URL, instead of SKULINT_WEBHOOK_URL.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// The journal of finished entries [default: the plan's name with `.journal.jsonl`].
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// Calls per second, for all workers together [default: shopee 10, lazada 5, tiktok 10, webhook 20].
+    #[arg(long, value_name = "N", value_parser = parse_rate)]
+    pub rate: Option<f64>,
+    /// Calls per step before giving up on a transient failure (1: no retries).
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub max_attempts: u32,
+    /// Batches sent at the same time.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=16))]
+    pub workers: u32,
+    /// The configuration whose `[credentials]` table names other variables to read [default: skulint.toml in the working directory or a parent].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// The channels `resync` sends to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ResyncChannel {
+    Shopee,
+    Lazada,
+    Tiktok,
+    Webhook,
+}
+
+fn parse_rate(value: &str) -> Result<f64, String> {
+    match value.trim().parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 && rate <= 1000.0 => Ok(rate),
+        _ => {
+            Err("give calls per second: a number above 0 and at most 1000, such as 5 or 0.5".into())
+        }
+    }
 }

@@ -43,6 +43,8 @@ pub struct Config {
     /// The channel profiles that `[channels.NAME]` changes.
     pub profiles: BTreeMap<Channel, ChannelProfile>,
     pub custom_rules: Vec<CustomRule>,
+    /// `[credentials]`: a `SKULINT_…` variable of `resync` → the variable to read instead.
+    pub credentials: BTreeMap<String, String>,
 }
 
 /// Why a configuration cannot be used.
@@ -92,6 +94,8 @@ struct RawConfig {
     channels: RawChannels,
     #[serde(default)]
     custom_rules: Vec<RawCustomRule>,
+    #[serde(default)]
+    credentials: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 /// `[rules.<rule-name>]`: the parameters documented in `rules/rules.toml`
@@ -282,8 +286,38 @@ impl Checker<'_> {
                 profiles.insert(channel, change.apply(channel.profile()));
             }
         }
+        let mut credentials = BTreeMap::new();
+        for (variable, read) in raw.credentials {
+            let key = format!("credentials.{}", variable.get_ref());
+            if !crate::channel::VARIABLES.contains(&variable.get_ref().as_str()) {
+                return Err(self.error(
+                    &variable,
+                    &key,
+                    &format!(
+                        "not a credential variable of resync; expected one of {}",
+                        crate::channel::VARIABLES.join(", ")
+                    ),
+                ));
+            }
+            let name = read.get_ref();
+            let is_name = name
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !is_name {
+                // The value is not echoed: it may be the secret itself.
+                return Err(self.error(
+                    &read,
+                    &key,
+                    "give the name of the environment variable to read (letters, digits, _), never the secret itself",
+                ));
+            }
+            credentials.insert(variable.into_inner(), read.into_inner());
+        }
         Ok(Config {
             path: PathBuf::new(),
+            credentials,
             select,
             ignore,
             fail_on: raw.fail_on,

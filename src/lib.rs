@@ -5,6 +5,7 @@
 //! diagnostics ([`diagnostic`]) → emit ([`emit`]). [`diagnose`] explains the
 //! sync errors channels report.
 
+pub mod channel;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -27,7 +27,7 @@ fn main() -> ExitCode {
     let threads = match &cli.command {
         Command::Check(args) => args.lint.threads,
         Command::Fix(args) => args.lint.threads,
-        Command::Rules(_) | Command::Diagnose(_) | Command::Explain(_) => None,
+        Command::Rules(_) | Command::Diagnose(_) | Command::Explain(_) | Command::Resync(_) => None,
     };
     if let Some(threads) = threads {
         let _ = rayon::ThreadPoolBuilder::new()
@@ -40,6 +40,7 @@ fn main() -> ExitCode {
         Command::Rules(args) => commands::list_rules(args),
         Command::Diagnose(args) => commands::diagnose(args),
         Command::Explain(args) => commands::explain(args),
+        Command::Resync(args) => commands::resync(args),
     };
     match result {
         Ok(status) => ExitCode::from(status as u8),

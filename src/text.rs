@@ -113,7 +113,10 @@ pub fn near_duplicate_key_into(text: &str, key: &mut String) {
 
 fn unicode_near_duplicate_key(text: &str) -> String {
     let cleaned = replace_invisibles(text);
-    collapse_spaces(&cleaned.nfkc().collect::<String>()).to_lowercase()
+    let lower = cleaned.nfkc().collect::<String>().to_lowercase();
+    // Lowercasing can leave marks out of canonical order (`İ` becomes `i` + U+0307),
+    // so the key is normalized again: equal keys for canonically equal text.
+    collapse_spaces(&lower.nfkc().collect::<String>())
 }
 
 /// The Latin letter a Cyrillic or Greek letter imitates, if it imitates one.
@@ -234,6 +237,14 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    /// Found by fuzzing: `İ` lowercases to `i` + U+0307, after a mark that must come first.
+    #[test]
+    fn near_duplicate_key_is_canonical_after_lowercasing() {
+        let key = near_duplicate_key("A\u{130}\u{32D}");
+        assert_eq!(near_duplicate_key(&key), key);
+        assert_eq!(key, near_duplicate_key("ai\u{32D}\u{307}"));
+    }
 
     proptest! {
         #[test]

@@ -241,7 +241,7 @@ fn write_json(out: &mut dyn Write, entries: &[Entry]) -> Result<()> {
 const WIDTH: usize = 100;
 
 /// Greedy word wrap; every line after the first is indented by `indent` spaces.
-fn wrap(text: &str, indent: usize) -> String {
+pub(super) fn wrap(text: &str, indent: usize) -> String {
     let mut out = String::new();
     let mut line = 0;
     for word in text.split_whitespace() {

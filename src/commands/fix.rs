@@ -1,7 +1,7 @@
 //! `skulint fix`: lint, apply the fixes, write the corrected copy, the resync plan
 //! and the change log, and report what remains.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -16,8 +16,9 @@ use crate::cli::FixArgs;
 use crate::diagnostic::Diagnostic;
 use crate::emit::{FileReport, Report};
 use crate::fix::{self, Change, ResyncEntry};
+use crate::table::patch::{self, CellEdit};
 use crate::table::write::{self, Highlight};
-use crate::table::{Format, Workbook, read};
+use crate::table::{Format, Role, Workbook, read};
 use crate::text::visible;
 
 /// What fixing one file did.
@@ -27,6 +28,17 @@ struct Fixed {
     remaining: Vec<Diagnostic>,
     changes: Vec<Change>,
     written: Option<Written>,
+    /// Lines for stderr that must not go unnoticed: a workbook rebuilt because it
+    /// could not be patched, a fix left out because its cell holds a formula.
+    notices: Vec<String>,
+}
+
+enum Corrected {
+    /// The original package with only the fixed cells changed.
+    Patched(Vec<u8>),
+    /// Rebuilt from the cell values (CSV/TSV, xls/xlsb/ods, `--rebuild`, or a
+    /// package that could not be patched).
+    Rebuild,
 }
 
 struct Written {
@@ -68,6 +80,9 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
             match result {
                 Ok(fixed) => {
                     progress.file_done(fixed.report.sheets.iter().map(|s| s.data_rows).sum());
+                    for notice in &fixed.notices {
+                        progress.suspend(|| eprintln!("skulint: warning: {notice}"));
+                    }
                     if !args.output_options.quiet && !args.diff {
                         progress.suspend(|| eprintln!("{}", summary_line(&fixed)));
                     }
@@ -134,86 +149,107 @@ fn fix_group(
     setup: &Setup,
     several: bool,
 ) -> Vec<Result<Fixed, FileError>> {
-    let mut books = read_books(paths, read::Depth::Full);
-    let planned: Vec<Result<Planned, FileError>> = lint_books(&books, setup)
-        .into_iter()
-        .map(|linted| {
-            let mut linted = linted?;
-            let changes = fix::plan(&linted.tables, &mut linted.diagnostics, args.unsafe_fixes);
-            let resync = fix::resync_entries(&linted.tables, &changes);
-            Ok((changes, resync))
-        })
-        .collect();
-    // A workbook of a million rows is large: it is fixed where it is, not copied.
-    // Writing needs only the input's path and format, which fixing keeps.
-    for (book, planned) in books.iter_mut().zip(&planned) {
-        if let (Ok(book), Ok((changes, _))) = (book, planned) {
-            fix::apply_in_place(book, changes);
+    let read = read_books(paths, setup, read::Depth::Full);
+    let books = &read.books;
+    let mut planned: Vec<Result<Planned, FileError>> = Vec::new();
+    let mut fixed_books: Vec<Result<Workbook, FileError>> = Vec::new();
+    let mut first = lint_books(books, setup);
+    read.settle(&mut first);
+    for linted in first {
+        match linted {
+            Ok(mut linted) => {
+                let changes = fix::plan(&linted.tables, &mut linted.diagnostics, args.unsafe_fixes);
+                let resync = fix::resync_entries(&linted.tables, &changes);
+                fixed_books.push(Ok(fix::apply(linted.workbook, &changes)));
+                planned.push(Ok((changes, resync)));
+            }
+            Err(error) => {
+                fixed_books.push(Err(error.clone()));
+                planned.push(Err(error));
+            }
         }
     }
-    let fixed_books = &books;
-    // Writing the corrected files and linting them again are independent: both
-    // only read the fixed workbooks, so they run side by side.
-    let (relinted, written) = rayon::join(
-        || lint_books(fixed_books, setup),
-        || {
-            fixed_books
-                .iter()
-                .zip(&planned)
-                .map(|(fixed, planned)| {
-                    let (Ok(fixed), Ok((changes, resync))) = (fixed, planned) else {
-                        return None;
-                    };
-                    let original = fixed;
-                    if args.diff || (args.in_place && changes.is_empty()) {
-                        return None;
-                    }
-                    Some(
-                        write_outputs(original, fixed, changes, resync, args, several).map_err(
-                            |e| FileError {
-                                path: original.display.to_string(),
-                                message: format!("{e:#}"),
-                            },
-                        ),
-                    )
-                })
-                .collect::<Vec<_>>()
-        },
-    );
-    planned
-        .into_iter()
+    let relinted = lint_books(&fixed_books, setup);
+    books
+        .iter()
+        .zip(planned)
         .zip(relinted)
-        .zip(written)
-        .map(|((planned, relinted), written)| {
-            let (changes, _) = planned?;
+        .map(|((original, planned), relinted)| {
+            let (mut changes, mut resync) = planned?;
             let mut linted = relinted?;
+            let original = original.as_ref().map_err(Clone::clone)?;
             fix::plan(&linted.tables, &mut linted.diagnostics, args.unsafe_fixes);
             let report = file_report(linted.workbook, &linted.tables);
+            let writes = !(args.diff || (args.in_place && changes.is_empty()));
+            let mut notices = Vec::new();
+            let mut corrected = Corrected::Rebuild;
+            if writes && !args.rebuild && matches!(original.format, Format::Xlsx | Format::Xlsm) {
+                match patch_original(original, &changes) {
+                    Ok(patched) => {
+                        // Cells inside an array formula's range, found only by the patcher.
+                        let missed: HashSet<(&str, u32, u32)> = patched
+                            .formula_cells
+                            .iter()
+                            .map(|c| (c.sheet.as_str(), c.row, c.col))
+                            .collect();
+                        leave_formula_cells(&mut changes, &missed, &mut notices);
+                        resync.retain(|entry| {
+                            changes.iter().any(|c| c.sheet == entry.sheet && c.row + 1 == entry.row)
+                        });
+                        corrected = Corrected::Patched(patched.bytes);
+                    }
+                    Err(e) => notices.push(format!(
+                        "{}: cannot patch the original workbook ({e:#}); it is rebuilt from its cell values instead, without its styles, validation, protection or macros",
+                        original.display
+                    )),
+                }
+            }
+            let written = if writes {
+                Some(
+                    write_outputs(original, linted.workbook, corrected, &changes, &resync, args, several)
+                        .map_err(|e| FileError {
+                            path: original.display.to_string(),
+                            message: format!("{e:#}"),
+                        })?,
+                )
+            } else {
+                None
+            };
             Ok(Fixed {
                 report,
                 remaining: linted.diagnostics,
                 changes,
-                written: written.transpose()?,
+                written,
+                notices,
             })
         })
         .collect()
 }
 
 /// Where the corrected copy of `input` goes.
-fn output_path(workbook: &Workbook, args: &FixArgs, several: bool) -> Result<PathBuf> {
+fn output_path(
+    workbook: &Workbook,
+    corrected: &Corrected,
+    args: &FixArgs,
+    several: bool,
+) -> Result<PathBuf> {
     let input = &workbook.path;
-    let extension = match workbook.format {
-        Format::Csv | Format::Tsv => input
+    let extension = match (workbook.format, corrected) {
+        // A CSV file read by its content from a workbook name is written as .csv.
+        (Format::Csv | Format::Tsv, _) => input
             .extension()
             .and_then(|e| e.to_str())
+            .filter(|e| ["csv", "tsv", "txt", "tab"].contains(&e.to_ascii_lowercase().as_str()))
             .unwrap_or("csv")
             .to_string(),
-        _ => "xlsx".to_string(),
+        // A patched package keeps its type: an .xlsm stays an .xlsm with its macros.
+        (format, Corrected::Patched(_)) => format.as_str().to_string(),
+        (_, Corrected::Rebuild) => "xlsx".to_string(),
     };
     if args.in_place {
-        if !matches!(workbook.format, Format::Xlsx | Format::Csv | Format::Tsv) {
+        if extension != workbook.format.as_str() {
             bail!(
-                "--in-place works for .xlsx, .csv and .tsv files; a .{} export is written as a new .xlsx: use -o",
+                "--in-place works for .xlsx, .csv and .tsv files and for .xlsm files that can be patched; this .{} export is written as a new .xlsx: use -o",
                 workbook.format
             );
         }
@@ -254,20 +290,22 @@ fn output_path(workbook: &Workbook, args: &FixArgs, several: bool) -> Result<Pat
 fn write_outputs(
     original: &Workbook,
     fixed: &Workbook,
+    corrected: Corrected,
     changes: &[Change],
     resync: &[ResyncEntry],
     args: &FixArgs,
     several: bool,
 ) -> Result<Written> {
-    let output = output_path(original, args, several)?;
-    let bytes = match (fixed.format, &fixed.dialect) {
-        (Format::Csv | Format::Tsv, Some(dialect)) => {
+    let output = output_path(original, &corrected, args, several)?;
+    let bytes = match (fixed.format, &fixed.dialect, corrected) {
+        (Format::Csv | Format::Tsv, Some(dialect), _) => {
             let original_bytes = std::fs::read(&original.path)
                 .with_context(|| format!("cannot read {} again", original.path.display()))?;
             let rows = changes.iter().map(|c| c.row).collect();
             write::csv(&original_bytes, &fixed.sheets[0], dialect, &rows)?
         }
-        _ => {
+        (_, _, Corrected::Patched(bytes)) => bytes,
+        (_, _, Corrected::Rebuild) => {
             let highlights: Vec<Highlight> = changes
                 .iter()
                 .map(|c| Highlight {
@@ -418,4 +456,53 @@ fn write_change_log(path: &Path, changes: &[Change]) -> Result<()> {
         }
     };
     write_atomically(path, &bytes)
+}
+
+/// Drops the changes of cells that hold a formula: patching the value would throw
+/// the formula away. Each one gets a notice.
+fn leave_formula_cells(
+    changes: &mut Vec<Change>,
+    formulas: &HashSet<(&str, u32, u32)>,
+    notices: &mut Vec<String>,
+) {
+    if formulas.is_empty() {
+        return;
+    }
+    changes.retain(|c| {
+        let formula = formulas.contains(&(&*c.sheet, c.row as u32, c.col as u32));
+        if formula {
+            notices.push(format!(
+                "{}: {}!{} holds a formula, so it is left unchanged; correct the formula so it gives `{}`",
+                c.file,
+                c.sheet,
+                c.cell(),
+                visible(&c.new)
+            ));
+        }
+        !formula
+    });
+}
+
+fn patch_original(original: &Workbook, changes: &[Change]) -> Result<patch::Patched> {
+    let path = &original.path;
+    let input = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let is_number = |c: &Change| {
+        original
+            .sheets
+            .iter()
+            .find(|s| s.name == c.sheet)
+            .is_some_and(|s| s.cell(c.row, c.col).is_number())
+    };
+    let edits: Vec<CellEdit> = changes
+        .iter()
+        .map(|c| CellEdit {
+            sheet: &c.sheet,
+            row: c.row as u32,
+            col: c.col as u32,
+            text: &c.new,
+            // A stock that was a number stays a number; a SKU is always text.
+            number: c.role == Role::Stock && is_number(c) && c.new.parse::<f64>().is_ok(),
+        })
+        .collect();
+    Ok(patch::xlsx(&input, &edits)?)
 }

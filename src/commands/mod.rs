@@ -6,6 +6,7 @@ mod diagnose;
 mod explain;
 mod fix;
 mod progress;
+mod resync;
 mod rules;
 pub mod stream;
 
@@ -14,6 +15,7 @@ pub use diagnose::diagnose;
 pub use explain::explain;
 pub use fix::fix;
 pub use progress::Progress;
+pub use resync::resync;
 pub use rules::list_rules;
 
 use std::collections::BTreeMap;
@@ -119,6 +121,8 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<FileError>) {
 pub struct Setup {
     pub settings: Settings,
     pub spec: TableSpec,
+    /// How inputs are read: limits and encoding (`--max-cells`, `--encoding`, …).
+    pub read: read::ReadOptions,
     /// The master file of `--inventory`; the cross-file rules run only with it.
     pub inventory: Option<Inventory>,
     /// Where the master file was read from.
@@ -143,6 +147,7 @@ pub fn setup(options: &LintOptions, fail_on: Option<FailOn>) -> Result<Setup> {
     Ok(Setup {
         settings,
         spec,
+        read: read_options(options, read::Depth::Values),
         inventory,
         inventory_path: options.inventory.clone(),
     })
@@ -264,19 +269,98 @@ pub fn groups<'p>(files: &'p [PathBuf], setup: &Setup) -> Vec<&'p [PathBuf]> {
         files.chunks(1).collect()
     }
 }
+/// The inputs as read: each workbook (or why it could not be read), and what
+/// the user should know about how it was read (a CSV named .xlsx, a guessed
+/// encoding), kept apart until the file is linted.
+pub struct Books {
+    pub books: Vec<Result<Workbook, FileError>>,
+    notices: Vec<Vec<String>>,
+}
 
-/// A workbook read for linting, or why it could not be.
-pub fn read_books(paths: &[PathBuf], depth: read::Depth) -> Vec<Result<Workbook, FileError>> {
-    paths
+/// Reads `paths` in parallel, in input order.
+pub fn read_books(paths: &[PathBuf], setup: &Setup, depth: read::Depth) -> Books {
+    let options = read::ReadOptions {
+        depth,
+        ..setup.read
+    };
+    let (books, notices) = paths
         .par_iter()
         .map(|path| {
             let display = path.display().to_string();
-            read::read_workbook(path, &display, depth).map_err(|e| FileError {
-                path: display.clone(),
-                message: e.to_string(),
-            })
+            match read::load(path, &display, &options) {
+                Ok(loaded) => (Ok(loaded.workbook), loaded.notices),
+                Err(e) => (
+                    Err(FileError {
+                        path: display.clone(),
+                        message: e.to_string(),
+                    }),
+                    Vec::new(),
+                ),
+            }
         })
-        .collect()
+        .unzip();
+    Books { books, notices }
+}
+
+impl Books {
+    /// The notices of each file, once it is linted: a file refused for its layout
+    /// gets them in its one error line (they often explain it); the others get
+    /// them as warnings, in input order.
+    pub fn settle<T>(&self, linted: &mut [Result<T, FileError>]) {
+        for ((book, notices), result) in self.books.iter().zip(&self.notices).zip(linted) {
+            match (book, result) {
+                (Ok(_), Err(error)) => {
+                    error.message = with_notices(std::mem::take(&mut error.message), notices)
+                }
+                (Ok(workbook), Ok(_)) => report_notices(&workbook.display, notices),
+                (Err(_), _) => {}
+            }
+        }
+    }
+}
+
+/// How to read inputs, from the command line.
+pub fn read_options(options: &LintOptions, depth: read::Depth) -> read::ReadOptions {
+    let defaults = read::Limits::default();
+    read::ReadOptions {
+        depth,
+        limits: read::Limits {
+            max_file_size: options
+                .max_file_size
+                .map_or(defaults.max_file_size, |s| s.0),
+            max_cells: options.max_cells.unwrap_or(defaults.max_cells),
+        },
+        encoding: options.encoding,
+    }
+}
+
+/// Reads one input; also returns what the user should know about how it was read.
+pub fn read_input(
+    path: &Path,
+    display: &str,
+    options: &LintOptions,
+    depth: read::Depth,
+) -> Result<(Workbook, Vec<String>), read::ReadError> {
+    read::load(path, display, &read_options(options, depth)).map(|l| (l.workbook, l.notices))
+}
+
+/// A file that ends refused gets one line: the notices from reading it (a
+/// file read by its content, say) explain the refusal, so they join the message.
+pub fn with_notices(message: String, notices: &[String]) -> String {
+    if notices.is_empty() {
+        message
+    } else {
+        format!("{message} (note: {})", notices.join("; "))
+    }
+}
+
+/// One warning line per notice on stderr.
+pub fn report_notices(path: &str, notices: &[String]) {
+    let mut stderr = io::stderr().lock();
+    for notice in notices {
+        let notice = notice.split_whitespace().collect::<Vec<_>>().join(" ");
+        let _ = writeln!(stderr, "skulint: warning: {path}: {notice}");
+    }
 }
 
 /// One workbook of a run, its tables and its findings.
@@ -344,8 +428,10 @@ fn lint_group(
     {
         return vec![result];
     }
-    let books = read_books(paths, read::Depth::Values);
-    lint_books(&books, setup)
+    let books = read_books(paths, setup, read::Depth::Values);
+    let mut linted = lint_books(&books.books, setup);
+    books.settle(&mut linted);
+    linted
         .into_iter()
         .map(|linted| {
             let mut linted = linted?;

@@ -102,6 +102,9 @@ impl Emitter for TextEmitter {
                     self.paint("2", "└"),
                     self.paint("32", &visible(&fix.replacement))
                 )?;
+                if let Some(note) = &fix.note {
+                    writeln!(out, "             {}", self.paint("2", note))?;
+                }
             }
         }
         // With no file read (each was an error on stderr) there is nothing to sum up.

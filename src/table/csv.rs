@@ -1,7 +1,10 @@
 //! CSV and TSV exports: encoding, delimiter sniffing and the dialect a fixed copy keeps.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
+
+use encoding_rs::Encoding;
 
 use super::{Format, Sheet, Value, Visibility};
 
@@ -19,18 +22,54 @@ pub struct Dialect {
 #[derive(Debug, thiserror::Error)]
 pub enum CsvError {
     #[error(
-        "the file is not valid UTF-8 (first bad byte at offset {offset}); save it as \"CSV UTF-8\" in Excel and run again"
+        "the file is not UTF-8 (first bad byte at offset {offset}) and its encoding could not be told from its content; pass --encoding NAME (e.g. windows-1252, windows-874 for Thai, utf-16le) or save it as \"CSV UTF-8\" in Excel"
     )]
     Encoding { offset: usize },
-    #[error("the {encoding} text could not be decoded; save it as \"CSV UTF-8\" and run again")]
+    #[error(
+        "the text is not valid {encoding}; pass the right --encoding NAME (e.g. windows-1252, utf-16le) or save it as \"CSV UTF-8\" and run again"
+    )]
     Undecodable { encoding: &'static str },
+    #[error(
+        "the file holds binary data, not text (a control character at offset {offset}); if it is a spreadsheet, give it its real extension (.xlsx, .xls)"
+    )]
+    Binary { offset: usize },
     #[error("malformed CSV at line {line}: {detail}")]
     Malformed { line: u64, detail: String },
+    #[error(
+        "the file holds more than {limit} cells; if it is a real export, raise the limit with --max-cells N"
+    )]
+    TooManyCells { limit: u64 },
 }
 
-/// Decodes and parses a CSV/TSV file into one sheet.
+/// A CSV file as read.
+#[derive(Debug)]
+pub struct CsvRead {
+    pub sheet: Sheet,
+    pub dialect: Dialect,
+    /// What the user should know: a detected encoding, joined files, shifted columns.
+    pub notices: Vec<String>,
+}
+
+/// Decodes and parses a CSV/TSV file into one sheet, detecting the encoding.
 pub fn read_csv(bytes: &[u8], format: Format, name: &str) -> Result<(Sheet, Dialect), CsvError> {
-    let (text, encoding, bom) = decode(bytes)?;
+    read(bytes, format, name, None, u64::MAX).map(|r| (r.sheet, r.dialect))
+}
+
+/// Decodes and parses a CSV/TSV file into one sheet. `encoding` overrides
+/// detection; at most `max_cells` cells (each row counts as one more) are held.
+pub fn read(
+    bytes: &[u8],
+    format: Format,
+    name: &str,
+    encoding: Option<&'static Encoding>,
+    max_cells: u64,
+) -> Result<CsvRead, CsvError> {
+    let mut notices = Vec::new();
+    let decoded = decode(bytes, encoding, &mut notices)?;
+    let text = decoded.text;
+    if let Some(offset) = binary_at(&text) {
+        return Err(CsvError::Binary { offset });
+    }
     let crlf = text.contains("\r\n");
     let delimiter = if format == Format::Tsv {
         b'\t'
@@ -42,20 +81,48 @@ pub fn read_csv(bytes: &[u8], format: Format, name: &str) -> Result<(Sheet, Dial
         .iter()
         .find(|r| !r.cells.is_empty())
         .is_some_and(|r| fully_quoted(&text[r.span.clone()], delimiter, r.cells.len()));
+    let mut left = max_cells;
+    let mut joined_at = Vec::new();
+    let mut rows = Vec::with_capacity(records.len());
+    let mut lines = Vec::with_capacity(records.len());
+    for (index, record) in records.into_iter().enumerate() {
+        left = left
+            .checked_sub(record.cells.len() as u64 + 1)
+            .ok_or(CsvError::TooManyCells { limit: max_cells })?;
+        // Rows are numbered as Excel shows them (a quoted line break stays in its cell).
+        let line = index as u64 + 1;
+        if index > 0
+            && matches!(record.cells.first(), Some(Value::Text(f)) if f.starts_with('\u{FEFF}'))
+        {
+            joined_at.push(line);
+        }
+        rows.push(record.cells);
+        lines.push(line);
+    }
+    if !joined_at.is_empty() {
+        notices.push(format!(
+            "a byte-order mark starts row {}: several CSV files seem joined into one; the mark is flagged as an invisible character, and a repeated header row is read as data",
+            list(&joined_at)
+        ));
+    }
+    notices.extend(ragged_notice(&rows, &lines));
     let sheet = Sheet {
         name: Arc::from(name),
         visibility: Visibility::Visible,
-        rows: records.into_iter().map(|r| r.cells).collect(),
+        rows,
         ..Sheet::default()
     };
-    let dialect = Dialect {
-        delimiter,
-        encoding,
-        bom,
-        crlf,
-        quote_all,
-    };
-    Ok((sheet, dialect))
+    Ok(CsvRead {
+        sheet,
+        dialect: Dialect {
+            delimiter,
+            encoding: decoded.encoding,
+            bom: decoded.bom,
+            crlf,
+            quote_all,
+        },
+        notices,
+    })
 }
 
 /// One row of a CSV file: its cells and the bytes of the decoded text it spans
@@ -168,64 +235,212 @@ fn fully_quoted(raw: &str, delimiter: u8, fields: usize) -> bool {
         && raw.matches(&separator).count() + 1 == fields
 }
 
-/// UTF-8 with or without BOM, or UTF-16 with BOM. Anything else is refused, never guessed.
-pub fn decode(bytes: &[u8]) -> Result<(String, &'static str, bool), CsvError> {
-    if let Some((encoding, bom_length)) = encoding_rs::Encoding::for_bom(bytes) {
-        let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom_length..]);
-        if had_errors {
-            return Err(CsvError::Undecodable {
-                encoding: encoding.name(),
-            });
-        }
-        return Ok((text.into_owned(), encoding.name(), true));
+/// The text of a file read in `dialect`, decoded exactly as it was read, so a
+/// fixed copy can copy its untouched rows byte for byte.
+pub fn decode_as(bytes: &[u8], dialect: &Dialect) -> Result<String, CsvError> {
+    let encoding = Encoding::for_label(dialect.encoding.as_bytes()).unwrap_or(encoding_rs::UTF_8);
+    let body = match Encoding::for_bom(bytes) {
+        Some((_, bom_length)) => &bytes[bom_length..],
+        None => bytes,
+    };
+    strict(encoding, body, false).map(|d| d.text)
+}
+
+/// Rows with more fields than the header row usually mean an unquoted
+/// delimiter inside a value, which shifts every column after it.
+fn ragged_notice(rows: &[Vec<Value>], lines: &[u64]) -> Option<String> {
+    let header = rows
+        .iter()
+        .position(|r| r.iter().filter(|v| !v.is_empty()).count() >= 2)?;
+    let width = rows[header].len();
+    let wider: Vec<u64> = rows
+        .iter()
+        .enumerate()
+        .skip(header + 1)
+        .filter(|(_, r)| r.len() > width && r[width..].iter().any(|v| !v.is_empty()))
+        .map(|(i, _)| lines.get(i).copied().unwrap_or(i as u64 + 1))
+        .collect();
+    if wider.is_empty() {
+        return None;
     }
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Ok((text.to_string(), "UTF-8", false)),
-        Err(e) => Err(CsvError::Encoding {
-            offset: e.valid_up_to(),
-        }),
+    Some(format!(
+        "{} row(s) have more fields than the header row's {width} (row {}): a delimiter inside an unquoted value shifts the columns after it; quote that value or fix those lines",
+        wider.len(),
+        list(&wider)
+    ))
+}
+
+/// At most three line numbers, then how many more.
+fn list(lines: &[u64]) -> String {
+    let shown: Vec<String> = lines.iter().take(3).map(u64::to_string).collect();
+    match lines.len() {
+        n if n > 3 => format!("{} and {} more", shown.join(", "), n - 3),
+        _ => shown.join(", "),
     }
 }
 
-/// Picks the delimiter (`,` `;` tab `|`) that splits the first lines into the
-/// same, largest number of fields. Quoted fields are skipped.
+fn is_control(c: char) -> bool {
+    c == '\0' || (c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\x0C' | '\x1A'))
+}
+
+/// Where text that is really binary data shows it: a NUL, or control
+/// characters that are more than noise near the start.
+fn binary_at(text: &str) -> Option<usize> {
+    let head: Vec<char> = text.chars().take(8192).collect();
+    let controls = head.iter().filter(|&&c| is_control(c)).count();
+    if head.contains(&'\0') || controls * 100 > head.len() {
+        text.char_indices()
+            .find(|&(_, c)| is_control(c))
+            .map(|(i, _)| i)
+    } else {
+        None
+    }
+}
+
+struct Decoded {
+    text: String,
+    encoding: &'static str,
+    bom: bool,
+}
+
+/// UTF-8 with or without BOM, UTF-16 with BOM or told by its zero bytes, the
+/// encoding the user named, or a legacy encoding detected from the bytes (with a notice).
+fn decode(
+    bytes: &[u8],
+    given: Option<&'static Encoding>,
+    notices: &mut Vec<String>,
+) -> Result<Decoded, CsvError> {
+    if let Some((encoding, bom_length)) = Encoding::for_bom(bytes) {
+        return strict(encoding, &bytes[bom_length..], true);
+    }
+    if let Some(encoding) = given {
+        return strict(encoding, bytes, false);
+    }
+    // UTF-16 text of ASCII letters is also valid UTF-8, full of NULs: test it first.
+    if let Some(little) = super::probe::utf16_zero_side(bytes) {
+        let encoding = if little {
+            encoding_rs::UTF_16LE
+        } else {
+            encoding_rs::UTF_16BE
+        };
+        let decoded = strict(encoding, bytes, false)?;
+        notices.push(format!(
+            "the file is {} text without a byte-order mark; read as such (pass --encoding to override)",
+            encoding.name()
+        ));
+        return Ok(decoded);
+    }
+    let utf8_error = match std::str::from_utf8(bytes) {
+        Ok(text) => {
+            return Ok(Decoded {
+                text: text.to_string(),
+                encoding: "UTF-8",
+                bom: false,
+            });
+        }
+        Err(e) => e,
+    };
+    // A few accented letters are too little for the detector, which may then
+    // read two of them as one Chinese or Japanese character; such files are
+    // almost always Windows-1252 (Excel's "CSV" on a Western Windows).
+    let guess = if bytes.iter().filter(|b| !b.is_ascii()).count() < 16 {
+        encoding_rs::WINDOWS_1252
+    } else {
+        let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+        detector.feed(bytes, true);
+        detector.guess(None, chardetng::Utf8Detection::Allow)
+    };
+    let refused = || CsvError::Encoding {
+        offset: utf8_error.valid_up_to(),
+    };
+    if guess == encoding_rs::UTF_8 {
+        return Err(refused());
+    }
+    let decoded = strict(guess, bytes, false).map_err(|_| refused())?;
+    if let Some(offset) = binary_at(&decoded.text) {
+        return Err(CsvError::Binary { offset });
+    }
+    notices.push(format!(
+        "the file is not UTF-8; read as {} (detected from its content); if letters look wrong, pass --encoding NAME",
+        guess.name()
+    ));
+    Ok(decoded)
+}
+
+/// Decodes without replacement characters: a byte that is not valid in
+/// `encoding` is an error, never a silent U+FFFD inside a SKU.
+fn strict(encoding: &'static Encoding, bytes: &[u8], bom: bool) -> Result<Decoded, CsvError> {
+    let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
+    if had_errors {
+        return Err(CsvError::Undecodable {
+            encoding: encoding.name(),
+        });
+    }
+    Ok(Decoded {
+        text: text.into_owned(),
+        encoding: encoding.name(),
+        bom,
+    })
+}
+
+/// Picks the delimiter (`,` `;` tab `|`) that splits most of the first records
+/// into the same number of fields, the larger number on a tie. Title rows
+/// above the header (one field) do not count against a delimiter. Quoted
+/// fields are skipped, line breaks inside them included.
 pub(crate) fn sniff_delimiter(text: &str) -> u8 {
     let candidates = [b',', b';', b'\t', b'|'];
-    let lines: Vec<&str> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .take(20)
-        .collect();
     let mut best = (b',', 0usize, 0usize);
     for delimiter in candidates {
-        let counts: Vec<usize> = lines
-            .iter()
-            .map(|line| count_unquoted(line, delimiter))
-            .collect();
-        let Some(&first) = counts.first() else {
+        let counts = unquoted_counts(text, delimiter, 20);
+        let mut tally: BTreeMap<usize, usize> = BTreeMap::new();
+        for count in counts.into_iter().filter(|&c| c > 0) {
+            *tally.entry(count).or_default() += 1;
+        }
+        let Some((count, records)) = tally
+            .into_iter()
+            .max_by_key(|&(count, records)| (records, count))
+        else {
             continue;
         };
-        if first == 0 {
-            continue;
-        }
-        let consistent = counts.iter().filter(|&&c| c == first).count();
-        if (consistent, first) > (best.1, best.2) {
-            best = (delimiter, consistent, first);
+        if (records, count) > (best.1, best.2) {
+            best = (delimiter, records, count);
         }
     }
     best.0
 }
 
-fn count_unquoted(line: &str, delimiter: u8) -> usize {
-    let mut quoted = false;
-    line.bytes()
-        .filter(|&b| {
-            if b == b'"' {
+/// How many unquoted `delimiter`s each of the first `records` non-blank
+/// records holds. A line break inside quotes does not end a record.
+fn unquoted_counts(text: &str, delimiter: u8, records: usize) -> Vec<usize> {
+    let mut counts = Vec::new();
+    let (mut quoted, mut count, mut blank) = (false, 0, true);
+    for byte in text.bytes() {
+        match byte {
+            b'"' => {
                 quoted = !quoted;
+                blank = false;
             }
-            b == delimiter && !quoted
-        })
-        .count()
+            b'\n' if !quoted => {
+                if !blank {
+                    counts.push(count);
+                    if counts.len() == records {
+                        return counts;
+                    }
+                }
+                (count, blank) = (0, true);
+            }
+            _ if byte == delimiter && !quoted => {
+                count += 1;
+                blank = false;
+            }
+            b' ' | b'\r' | b'\t' => {}
+            _ => blank = false,
+        }
+    }
+    if !blank {
+        counts.push(count);
+    }
+    counts
 }
 
 #[cfg(test)]
@@ -238,6 +453,29 @@ mod tests {
             read_csv(b"SKU;Stock;Name\nA-1;5;\"Kaos, hitam\"\n", Format::Csv, "s").unwrap();
         assert_eq!(dialect.delimiter, b';');
         assert_eq!(sheet.rows[1][2], Value::Text("Kaos, hitam".into()));
+    }
+
+    #[test]
+    fn a_line_break_inside_quotes_does_not_hide_the_delimiter() {
+        let (sheet, dialect) =
+            read_csv(b"\"Kaos\nhitam\";5\n\"Topi\";3\n", Format::Csv, "s").unwrap();
+        assert_eq!(dialect.delimiter, b';');
+        assert_eq!(
+            sheet.rows[0],
+            [Value::Text("Kaos\nhitam".into()), Value::Text("5".into())]
+        );
+    }
+
+    #[test]
+    fn a_title_row_above_the_header_does_not_hide_the_delimiter() {
+        let (sheet, dialect) = read_csv(
+            b"Daftar Produk\nSKU;Stok;Nama\nA-1;5;Kaos, hitam\nA-2;3;Topi\n",
+            Format::Csv,
+            "s",
+        )
+        .unwrap();
+        assert_eq!(dialect.delimiter, b';');
+        assert_eq!(sheet.rows[2][2], Value::Text("Kaos, hitam".into()));
     }
 
     #[test]
@@ -277,8 +515,93 @@ mod tests {
     }
 
     #[test]
-    fn refuses_latin1_with_a_clear_error() {
-        let err = read_csv(b"SKU,Name\nA,Caf\xE9\n", Format::Csv, "s").unwrap_err();
-        assert!(err.to_string().contains("UTF-8"), "{err}");
+    fn decodes_windows_1252_with_a_notice() {
+        let read = read(
+            b"SKU,Name\nA,Caf\xE9 cr\xE8me\n",
+            Format::Csv,
+            "s",
+            None,
+            u64::MAX,
+        )
+        .unwrap();
+        assert_eq!(read.sheet.rows[1][1], Value::Text("Café crème".into()));
+        assert_eq!(read.dialect.encoding, "windows-1252");
+        assert!(
+            read.notices[0].contains("windows-1252"),
+            "{:?}",
+            read.notices
+        );
+    }
+
+    #[test]
+    fn a_few_accented_letters_are_not_read_as_chinese() {
+        let read = read_with(b"SKU\n0\xE9j\n", None).unwrap();
+        assert_eq!(read.sheet.rows[1][0], Value::Text("0éj".into()));
+    }
+
+    #[test]
+    fn decodes_utf16_without_bom() {
+        let text: Vec<u8> = "SKU,Stock\nKAOS-1,5\n"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        let read = read(&text, Format::Csv, "s", None, u64::MAX).unwrap();
+        assert_eq!(read.sheet.rows[1][0], Value::Text("KAOS-1".into()));
+        assert_eq!(read.dialect.encoding, "UTF-16BE");
+        assert!(!read.dialect.bom);
+    }
+
+    #[test]
+    fn the_encoding_given_wins_and_is_checked() {
+        let thai = b"SKU,\xCA\xB5\xE7\xCD\xA1\nA,5\n";
+        let read = read(
+            thai,
+            Format::Csv,
+            "s",
+            Some(encoding_rs::WINDOWS_874),
+            u64::MAX,
+        )
+        .unwrap();
+        assert_eq!(read.sheet.rows[0][1], Value::Text("สต็อก".into()));
+        assert!(read.notices.is_empty());
+        let err = read_with(b"SKU\n\x82\xA0\x82\n", Some(encoding_rs::SHIFT_JIS)).unwrap_err();
+        assert!(err.to_string().contains("not valid Shift_JIS"), "{err}");
+    }
+
+    fn read_with(bytes: &[u8], encoding: Option<&'static Encoding>) -> Result<CsvRead, CsvError> {
+        read(bytes, Format::Csv, "s", encoding, u64::MAX)
+    }
+
+    #[test]
+    fn refuses_binary_noise_naming_the_encoding_option() {
+        let err = read_with(
+            b"SKU,Name\nA,Caf\xE9\x81\x8D\x8F\x90\x9D\n",
+            Some(encoding_rs::UTF_8),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("--encoding"), "{err}");
+        let err =
+            read_with(b"SKU,Name\nA,\x01\x02\x03\x04\x05\xFF\xFE\x80\x06\n", None).unwrap_err();
+        assert!(matches!(err, CsvError::Binary { .. }), "{err}");
+        let err = read_with(b"SKU,Name\nA,\x01\x02\x03\x04\x05\x06\n", None).unwrap_err();
+        assert!(matches!(err, CsvError::Binary { .. }), "{err}");
+    }
+
+    #[test]
+    fn notices_joined_files_and_shifted_columns() {
+        let text =
+            "SKU,Name,Stock\nA-1,Kaos,5\nA-2,Kaos, hitam,7\n\u{FEFF}SKU,Name,Stock\nB-1,Topi,3\n";
+        let read = read_with(text.as_bytes(), None).unwrap();
+        assert_eq!(read.notices.len(), 2, "{:?}", read.notices);
+        assert!(read.notices[0].contains("row 4"), "{}", read.notices[0]);
+        assert!(read.notices[1].contains("row 3"), "{}", read.notices[1]);
+        assert_eq!(read.sheet.rows[3][0], Value::Text("\u{FEFF}SKU".into()));
+    }
+
+    #[test]
+    fn stops_at_the_cell_limit() {
+        let err = read(b"a,b,c\nd,e,f\n", Format::Csv, "s", None, 6).unwrap_err();
+        assert!(err.to_string().contains("--max-cells"), "{err}");
+        assert!(read(b"a,b,c\nd,e,f\n", Format::Csv, "s", None, 8).is_ok());
     }
 }

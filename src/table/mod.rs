@@ -8,6 +8,8 @@ pub mod columns;
 pub mod csv;
 pub mod csv_stream;
 pub mod layout;
+pub mod patch;
+pub mod probe;
 pub mod read;
 pub mod write;
 

@@ -26,6 +26,10 @@ pub enum WriteError {
     Csv(#[from] ::csv::Error),
     #[error("cannot read the original CSV again: {0}")]
     Source(super::csv::CsvError),
+    #[error(
+        "the corrected CSV holds characters that {0} cannot store; save the export as \"CSV UTF-8\" and run again"
+    )]
+    Unencodable(&'static str),
     #[error("sheet {sheet}, cell {cell}: {detail}")]
     Cell {
         sheet: String,
@@ -188,7 +192,7 @@ pub fn csv(
     dialect: &Dialect,
     changed: &BTreeSet<usize>,
 ) -> Result<Vec<u8>, WriteError> {
-    let (source, _, _) = super::csv::decode(original).map_err(WriteError::Source)?;
+    let source = super::csv::decode_as(original, dialect).map_err(WriteError::Source)?;
     let records = super::csv::records(&source, dialect.delimiter).map_err(WriteError::Source)?;
     let mut text = String::with_capacity(source.len() + 64);
     let mut copied_to = 0;
@@ -225,18 +229,33 @@ pub fn csv(
     let mut bytes = Vec::with_capacity(text.len() + 3);
     match dialect.encoding {
         "UTF-16LE" => {
-            bytes.extend_from_slice(&[0xFF, 0xFE]);
+            if dialect.bom {
+                bytes.extend_from_slice(&[0xFF, 0xFE]);
+            }
             bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
         }
         "UTF-16BE" => {
-            bytes.extend_from_slice(&[0xFE, 0xFF]);
+            if dialect.bom {
+                bytes.extend_from_slice(&[0xFE, 0xFF]);
+            }
             bytes.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
         }
-        _ => {
+        "UTF-8" => {
             if dialect.bom {
                 bytes.extend_from_slice(b"\xEF\xBB\xBF");
             }
             bytes.extend_from_slice(text.as_bytes());
+        }
+        // A legacy encoding the file was read in (windows-1252, windows-874, …).
+        other => {
+            let encoding = encoding_rs::Encoding::for_label(other.as_bytes())
+                .ok_or(WriteError::Unencodable(other))?;
+            let (encoded, _, unmappable) = encoding.encode(&text);
+            // The encoder would write `&#NNNN;` for a character it cannot hold.
+            if unmappable {
+                return Err(WriteError::Unencodable(encoding.name()));
+            }
+            bytes.extend_from_slice(&encoded);
         }
     }
     Ok(bytes)

@@ -1,0 +1,1199 @@
+//! Writing a corrected xlsx/xlsm by patching the original package: every zip entry
+//! without a fixed cell is copied as it is (its compressed bytes, untouched), and the
+//! worksheets that hold fixed cells are streamed through an XML reader and writer
+//! that replaces only those cells' values. Styles, hidden rows, protection, data
+//! validation, column widths, comments, defined names and macros all survive,
+//! because nothing but the fixed cells is rewritten.
+//!
+//! A fixed cell that was a shared-string cell stays one (its string is appended to
+//! the shared strings, whose reference count does not change); any other cell
+//! becomes an inline string. A cell that holds a formula is left alone and reported.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{self, BufRead, BufReader, BufWriter, Cursor, Read, Seek, Write};
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::{Reader, Writer, XmlVersion};
+use zip::result::ZipError;
+use zip::{CompressionMethod, ZipArchive, ZipWriter};
+
+/// One cell to set to a new text.
+#[derive(Clone, Copy, Debug)]
+pub struct CellEdit<'a> {
+    pub sheet: &'a str,
+    /// 0-based.
+    pub row: u32,
+    pub col: u32,
+    pub text: &'a str,
+    /// Write the value as a number cell (a stock that was a number stays one).
+    pub number: bool,
+}
+
+/// The edits of one sheet part: (row, col) → (new text, written as a number).
+type SheetEdits<'a> = HashMap<(u32, u32), (&'a str, bool)>;
+
+/// A cell that was not patched, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    pub sheet: String,
+    /// 0-based.
+    pub row: u32,
+    pub col: u32,
+}
+
+/// The patched package.
+#[derive(Debug)]
+pub struct Patched {
+    pub bytes: Vec<u8>,
+    /// Cells left unchanged because they hold a formula: replacing the value would
+    /// throw the formula away.
+    pub formula_cells: Vec<Skipped>,
+}
+
+/// Why a package could not be patched. Each is a reason to rebuild the workbook instead.
+#[derive(Debug, thiserror::Error)]
+pub enum PatchError {
+    #[error("the package is not a zip archive skulint can rewrite ({0})")]
+    Zip(#[from] ZipError),
+    #[error("cannot read or write {part}: {detail}")]
+    Part { part: String, detail: String },
+    #[error("part {part} declares {size} bytes uncompressed, more than the {limit} allowed")]
+    TooLarge { part: String, size: u64, limit: u64 },
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// Parts that are parsed in memory (relationships, the workbook part).
+const MAX_MEMORY_PART: u64 = 64 << 20;
+/// Parts that are streamed (worksheets, shared strings): far above any real export
+/// (a 1,048,576-row, 10-column sheet is about half a GB), far below a zip bomb's claims.
+const MAX_STREAMED_PART: u64 = 2 << 30;
+
+const REL_OFFICE_DOCUMENT: &str = "/officeDocument";
+const REL_WORKSHEET: &str = "/worksheet";
+const REL_SHARED_STRINGS: &str = "/sharedStrings";
+
+/// The package `input` with the `edits` applied. Edits of cells that hold a formula
+/// are not applied; they come back in [`Patched::formula_cells`].
+pub fn xlsx(input: &[u8], edits: &[CellEdit]) -> Result<Patched, PatchError> {
+    let mut archive = ZipArchive::new(Cursor::new(input))?;
+    check_entries(&mut archive)?;
+    let layout = Layout::read(&mut archive)?;
+
+    let mut by_part: BTreeMap<&str, SheetEdits> = BTreeMap::new();
+    for edit in edits {
+        let part = layout.sheets.get(edit.sheet).ok_or_else(|| {
+            PatchError::Unsupported(format!(
+                "sheet {} is not a worksheet of the workbook part",
+                edit.sheet
+            ))
+        })?;
+        by_part
+            .entry(part.as_str())
+            .or_default()
+            .insert((edit.row, edit.col), (edit.text, edit.number));
+    }
+    let sheet_of_part: HashMap<&str, &str> = layout
+        .sheets
+        .iter()
+        .map(|(sheet, part)| (part.as_str(), sheet.as_str()))
+        .collect();
+
+    let mut strings = SharedStrings::default();
+    if let Some(part) = &layout.shared_strings
+        && !by_part.is_empty()
+    {
+        strings.existing = Some(count_shared_strings(&mut archive, part)?);
+    }
+
+    // Pass 1: the patched worksheets, compressed into a staging archive. They are
+    // copied from there in pass 2, once the shared strings they add are known,
+    // wherever the shared strings part sits in the package.
+    let mut staging = ZipWriter::new(Cursor::new(Vec::new()));
+    let mut formula_cells = Vec::new();
+    for (part, cells) in &by_part {
+        let index = archive
+            .index_for_name(part)
+            .ok_or_else(|| PatchError::Unsupported(format!("part {part} is missing")))?;
+        let file = archive.by_index(index)?;
+        let size = file.size();
+        check_size(part, size, MAX_STREAMED_PART)?;
+        let options = file
+            .options()
+            .compression_method(writable(file.compression()));
+        staging.start_file(*part, options)?;
+        let outcome = {
+            let reader = BufReader::with_capacity(1 << 16, Bounded::new(file, size));
+            let writer = BufWriter::with_capacity(1 << 16, &mut staging);
+            patch_sheet(reader, writer, cells, &mut strings).map_err(|e| e.in_part(part))?
+        };
+        let sheet = sheet_of_part[part];
+        let met: HashSet<&(u32, u32)> = outcome.patched.iter().chain(&outcome.formulas).collect();
+        let mut missing: Vec<String> = cells
+            .keys()
+            .filter(|cell| !met.contains(cell))
+            .map(|&(row, col)| cell_name(row, col))
+            .collect();
+        missing.sort();
+        if !missing.is_empty() {
+            return Err(PatchError::Unsupported(format!(
+                "cell {} of sheet {sheet} was not found in {part}",
+                missing.join(", ")
+            )));
+        }
+        formula_cells.extend(outcome.formulas.into_iter().map(|(row, col)| Skipped {
+            sheet: sheet.to_string(),
+            row,
+            col,
+        }));
+    }
+    let mut staged = ZipArchive::new(staging.finish()?)?;
+
+    // Pass 2: every entry in its original order.
+    let mut output = ZipWriter::new(Cursor::new(Vec::with_capacity(input.len() + (1 << 16))));
+    output.set_raw_comment(archive.comment().into())?;
+    for index in 0..archive.len() {
+        let name = archive
+            .name_for_index(index)
+            .ok_or(ZipError::FileNotFound)??
+            .into_owned();
+        if by_part.contains_key(name.as_str()) {
+            output.raw_copy_file(staged.by_name(&name)?)?;
+        } else if layout.shared_strings.as_deref() == Some(name.as_str())
+            && !strings.added.is_empty()
+        {
+            let file = archive.by_index(index)?;
+            let size = file.size();
+            check_size(&name, size, MAX_STREAMED_PART)?;
+            let options = file
+                .options()
+                .compression_method(writable(file.compression()));
+            output.start_file(name.as_str(), options)?;
+            let reader = BufReader::with_capacity(1 << 16, Bounded::new(file, size));
+            let writer = BufWriter::with_capacity(1 << 16, &mut output);
+            append_shared_strings(reader, writer, &strings).map_err(|e| e.in_part(&name))?;
+        } else {
+            output.raw_copy_file(archive.by_index_raw(index)?)?;
+        }
+    }
+    Ok(Patched {
+        bytes: output.finish()?.into_inner(),
+        formula_cells,
+    })
+}
+
+/// Refuses what cannot be rewritten faithfully: encrypted entries, duplicate names,
+/// names that are not UTF-8.
+fn check_entries<R: Read + Seek>(archive: &mut ZipArchive<R>) -> Result<(), PatchError> {
+    if archive.has_duplicate_names() {
+        return Err(PatchError::Unsupported(
+            "the package holds two entries with the same name".into(),
+        ));
+    }
+    for index in 0..archive.len() {
+        let file = archive.by_index_raw(index)?;
+        if file.encrypted() {
+            return Err(PatchError::Unsupported(format!(
+                "entry {} is encrypted",
+                String::from_utf8_lossy(file.name_raw())
+            )));
+        }
+        if std::str::from_utf8(file.name_raw()).is_err() {
+            return Err(PatchError::Unsupported(
+                "an entry name is not UTF-8".to_string(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_size(part: &str, size: u64, limit: u64) -> Result<(), PatchError> {
+    if size > limit {
+        return Err(PatchError::TooLarge {
+            part: part.to_string(),
+            size,
+            limit,
+        });
+    }
+    Ok(())
+}
+
+/// A patched part is written with its original method when the writer has it.
+fn writable(method: CompressionMethod) -> CompressionMethod {
+    match method {
+        CompressionMethod::Stored => CompressionMethod::Stored,
+        _ => CompressionMethod::Deflated,
+    }
+}
+
+/// Reads at most the declared size of an entry: a zip that lies about its sizes
+/// fails instead of inflating without end.
+struct Bounded<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R> Bounded<R> {
+    fn new(inner: R, declared: u64) -> Self {
+        Bounded {
+            inner,
+            left: declared,
+        }
+    }
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            // One more byte than declared means the entry lied about its size.
+            let mut probe = [0u8; 1];
+            return match self.inner.read(&mut probe)? {
+                0 => Ok(0),
+                _ => Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "the entry inflates to more than its declared size",
+                )),
+            };
+        }
+        let max = buf.len().min(self.left.min(usize::MAX as u64) as usize);
+        let n = self.inner.read(&mut buf[..max])?;
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+/// Where the worksheets and shared strings of the package are, found through the
+/// package relationships (never assumed from part names).
+struct Layout {
+    /// Sheet name → worksheet part name.
+    sheets: HashMap<String, String>,
+    shared_strings: Option<String>,
+}
+
+impl Layout {
+    fn read<R: Read + Seek>(archive: &mut ZipArchive<R>) -> Result<Layout, PatchError> {
+        let root = read_small(archive, "_rels/.rels")?
+            .ok_or_else(|| PatchError::Unsupported("the package has no _rels/.rels".into()))?;
+        let workbook = relationships(&root, "_rels/.rels")?
+            .into_iter()
+            .find(|r| r.kind.ends_with(REL_OFFICE_DOCUMENT))
+            .map(|r| resolve("", &r.target))
+            .ok_or_else(|| PatchError::Unsupported("the package names no workbook part".into()))?;
+        let workbook = part_name(archive, &workbook)
+            .ok_or_else(|| PatchError::Unsupported(format!("part {workbook} is missing")))?;
+        let rels_name = rels_of(&workbook);
+        let rels = match read_small(archive, &rels_name)? {
+            Some(xml) => relationships(&xml, &rels_name)?,
+            None => Vec::new(),
+        };
+        let xml = read_small(archive, &workbook)?
+            .ok_or_else(|| PatchError::Unsupported(format!("part {workbook} is missing")))?;
+        let base = workbook.rsplit_once('/').map_or("", |(dir, _)| dir);
+        let by_id: HashMap<&str, &Relationship> = rels.iter().map(|r| (r.id.as_str(), r)).collect();
+        let mut sheets = HashMap::new();
+        for (name, id) in workbook_sheets(&xml, &workbook)? {
+            let Some(rel) = by_id.get(id.as_str()) else {
+                continue;
+            };
+            if rel.kind.ends_with(REL_WORKSHEET)
+                && let Some(part) = part_name(archive, &resolve(base, &rel.target))
+            {
+                sheets.insert(name, part);
+            }
+        }
+        let shared_strings = rels
+            .iter()
+            .find(|r| r.kind.ends_with(REL_SHARED_STRINGS))
+            .and_then(|r| part_name(archive, &resolve(base, &r.target)));
+        Ok(Layout {
+            sheets,
+            shared_strings,
+        })
+    }
+}
+
+/// The entry name of a part: as given, or matched without regard to case (part
+/// names are case-insensitive in a package).
+fn part_name<R: Read + Seek>(archive: &ZipArchive<R>, name: &str) -> Option<String> {
+    if archive.index_for_name(name).is_some() {
+        return Some(name.to_string());
+    }
+    archive
+        .file_names()
+        .filter_map(Result::ok)
+        .find(|n| n.eq_ignore_ascii_case(name))
+        .map(|n| n.into_owned())
+}
+
+/// `xl/workbook.xml` → `xl/_rels/workbook.xml.rels`.
+fn rels_of(part: &str) -> String {
+    match part.rsplit_once('/') {
+        Some((dir, file)) => format!("{dir}/_rels/{file}.rels"),
+        None => format!("_rels/{part}.rels"),
+    }
+}
+
+/// A relationship target, resolved against the folder of its source part.
+fn resolve(base: &str, target: &str) -> String {
+    let mut segments: Vec<&str> = if target.starts_with('/') {
+        Vec::new()
+    } else {
+        base.split('/').filter(|s| !s.is_empty()).collect()
+    };
+    for segment in target.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            other => segments.push(other),
+        }
+    }
+    segments.join("/")
+}
+
+fn read_small<R: Read + Seek>(
+    archive: &mut ZipArchive<R>,
+    name: &str,
+) -> Result<Option<String>, PatchError> {
+    let Some(name) = part_name(archive, name) else {
+        return Ok(None);
+    };
+    let file = archive.by_name(&name)?;
+    let size = file.size();
+    check_size(&name, size, MAX_MEMORY_PART)?;
+    let mut text = String::with_capacity(size as usize);
+    Bounded::new(file, size)
+        .read_to_string(&mut text)
+        .map_err(|e| PatchError::Part {
+            part: name.clone(),
+            detail: e.to_string(),
+        })?;
+    Ok(Some(text))
+}
+
+struct Relationship {
+    id: String,
+    kind: String,
+    target: String,
+}
+
+fn xml_error(part: &str, error: impl std::fmt::Display) -> PatchError {
+    PatchError::Part {
+        part: part.to_string(),
+        detail: error.to_string(),
+    }
+}
+
+fn attribute(element: &BytesStart, local: &str, part: &str) -> Result<Option<String>, PatchError> {
+    for attr in element.attributes().with_checks(false) {
+        let attr = attr.map_err(|e| xml_error(part, e))?;
+        if attr.key.local_name().as_ref() == local {
+            let value = attr
+                .normalized_value(XmlVersion::Implicit1_0)
+                .map_err(|e| xml_error(part, e))?;
+            return Ok(Some(value.into_owned()));
+        }
+    }
+    Ok(None)
+}
+
+fn relationships(xml: &str, part: &str) -> Result<Vec<Relationship>, PatchError> {
+    let mut reader = Reader::from_str(xml);
+    let mut found = Vec::new();
+    loop {
+        match reader.read_event().map_err(|e| xml_error(part, e))? {
+            Event::Eof => break,
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "Relationship" => {
+                if attribute(&e, "TargetMode", part)?.as_deref() == Some("External") {
+                    continue;
+                }
+                if let (Some(id), Some(kind), Some(target)) = (
+                    attribute(&e, "Id", part)?,
+                    attribute(&e, "Type", part)?,
+                    attribute(&e, "Target", part)?,
+                ) {
+                    found.push(Relationship { id, kind, target });
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(found)
+}
+
+/// (sheet name, relationship id) of every `<sheet>` of the workbook part.
+fn workbook_sheets(xml: &str, part: &str) -> Result<Vec<(String, String)>, PatchError> {
+    let mut reader = Reader::from_str(xml);
+    let mut sheets = Vec::new();
+    loop {
+        match reader.read_event().map_err(|e| xml_error(part, e))? {
+            Event::Eof => break,
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "sheet" => {
+                let name = attribute(&e, "name", part)?;
+                // The relationship id is the namespaced `r:id` (whatever its prefix).
+                let mut id = None;
+                for attr in e.attributes().with_checks(false) {
+                    let attr = attr.map_err(|e| xml_error(part, e))?;
+                    if attr.key.prefix().is_some() && attr.key.local_name().as_ref() == "id" {
+                        id = Some(
+                            attr.normalized_value(XmlVersion::Implicit1_0)
+                                .map_err(|e| xml_error(part, e))?
+                                .into_owned(),
+                        );
+                    }
+                }
+                if let (Some(name), Some(id)) = (name, id) {
+                    sheets.push((name, id));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(sheets)
+}
+
+/// An error while streaming one part, before the part's name is known to it.
+#[derive(Debug)]
+enum StreamError {
+    Xml(String),
+    Unsupported(String),
+}
+
+impl StreamError {
+    fn in_part(self, part: &str) -> PatchError {
+        match self {
+            StreamError::Xml(detail) => PatchError::Part {
+                part: part.to_string(),
+                detail,
+            },
+            StreamError::Unsupported(detail) => {
+                PatchError::Unsupported(format!("{part}: {detail}"))
+            }
+        }
+    }
+}
+
+impl From<quick_xml::Error> for StreamError {
+    fn from(error: quick_xml::Error) -> Self {
+        StreamError::Xml(error.to_string())
+    }
+}
+
+impl From<io::Error> for StreamError {
+    fn from(error: io::Error) -> Self {
+        StreamError::Xml(error.to_string())
+    }
+}
+
+impl From<quick_xml::events::attributes::AttrError> for StreamError {
+    fn from(error: quick_xml::events::attributes::AttrError) -> Self {
+        StreamError::Xml(error.to_string())
+    }
+}
+
+/// A reader that passes everything through as written: no trimming, no checks
+/// that would refuse what Excel accepts. A UTF-8 byte order mark is taken off here
+/// and written back by the caller, so the copy keeps it.
+fn xml_reader<R: BufRead>(mut input: R) -> Result<(Reader<R>, bool), StreamError> {
+    let head = input.fill_buf()?;
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        return Err(StreamError::Unsupported("the part is UTF-16".into()));
+    }
+    let bom = head.starts_with(b"\xEF\xBB\xBF");
+    if bom {
+        input.consume(3);
+    }
+    let mut reader = Reader::from_reader(input);
+    let config = reader.config_mut();
+    config.trim_text(false);
+    config.trim_markup_names_in_closing_tags = false;
+    config.check_end_names = false;
+    config.check_comments = false;
+    config.allow_unmatched_ends = true;
+    config.allow_dangling_amp = true;
+    config.expand_empty_elements = false;
+    Ok((reader, bom))
+}
+
+fn check_declaration(event: &Event) -> Result<(), StreamError> {
+    if let Event::Decl(decl) = event
+        && let Some(Ok(encoding)) = decl.encoding()
+        && !encoding.eq_ignore_ascii_case("utf-8")
+        && !encoding.eq_ignore_ascii_case("utf8")
+    {
+        return Err(StreamError::Unsupported(format!(
+            "the part is encoded as {encoding}"
+        )));
+    }
+    Ok(())
+}
+
+/// The shared strings: how many the part holds, and the ones the patch adds.
+#[derive(Default)]
+struct SharedStrings {
+    /// `None`: the package has no shared strings part.
+    existing: Option<usize>,
+    added: Vec<String>,
+    index: HashMap<String, usize>,
+}
+
+impl SharedStrings {
+    /// The index of `text` among the added strings, adding it once.
+    fn index_of(&mut self, text: &str) -> Option<usize> {
+        let existing = self.existing?;
+        if let Some(&index) = self.index.get(text) {
+            return Some(index);
+        }
+        let index = existing + self.added.len();
+        self.added.push(text.to_string());
+        self.index.insert(text.to_string(), index);
+        Some(index)
+    }
+}
+
+/// The number of `<si>` items of the shared strings part (its `uniqueCount`
+/// attribute is not trusted: an index past the real end would show another string).
+fn count_shared_strings<R: Read + Seek>(
+    archive: &mut ZipArchive<R>,
+    part: &str,
+) -> Result<usize, PatchError> {
+    let file = archive.by_name(part)?;
+    let size = file.size();
+    check_size(part, size, MAX_STREAMED_PART)?;
+    let input = BufReader::with_capacity(1 << 16, Bounded::new(file, size));
+    let count = || -> Result<usize, StreamError> {
+        let (mut reader, _) = xml_reader(input)?;
+        let mut buf = Vec::new();
+        let mut depth = 0usize;
+        let mut count = 0;
+        loop {
+            match reader.read_event_into(&mut buf)? {
+                Event::Eof => break,
+                Event::Start(e) => {
+                    if depth == 1 && e.local_name().as_ref() == "si" {
+                        count += 1;
+                    }
+                    depth += 1;
+                }
+                Event::Empty(e) if depth == 1 && e.local_name().as_ref() == "si" => count += 1,
+                Event::End(_) => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            buf.clear();
+        }
+        Ok(count)
+    };
+    count().map_err(|e| e.in_part(part))
+}
+
+/// Copies the shared strings part, appending the added strings and keeping
+/// `uniqueCount` true. `count` (references from cells) does not change: every
+/// patched shared-string cell moved its one reference to a new string.
+fn append_shared_strings<R: BufRead, W: Write>(
+    input: R,
+    output: W,
+    strings: &SharedStrings,
+) -> Result<(), StreamError> {
+    let (mut reader, bom) = xml_reader(input)?;
+    let mut writer = Writer::new(output);
+    if bom {
+        writer.get_mut().write_all(b"\xEF\xBB\xBF")?;
+    }
+    let unique = strings.existing.unwrap_or(0) + strings.added.len();
+    let mut buf = Vec::new();
+    let mut depth = 0usize;
+    let mut appended = false;
+    loop {
+        let event = reader.read_event_into(&mut buf)?;
+        check_declaration(&event)?;
+        match &event {
+            Event::Eof => break,
+            Event::Start(e) if depth == 0 => {
+                depth += 1;
+                let start = with_attribute(e, "uniqueCount", &unique.to_string(), false)?;
+                writer.write_event(Event::Start(start))?;
+                buf.clear();
+                continue;
+            }
+            Event::Empty(e) if depth == 0 => {
+                // `<sst/>`: no strings yet.
+                let start = with_attribute(e, "uniqueCount", &unique.to_string(), false)?;
+                let prefix = prefix_of(&start);
+                writer.write_event(Event::Start(start.borrow()))?;
+                write_string_items(writer.get_mut(), &prefix, &strings.added)?;
+                writer.write_event(Event::End(start.to_end()))?;
+                appended = true;
+                buf.clear();
+                continue;
+            }
+            Event::Start(_) => depth += 1,
+            Event::End(e) => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 && !appended {
+                    let prefix = e
+                        .name()
+                        .prefix()
+                        .map(|p| format!("{}:", p.as_ref()))
+                        .unwrap_or_default();
+                    write_string_items(writer.get_mut(), &prefix, &strings.added)?;
+                    appended = true;
+                }
+            }
+            _ => {}
+        }
+        writer.write_event(event)?;
+        buf.clear();
+    }
+    if !appended {
+        return Err(StreamError::Xml(
+            "the shared strings part has no root element".into(),
+        ));
+    }
+    writer.into_inner().flush()?;
+    Ok(())
+}
+
+fn write_string_items<W: Write>(out: &mut W, prefix: &str, items: &[String]) -> io::Result<()> {
+    for text in items {
+        write!(
+            out,
+            "<{prefix}si><{prefix}t xml:space=\"preserve\">{}</{prefix}t></{prefix}si>",
+            ooxml_text(text)
+        )?;
+    }
+    Ok(())
+}
+
+/// `x:` for `<x:c>`, empty for `<c>`.
+fn prefix_of(element: &BytesStart) -> String {
+    element
+        .name()
+        .prefix()
+        .map(|p| format!("{}:", p.as_ref()))
+        .unwrap_or_default()
+}
+
+/// A copy of `element` with attribute `local` (unprefixed) set to `value`, every
+/// other attribute kept raw and in order. The attribute is added at the end when
+/// missing, if `add` is set.
+fn with_attribute(
+    element: &BytesStart,
+    local: &str,
+    value: &str,
+    add: bool,
+) -> Result<BytesStart<'static>, StreamError> {
+    let mut text = String::from(element.name().as_ref());
+    let mut found = false;
+    for attr in element.attributes().with_checks(false) {
+        let attr = attr?;
+        let key = attr.key.as_ref();
+        let raw: &str = if key == local {
+            found = true;
+            value
+        } else {
+            &attr.value
+        };
+        let quote = if raw.contains('"') { '\'' } else { '"' };
+        text.push(' ');
+        text.push_str(key);
+        text.push('=');
+        text.push(quote);
+        text.push_str(raw);
+        text.push(quote);
+    }
+    if !found && add {
+        text.push_str(&format!(" {local}=\"{value}\""));
+    }
+    let name_len = element.name().as_ref().len();
+    Ok(BytesStart::from_content(text, name_len))
+}
+
+/// First and last cell (row, col), 0-based and inclusive.
+type CellRange = ((u32, u32), (u32, u32));
+
+/// What patching one worksheet did.
+#[derive(Debug, Default)]
+struct SheetOutcome {
+    /// In the order met.
+    patched: Vec<(u32, u32)>,
+    formulas: Vec<(u32, u32)>,
+}
+
+/// Streams a worksheet from `input` to `output`, replacing the value of each cell
+/// in `edits` and passing every other event through as it was read.
+fn patch_sheet<R: BufRead, W: Write>(
+    input: R,
+    output: W,
+    edits: &SheetEdits,
+    strings: &mut SharedStrings,
+) -> Result<SheetOutcome, StreamError> {
+    let (mut reader, bom) = xml_reader(input)?;
+    let mut writer = Writer::new(output);
+    if bom {
+        writer.get_mut().write_all(b"\xEF\xBB\xBF")?;
+    }
+    let mut rows_with_edits: Vec<u32> = edits.keys().map(|&(row, _)| row).collect();
+    rows_with_edits.sort_unstable();
+    rows_with_edits.dedup();
+    let mut outcome = SheetOutcome::default();
+    let mut buf = Vec::new();
+    let mut inner_buf = Vec::new();
+    let mut in_sheet_data = false;
+    // The last row and column seen, for rows and cells written without `r`.
+    let mut row: Option<u32> = None;
+    let mut col: Option<u32> = None;
+    let mut row_has_edits = false;
+    // Ranges of array formulas seen so far: their other cells hold results only,
+    // and a patched value there would break the array.
+    let mut arrays: Vec<CellRange> = Vec::new();
+    loop {
+        let event = reader.read_event_into(&mut buf)?;
+        check_declaration(&event)?;
+        match &event {
+            Event::Eof => break,
+            Event::Start(e) | Event::Empty(e) if in_sheet_data => match e.local_name().as_ref() {
+                "row" => {
+                    let number = match e.try_get_attribute("r")? {
+                        Some(r) => Some(
+                            r.value
+                                .trim()
+                                .parse::<u32>()
+                                .ok()
+                                .and_then(|n| n.checked_sub(1))
+                                .ok_or_else(|| {
+                                    StreamError::Xml(format!("bad row number {:?}", r.value))
+                                })?,
+                        ),
+                        None => None,
+                    };
+                    let current = number.unwrap_or_else(|| row.map_or(0, |r| r + 1));
+                    row = Some(current);
+                    col = None;
+                    row_has_edits = rows_with_edits.binary_search(&current).is_ok();
+                }
+                "c" if row_has_edits => {
+                    let (cell_row, cell_col) = match e.try_get_attribute("r")? {
+                        Some(r) => parse_cell_ref(&r.value).ok_or_else(|| {
+                            StreamError::Xml(format!("bad cell reference {:?}", r.value))
+                        })?,
+                        None => (row.unwrap_or(0), col.map_or(0, |c| c + 1)),
+                    };
+                    col = Some(cell_col);
+                    if let Some(&(text, number)) = edits.get(&(cell_row, cell_col)) {
+                        let start = e.to_owned();
+                        let empty = matches!(event, Event::Empty(_));
+                        buf.clear();
+                        let (inner, end) = if empty {
+                            (Vec::new(), None)
+                        } else {
+                            read_cell_content(&mut reader, &mut inner_buf)?
+                        };
+                        for event in &inner {
+                            if let Event::Start(e) | Event::Empty(e) = event
+                                && e.local_name().as_ref() == "f"
+                            {
+                                arrays.extend(array_range(e)?);
+                            }
+                        }
+                        let in_array = arrays.iter().any(|&(first, last)| {
+                            (first.0..=last.0).contains(&cell_row)
+                                && (first.1..=last.1).contains(&cell_col)
+                        });
+                        if in_array || inner.iter().any(is_formula) {
+                            writer.write_event(Event::Start(start.borrow()))?;
+                            for event in inner {
+                                writer.write_event(event)?;
+                            }
+                            if let Some(end) = end {
+                                writer.write_event(end)?;
+                            }
+                            outcome.formulas.push((cell_row, cell_col));
+                        } else {
+                            write_cell(&mut writer, &start, &inner, text, number, strings)?;
+                            outcome.patched.push((cell_row, cell_col));
+                        }
+                        continue;
+                    }
+                }
+                "f" => arrays.extend(array_range(e)?),
+                _ => {}
+            },
+            Event::Start(e) if e.local_name().as_ref() == "sheetData" => in_sheet_data = true,
+            Event::End(e) if e.local_name().as_ref() == "sheetData" => in_sheet_data = false,
+            _ => {}
+        }
+        writer.write_event(event)?;
+        buf.clear();
+    }
+    writer.into_inner().flush()?;
+    Ok(outcome)
+}
+
+/// The events inside a `<c>` up to its end tag (returned apart).
+fn read_cell_content<R: BufRead>(
+    reader: &mut Reader<R>,
+    buf: &mut Vec<u8>,
+) -> Result<(Vec<Event<'static>>, Option<Event<'static>>), StreamError> {
+    let mut inner = Vec::new();
+    let mut depth = 0usize;
+    loop {
+        buf.clear();
+        let event = reader.read_event_into(buf)?.into_owned();
+        match &event {
+            Event::Eof => return Err(StreamError::Xml("the sheet ends inside a cell".into())),
+            Event::Start(_) => depth += 1,
+            Event::End(_) if depth == 0 => return Ok((inner, Some(event))),
+            Event::End(_) => depth -= 1,
+            _ => {}
+        }
+        inner.push(event);
+    }
+}
+
+/// The range of an array formula (`<f t="array" ref="A1:A3">`).
+fn array_range(f: &BytesStart) -> Result<Option<CellRange>, StreamError> {
+    if f.try_get_attribute("t")?
+        .is_none_or(|t| t.value.as_ref() != "array")
+    {
+        return Ok(None);
+    }
+    let Some(reference) = f.try_get_attribute("ref")? else {
+        return Ok(None);
+    };
+    let mut ends = reference.value.split(':').map(parse_cell_ref);
+    Ok(match ends.next() {
+        Some(Some(first)) => Some((first, ends.next().flatten().unwrap_or(first))),
+        _ => None,
+    })
+}
+
+fn is_formula(event: &Event) -> bool {
+    matches!(event, Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "f")
+}
+
+/// Writes the cell with its attributes (style `s`, `r`, …) kept and its value set to
+/// `text`: a shared-string cell gets an appended shared string, any other an inline
+/// string. Children other than the value (`extLst`) are kept.
+fn write_cell<W: Write>(
+    writer: &mut Writer<W>,
+    start: &BytesStart,
+    inner: &[Event],
+    text: &str,
+    number: bool,
+    strings: &mut SharedStrings,
+) -> Result<(), StreamError> {
+    let shared = start
+        .try_get_attribute("t")?
+        .is_some_and(|t| t.value.as_ref() == "s");
+    let index = if shared && !number {
+        strings.index_of(text)
+    } else {
+        None
+    };
+    let prefix = prefix_of(start);
+    // `t="n"` is the default type; a number cell keeps its style and needs no other.
+    let cell_type = if number {
+        "n"
+    } else if index.is_some() {
+        "s"
+    } else {
+        "inlineStr"
+    };
+    let start = with_attribute(start, "t", cell_type, true)?;
+    writer.write_event(Event::Start(start.borrow()))?;
+    let out = writer.get_mut();
+    match index {
+        _ if number => write!(out, "<{prefix}v>{}</{prefix}v>", ooxml_text(text))?,
+        Some(index) => write!(out, "<{prefix}v>{index}</{prefix}v>")?,
+        None => write!(
+            out,
+            "<{prefix}is><{prefix}t xml:space=\"preserve\">{}</{prefix}t></{prefix}is>",
+            ooxml_text(text)
+        )?,
+    }
+    // Keep what is not the old value.
+    let mut skipping = 0usize;
+    for event in inner {
+        if skipping > 0 {
+            match event {
+                Event::Start(_) => skipping += 1,
+                Event::End(_) => skipping -= 1,
+                _ => {}
+            }
+            continue;
+        }
+        match event {
+            Event::Start(e) if matches!(e.local_name().as_ref(), "v" | "is") => skipping = 1,
+            Event::Empty(e) if matches!(e.local_name().as_ref(), "v" | "is") => {}
+            other => writer.write_event(other.borrow())?,
+        }
+    }
+    writer.write_event(Event::End(start.to_end()))?;
+    Ok(())
+}
+
+/// Text escaped for a `<t>` element: XML escapes, and OOXML's `_xHHHH_` for the
+/// characters XML cannot hold (and for a literal `_xHHHH_`, so it reads back as typed).
+fn ooxml_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let bytes = text.as_bytes();
+    for (i, ch) in text.char_indices() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\t' | '\n' => out.push(ch),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {
+                out.push_str(&format!("_x{:04X}_", c as u32));
+            }
+            '_' if looks_escaped(&bytes[i..]) => out.push_str("_x005F_"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether `bytes` starts with `_xHHHH_`.
+fn looks_escaped(bytes: &[u8]) -> bool {
+    bytes.len() >= 7
+        && bytes[0] == b'_'
+        && bytes[1] == b'x'
+        && bytes[2..6].iter().all(u8::is_ascii_hexdigit)
+        && bytes[6] == b'_'
+}
+
+/// `F12` → (11, 5), 0-based.
+fn parse_cell_ref(reference: &str) -> Option<(u32, u32)> {
+    let reference = reference.trim();
+    let split = reference.find(|c: char| c.is_ascii_digit())?;
+    let (letters, digits) = reference.split_at(split);
+    if letters.is_empty() || letters.len() > 3 {
+        return None;
+    }
+    let mut col = 0u32;
+    for b in letters.bytes() {
+        if !b.is_ascii_alphabetic() {
+            return None;
+        }
+        col = col * 26 + u32::from(b.to_ascii_uppercase() - b'A') + 1;
+    }
+    let row: u32 = digits.parse().ok()?;
+    Some((row.checked_sub(1)?, col - 1))
+}
+
+fn cell_name(row: u32, col: u32) -> String {
+    format!("{}{}", crate::diagnostic::column_letter(col), row + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn patch(
+        xml: &str,
+        edits: &[((u32, u32), &str)],
+        existing: Option<usize>,
+    ) -> (String, SheetOutcome, Vec<String>) {
+        let edits: HashMap<(u32, u32), (&str, bool)> = edits
+            .iter()
+            .map(|&(at, text)| (at, (text, false)))
+            .collect();
+        let mut strings = SharedStrings {
+            existing,
+            ..SharedStrings::default()
+        };
+        let mut out = Vec::new();
+        let outcome = patch_sheet(xml.as_bytes(), &mut out, &edits, &mut strings).unwrap();
+        (String::from_utf8(out).unwrap(), outcome, strings.added)
+    }
+
+    const SHEET: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1" spans="1:2" hidden="1"><c r="A1" s="3" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t>a  b</t></is></c></row><row r="2"><c r="A2" s="1"><f>B1&amp;" x"</f><v>a  b x</v></c><c r="B2"><v>12</v></c></row></sheetData><dataValidations count="1"><dataValidation sqref="A1"/></dataValidations></worksheet>"#;
+
+    #[test]
+    fn only_the_edited_cells_change() {
+        let (out, outcome, added) =
+            patch(SHEET, &[((0, 0), "KAOS HITAM"), ((0, 1), "a b")], Some(5));
+        assert_eq!(outcome.patched.len(), 2);
+        assert_eq!(added, ["KAOS HITAM"]);
+        let expected = SHEET
+            .replace(
+                r#"<c r="A1" s="3" t="s"><v>0</v></c>"#,
+                r#"<c r="A1" s="3" t="s"><v>5</v></c>"#,
+            )
+            .replace(
+                r#"<c r="B1" t="inlineStr"><is><t>a  b</t></is></c>"#,
+                r#"<c r="B1" t="inlineStr"><is><t xml:space="preserve">a b</t></is></c>"#,
+            );
+        assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn untouched_sheets_pass_through_byte_for_byte() {
+        let (out, outcome, _) = patch(SHEET, &[], Some(1));
+        assert_eq!(out, SHEET);
+        assert!(outcome.patched.is_empty());
+    }
+
+    #[test]
+    fn formula_cells_are_left_alone_and_reported() {
+        let (out, outcome, _) = patch(SHEET, &[((1, 0), "a b x")], Some(1));
+        assert_eq!(out, SHEET);
+        assert_eq!(outcome.formulas, [(1, 0)]);
+        assert!(outcome.patched.is_empty());
+    }
+
+    #[test]
+    fn cells_inside_an_array_formula_are_left_alone() {
+        let xml = r#"<worksheet><sheetData><row r="1"><c r="A1"><f t="array" ref="A1:A2">B1:B2</f><v>1</v></c><c r="B1"><v>1</v></c></row><row r="2"><c r="A2"><v>2</v></c><c r="B2"><v>2</v></c></row></sheetData></worksheet>"#;
+        let (out, outcome, _) = patch(xml, &[((1, 0), "x"), ((1, 1), "y")], None);
+        assert_eq!(outcome.formulas, [(1, 0)]);
+        assert_eq!(outcome.patched, [(1, 1)]);
+        assert!(out.contains(r#"<c r="A2"><v>2</v></c>"#), "{out}");
+        // Also when the formula's own cell is among the edits.
+        let (_, outcome, _) = patch(xml, &[((0, 0), "x"), ((1, 0), "y")], None);
+        assert_eq!(outcome.formulas, [(0, 0), (1, 0)]);
+    }
+
+    #[test]
+    fn a_number_cell_becomes_an_inline_string_keeping_its_style() {
+        let (out, ..) = patch(SHEET, &[((1, 1), "12 A")], Some(1));
+        assert!(
+            out.contains(
+                r#"<c r="B2" t="inlineStr"><is><t xml:space="preserve">12 A</t></is></c>"#
+            ),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn cells_and_rows_without_references_are_counted() {
+        let xml = r#"<worksheet><sheetData><row><c t="s"><v>0</v></c></row><row><c><v>1</v></c><c s="2" t="str"><v>x  y</v></c></row></sheetData></worksheet>"#;
+        let (out, outcome, _) = patch(xml, &[((1, 1), "x y")], None);
+        assert_eq!(outcome.patched, [(1, 1)]);
+        assert!(
+            out.contains(r#"<c s="2" t="inlineStr"><is><t xml:space="preserve">x y</t></is></c>"#),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn prefixed_elements_keep_their_prefix() {
+        let xml = r#"<x:worksheet xmlns:x="urn:main"><x:sheetData><x:row r="3"><x:c r="C3" t="inlineStr"><x:is><x:t>a  b</x:t></x:is></x:c></x:row></x:sheetData></x:worksheet>"#;
+        let (out, ..) = patch(xml, &[((2, 2), "a b")], None);
+        assert!(
+            out.contains(r#"<x:c r="C3" t="inlineStr"><x:is><x:t xml:space="preserve">a b</x:t></x:is></x:c>"#),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_utf8_bom_is_kept_and_utf16_is_refused() {
+        let xml = format!("\u{FEFF}{SHEET}");
+        let (out, ..) = patch(&xml, &[], Some(1));
+        assert_eq!(out, xml);
+        let utf16 = SHEET.replace("UTF-8", "UTF-16");
+        let mut strings = SharedStrings::default();
+        let result = patch_sheet(utf16.as_bytes(), Vec::new(), &HashMap::new(), &mut strings);
+        assert!(matches!(result, Err(StreamError::Unsupported(_))));
+    }
+
+    #[test]
+    fn text_is_escaped_for_ooxml() {
+        assert_eq!(ooxml_text("A&B <x>"), "A&amp;B &lt;x&gt;");
+        assert_eq!(ooxml_text("a\rb"), "a_x000D_b");
+        assert_eq!(ooxml_text("SKU_x0041_1"), "SKU_x005F_x0041_1");
+        assert_eq!(ooxml_text("SKU_x41_"), "SKU_x41_");
+    }
+
+    #[test]
+    fn shared_strings_are_appended_and_counted() {
+        let sst = r#"<?xml version="1.0"?><sst xmlns="urn:main" count="3" uniqueCount="2"><si><t>a</t></si><si><r><t>b</t></r></si></sst>"#;
+        let strings = SharedStrings {
+            existing: Some(2),
+            added: vec!["c & d".into(), " e".into()],
+            index: HashMap::new(),
+        };
+        let mut out = Vec::new();
+        append_shared_strings(sst.as_bytes(), &mut out, &strings).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"<?xml version="1.0"?><sst xmlns="urn:main" count="3" uniqueCount="4"><si><t>a</t></si><si><r><t>b</t></r></si><si><t xml:space="preserve">c &amp; d</t></si><si><t xml:space="preserve"> e</t></si></sst>"#
+        );
+    }
+
+    #[test]
+    fn an_edit_adds_each_new_string_once() {
+        let mut strings = SharedStrings {
+            existing: Some(7),
+            ..SharedStrings::default()
+        };
+        assert_eq!(strings.index_of("a"), Some(7));
+        assert_eq!(strings.index_of("b"), Some(8));
+        assert_eq!(strings.index_of("a"), Some(7));
+        assert_eq!(SharedStrings::default().index_of("a"), None);
+    }
+
+    #[test]
+    fn targets_resolve_against_their_part() {
+        assert_eq!(
+            resolve("xl", "worksheets/sheet1.xml"),
+            "xl/worksheets/sheet1.xml"
+        );
+        assert_eq!(resolve("xl", "/xl/worksheets/a.xml"), "xl/worksheets/a.xml");
+        assert_eq!(
+            resolve("xl/sub", "../sharedStrings.xml"),
+            "xl/sharedStrings.xml"
+        );
+        assert_eq!(rels_of("xl/workbook.xml"), "xl/_rels/workbook.xml.rels");
+        assert_eq!(parse_cell_ref("AB12"), Some((11, 27)));
+        assert_eq!(parse_cell_ref("12"), None);
+    }
+
+    /// A small workbook whose sheet part claims `size` bytes uncompressed.
+    fn claiming(size: u32) -> Vec<u8> {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        book.add_worksheet()
+            .write_string(0, 0, "KAOS  HITAM")
+            .unwrap();
+        let mut bytes = book.save_to_buffer().unwrap();
+        let name = b"xl/worksheets/sheet1.xml";
+        let mut at = 0;
+        while let Some(found) = bytes[at..].windows(4).position(|w| w == b"PK\x01\x02") {
+            let header = at + found;
+            let name_len = u16::from_le_bytes([bytes[header + 28], bytes[header + 29]]) as usize;
+            if &bytes[header + 46..header + 46 + name_len] == name {
+                bytes[header + 24..header + 28].copy_from_slice(&size.to_le_bytes());
+            }
+            at = header + 4;
+        }
+        bytes
+    }
+
+    #[test]
+    fn a_part_claiming_an_absurd_size_is_refused() {
+        let edit = CellEdit {
+            sheet: "Sheet1",
+            row: 0,
+            col: 0,
+            text: "KAOS HITAM",
+            number: false,
+        };
+        let error = xlsx(&claiming(0xF000_0000), &[edit]).unwrap_err();
+        assert!(matches!(error, PatchError::TooLarge { .. }), "{error}");
+        // Claiming less than it holds: reading stops at the claim and fails.
+        let error = xlsx(&claiming(100), &[edit]).unwrap_err();
+        assert!(matches!(error, PatchError::Part { .. }), "{error}");
+    }
+
+    #[test]
+    fn a_lying_entry_size_is_an_error() {
+        let mut reader = Bounded::new(&b"0123456789"[..], 4);
+        let mut out = Vec::new();
+        assert!(reader.read_to_end(&mut out).is_err());
+        let mut reader = Bounded::new(&b"0123"[..], 4);
+        let mut out = Vec::new();
+        assert_eq!(reader.read_to_end(&mut out).unwrap(), 4);
+    }
+}
