@@ -509,17 +509,7 @@ pub fn check_outputs(output: &OutputOptions, files: &[PathBuf]) -> Result<()> {
     }
     // Found out before the work rather than after it.
     for path in &paths {
-        let dir = match path.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent,
-            _ => Path::new("."),
-        };
-        if !dir.is_dir() {
-            anyhow::bail!(
-                "cannot write {}: the folder {} does not exist",
-                path.display(),
-                dir.display()
-            );
-        }
+        folder_of(path)?;
     }
     if output.statistics && output.output_format.statistics_emitter().is_none() {
         anyhow::bail!(
@@ -673,9 +663,8 @@ pub fn emit(report: &Report, output: &OutputOptions) -> Result<()> {
     Ok(())
 }
 
-/// Writes to a temporary file beside `path`, then renames it over `path`, so an
-/// interrupted run never leaves a half-written file.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+/// The folder `path` is written into, which must exist.
+fn folder_of(path: &Path) -> Result<&Path> {
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -687,6 +676,13 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
             dir.display()
         );
     }
+    Ok(dir)
+}
+
+/// Writes to a temporary file beside `path`, then renames it over `path`, so an
+/// interrupted run never leaves a half-written file.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = folder_of(path)?;
     let mut builder = tempfile::Builder::new();
     // A temporary file is private (0600); the output is an ordinary file, readable
     // as the user's umask allows, like any file the user creates.
