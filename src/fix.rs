@@ -250,19 +250,38 @@ pub fn apply(workbook: &Workbook, changes: &[Change]) -> Workbook {
 
 /// [`apply`] without a copy: the workbook itself becomes the fixed one.
 pub fn apply_in_place(fixed: &mut Workbook, changes: &[Change]) {
+    set_cells(fixed, changes, |change| &change.new);
+}
+
+/// Undoes [`apply_in_place`] for `changes`: their cells get their old values back.
+pub fn revert_in_place(fixed: &mut Workbook, changes: &[Change]) {
+    set_cells(fixed, changes, |change| &change.old);
+}
+
+fn set_cells(workbook: &mut Workbook, changes: &[Change], text: impl Fn(&Change) -> &str) {
     for change in changes {
-        if let Some(sheet) = fixed.sheets.iter_mut().find(|s| s.name == change.sheet)
+        if let Some(sheet) = workbook.sheets.iter_mut().find(|s| s.name == change.sheet)
             && let Some(cell) = sheet
                 .rows
                 .get_mut(change.row)
                 .and_then(|r| r.get_mut(change.col))
         {
-            *cell = match change.new.parse::<i64>() {
-                Ok(n) if change.role == Role::Stock && cell.is_number() => Value::Int(n),
-                _ => Value::Text(change.new.clone()),
-            };
+            *cell = fixed_value(cell, change.role, text(change));
         }
     }
+}
+
+/// A cell's value once it holds `text`: a stock number stays a number.
+fn fixed_value(cell: &Value, role: Role, text: &str) -> Value {
+    if role == Role::Stock && cell.is_number() {
+        if let Ok(n) = text.parse::<i64>() {
+            return Value::Int(n);
+        }
+        if let Ok(n) = text.parse::<f64>() {
+            return Value::Float(n);
+        }
+    }
+    Value::Text(text.to_string())
 }
 
 /// One line of the resync plan: a SKU that changed, with what the channel client needs.

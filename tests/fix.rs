@@ -1371,3 +1371,80 @@ fn a_fix_never_empties_a_sku() {
         );
     }
 }
+
+/// A cell inside an array formula's range holds a result only: its fix is left
+/// out, with a notice, and its finding stays among those reported after fixing.
+#[test]
+fn a_sku_inside_an_array_formula_is_left_and_still_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("array.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (col, title) in ["Product Name", "SKU", "Stock"].iter().enumerate() {
+        sheet.write_string(0, col as u16, *title).unwrap();
+    }
+    sheet
+        .write_array_formula(1, 1, 2, 1, Formula::new("{\"KAOS  01\";\"KAOS  02\"}"))
+        .unwrap();
+    // The range's second cell, written apart with the result it shows.
+    sheet.write_string(2, 1, "KAOS  02").unwrap();
+    sheet.write_string(3, 1, "KAOS  03").unwrap();
+    for row in 1..4 {
+        sheet.write_string(row, 0, "Kaos polos").unwrap();
+        sheet.write_number(row, 2, 5).unwrap();
+    }
+    book.save(&path).unwrap();
+
+    let out = dir.path().join("array.fixed.xlsx");
+    let output = skulint()
+        .arg("fix")
+        .arg(&path)
+        .args(["-o", out.to_str().unwrap(), "--output-format", "json"])
+        .output()
+        .unwrap();
+    let stderr = stderr(&output);
+    assert!(
+        stderr.contains("B3 holds a formula, so it is left unchanged"),
+        "{stderr}"
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let left: BTreeSet<(String, String)> = diagnostics(&report)
+        .iter()
+        .map(|d| {
+            (
+                d["cell"].as_str().unwrap().to_string(),
+                d["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(left.contains(&("B3".into(), "SKU001".into())), "{left:?}");
+    assert!(!left.contains(&("B4".into(), "SKU001".into())), "{left:?}");
+    let sheets = read_xlsx(&out);
+    assert_eq!(sheets[0].cells[&(3, 1)], Data::String("KAOS 03".into()));
+    assert_eq!(sheets[0].cells[&(2, 1)], Data::String("KAOS  02".into()));
+}
+
+/// Patching compresses beside the XML rewriting when a second thread is free;
+/// the corrected copy (each entry, in order, uncompressed) and the plan must not
+/// depend on it.
+#[test]
+fn the_corrected_copy_is_the_same_with_one_thread_or_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = root().join("fixtures/demo-shopee-sales-info.xlsx");
+    let mut copies = Vec::new();
+    for threads in ["1", "2"] {
+        let out = dir.path().join(format!("threads-{threads}.xlsx"));
+        fix(&input, &["--threads", threads, "-o", out.to_str().unwrap()]);
+        let mut archive = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
+        let mut entries = Vec::new();
+        for i in 0..archive.len() {
+            let mut entry = archive.by_index(i).unwrap();
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut entry, &mut bytes).unwrap();
+            entries.push((entry.name().unwrap().to_string(), bytes));
+        }
+        let plan = dir.path().join("demo-shopee-sales-info.resync.jsonl");
+        copies.push((entries, std::fs::read(&plan).unwrap()));
+    }
+    assert!(copies[0] == copies[1], "the outputs differ");
+}

@@ -659,9 +659,33 @@ fn one_unreadable_sheet_is_reported_and_the_others_are_checked() {
         "{}",
         warnings[0]
     );
-    // `fix` would lose the sheet it cannot read: it writes nothing.
+    // A patched copy keeps the sheet it cannot read as it is, byte for byte.
+    let fixed = dir.path().join("mixed.fixed.xlsx");
     let fix = skulint()
-        .args(["fix", path.to_str().unwrap()])
+        .args(["fix", path.to_str().unwrap(), "-o", fixed.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&fix.stderr);
+    assert_eq!(fix.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("sheet 'Guide' could not be read"),
+        "{stderr}"
+    );
+    let part = |path: &std::path::Path, name: &str| {
+        let mut archive = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut archive.by_name(name).unwrap(), &mut bytes).unwrap();
+        bytes
+    };
+    assert_eq!(
+        part(&path, "xl/worksheets/sheet1.xml"),
+        part(&fixed, "xl/worksheets/sheet1.xml")
+    );
+    // A rebuilt copy would lose it: nothing is written.
+    std::fs::remove_file(&fixed).unwrap();
+    std::fs::remove_file(dir.path().join("mixed.resync.jsonl")).unwrap();
+    let fix = skulint()
+        .args(["fix", "--rebuild", path.to_str().unwrap()])
         .output()
         .unwrap();
     assert_eq!(fix.status.code(), Some(2));

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use rayon::prelude::*;
 
 use super::{
     ExitStatus, FileError, Progress, Setup, check_outputs, collect_inputs, emit, enabled_rules,
@@ -33,12 +34,23 @@ struct Fixed {
     notices: Vec<String>,
 }
 
+/// What the corrected copy was made from.
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Corrected {
     /// The original package with only the fixed cells changed.
-    Patched(Vec<u8>),
+    Patched,
     /// Rebuilt from the cell values (CSV/TSV, xls/xlsb/ods, `--rebuild`, or a
     /// package that could not be patched).
-    Rebuild,
+    Rebuilt,
+}
+
+/// The corrected copy of one file, in memory until it is written.
+struct Made {
+    corrected: Corrected,
+    bytes: Vec<u8>,
+    /// Cells the patcher left alone because they are inside an array formula.
+    formula_cells: Vec<patch::Skipped>,
+    notices: Vec<String>,
 }
 
 struct Written {
@@ -75,26 +87,33 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
         files.len(),
         progress_for(&args.output_options) && !args.diff,
     );
-    for group in groups(&files, &setup) {
-        for result in fix_group(group, args, &setup, several) {
-            match result {
-                Ok(fixed) => {
-                    progress.file_done(fixed.report.sheets.iter().map(|s| s.data_rows).sum());
-                    for notice in &fixed.notices {
-                        progress.suspend(|| eprintln!("skulint: warning: {notice}"));
-                    }
-                    if !args.output_options.quiet && !args.diff {
-                        progress.suspend(|| eprintln!("{}", summary_line(&fixed)));
-                    }
-                    report.files.push(fixed.report);
-                    report.diagnostics.extend(fixed.remaining);
-                    all_changes.extend(fixed.changes);
-                }
-                Err(error) => {
-                    progress.file_done(0);
-                    errors.push(error);
-                }
+    // Files are fixed in parallel, and reported in input order.
+    let results: Vec<Result<Fixed, FileError>> = groups(&files, &setup)
+        .par_iter()
+        .flat_map_iter(|group| {
+            let results = fix_group(group, args, &setup, several);
+            for result in &results {
+                progress.file_done(result.as_ref().map_or(0, |fixed| {
+                    fixed.report.sheets.iter().map(|s| s.data_rows).sum()
+                }));
             }
+            results
+        })
+        .collect();
+    for result in results {
+        match result {
+            Ok(fixed) => {
+                for notice in &fixed.notices {
+                    progress.suspend(|| eprintln!("skulint: warning: {notice}"));
+                }
+                if !args.output_options.quiet && !args.diff {
+                    progress.suspend(|| eprintln!("{}", summary_line(&fixed)));
+                }
+                report.files.push(fixed.report);
+                report.diagnostics.extend(fixed.remaining);
+                all_changes.extend(fixed.changes);
+            }
+            Err(error) => errors.push(error),
         }
     }
     progress.finish();
@@ -140,80 +159,116 @@ fn summary_line(fixed: &Fixed) -> String {
 /// The changes of one file and the resync plan they make.
 type Planned = (Vec<Change>, Vec<ResyncEntry>);
 
-/// Fixes a group of files linted together (see [`groups`]): plans and applies
-/// the fixes of each, lints the fixed workbooks again (together, so the
-/// cross-file rules see the fixed stock) and writes the outputs.
+/// Fixes a group of files linted together (see [`groups`]): plans the fixes of
+/// each and applies them to the workbooks as read, then lints the fixed
+/// workbooks again (together, so the cross-file rules see the fixed stock) while
+/// their corrected copies are made, and writes the outputs.
 fn fix_group(
     paths: &[PathBuf],
     args: &FixArgs,
     setup: &Setup,
     several: bool,
 ) -> Vec<Result<Fixed, FileError>> {
-    let read = read_books(paths, setup, read::Depth::Full);
-    let books = &read.books;
-    let mut planned: Vec<Result<Planned, FileError>> = Vec::new();
-    let mut fixed_books: Vec<Result<Workbook, FileError>> = Vec::new();
-    let mut first = lint_books(books, setup);
-    read.settle(&mut first);
-    for linted in first {
-        match linted {
-            Ok(mut linted) => {
+    let depth = if args.rebuild {
+        read::Depth::Full
+    } else {
+        read::Depth::Patch
+    };
+    let mut read = read_books(paths, setup, depth);
+    let mut planned: Vec<Result<Planned, FileError>> = {
+        let mut first = lint_books(&read.books, setup);
+        read.settle(&mut first);
+        first
+            .into_iter()
+            .map(|linted| {
+                let mut linted = linted?;
                 let changes = fix::plan(&linted.tables, &mut linted.diagnostics, args.unsafe_fixes);
                 let resync = fix::resync_entries(&linted.tables, &changes);
-                fixed_books.push(Ok(fix::apply(linted.workbook, &changes)));
-                planned.push(Ok((changes, resync)));
-            }
-            Err(error) => {
-                fixed_books.push(Err(error.clone()));
-                planned.push(Err(error));
-            }
+                Ok((changes, resync))
+            })
+            .collect()
+    };
+    for (book, planned) in read.books.iter_mut().zip(&planned) {
+        if let (Ok(workbook), Ok((changes, _))) = (book, planned) {
+            fix::apply_in_place(workbook, changes);
         }
     }
-    let relinted = lint_books(&fixed_books, setup);
-    books
+    let writes = |changes: &[Change]| !(args.diff || (args.in_place && changes.is_empty()));
+    let (mut relinted, mut made) = {
+        let books = &read.books;
+        let planned = &planned;
+        rayon::join(
+            || lint_books(books, setup),
+            || {
+                books
+                    .par_iter()
+                    .zip(planned)
+                    .map(|(book, planned)| match (book, planned) {
+                        (Ok(workbook), Ok((changes, _))) if writes(changes) => {
+                            Some(make_corrected(workbook, changes, args, setup))
+                        }
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>()
+            },
+        )
+    };
+
+    // Cells inside an array formula's range are found only by the patcher: their
+    // changes are dropped, and the workbooks they were applied to linted again.
+    let mut notices: Vec<Vec<String>> = vec![Vec::new(); paths.len()];
+    let mut reverted = Vec::new();
+    for (i, (planned, made)) in planned.iter_mut().zip(&mut made).enumerate() {
+        let (Ok((changes, resync)), Some(Ok(made))) = (planned, made) else {
+            continue;
+        };
+        notices[i].append(&mut made.notices);
+        let formulas: HashSet<(&str, u32, u32)> = made
+            .formula_cells
+            .iter()
+            .map(|c| (c.sheet.as_str(), c.row, c.col))
+            .collect();
+        let dropped = leave_formula_cells(changes, &formulas, &mut notices[i]);
+        if !dropped.is_empty() {
+            resync.retain(|entry| {
+                changes
+                    .iter()
+                    .any(|c| c.sheet == entry.sheet && c.row + 1 == entry.row)
+            });
+            reverted.push((i, dropped));
+        }
+    }
+    if !reverted.is_empty() {
+        drop(relinted);
+        for (i, dropped) in &reverted {
+            if let Ok(workbook) = &mut read.books[*i] {
+                fix::revert_in_place(workbook, dropped);
+            }
+        }
+        relinted = lint_books(&read.books, setup);
+    }
+
+    read.books
         .iter()
         .zip(planned)
         .zip(relinted)
-        .map(|((original, planned), relinted)| {
-            let (mut changes, mut resync) = planned?;
+        .zip(made)
+        .zip(notices)
+        .map(|((((fixed, planned), relinted), made), notices)| {
+            let (changes, resync) = planned?;
             let mut linted = relinted?;
-            let original = original.as_ref().map_err(Clone::clone)?;
+            let workbook = fixed.as_ref().map_err(Clone::clone)?;
             fix::plan(&linted.tables, &mut linted.diagnostics, args.unsafe_fixes);
             let report = file_report(linted.workbook, &linted.tables);
-            let writes = !(args.diff || (args.in_place && changes.is_empty()));
-            let mut notices = Vec::new();
-            let mut corrected = Corrected::Rebuild;
-            if writes && !args.rebuild && matches!(original.format, Format::Xlsx | Format::Xlsm) {
-                match patch_original(original, &changes) {
-                    Ok(patched) => {
-                        // Cells inside an array formula's range, found only by the patcher.
-                        let missed: HashSet<(&str, u32, u32)> = patched
-                            .formula_cells
-                            .iter()
-                            .map(|c| (c.sheet.as_str(), c.row, c.col))
-                            .collect();
-                        leave_formula_cells(&mut changes, &missed, &mut notices);
-                        resync.retain(|entry| {
-                            changes.iter().any(|c| c.sheet == entry.sheet && c.row + 1 == entry.row)
-                        });
-                        corrected = Corrected::Patched(patched.bytes);
-                    }
-                    Err(e) => notices.push(format!(
-                        "{}: cannot patch the original workbook ({e:#}); it is rebuilt from its cell values instead, without its styles, validation, protection or macros",
-                        original.display
-                    )),
-                }
-            }
-            let written = if writes {
-                Some(
-                    write_outputs(original, linted.workbook, corrected, &changes, &resync, args, several)
+            let written = match made {
+                Some(made) => Some(
+                    made.and_then(|made| write_outputs(workbook, made, &resync, args, several))
                         .map_err(|e| FileError {
-                            path: original.display.to_string(),
+                            path: workbook.display.to_string(),
                             message: format!("{e:#}"),
                         })?,
-                )
-            } else {
-                None
+                ),
+                None => None,
             };
             Ok(Fixed {
                 report,
@@ -226,10 +281,82 @@ fn fix_group(
         .collect()
 }
 
+/// The corrected copy of a fixed workbook: the original package patched when it
+/// can be, else rebuilt from the fixed cells; CSV/TSV with only the fixed rows
+/// written anew.
+fn make_corrected(
+    fixed: &Workbook,
+    changes: &[Change],
+    args: &FixArgs,
+    setup: &Setup,
+) -> Result<Made> {
+    let mut notices = Vec::new();
+    if let (Format::Csv | Format::Tsv, Some(dialect)) = (fixed.format, &fixed.dialect) {
+        let original = std::fs::read(&fixed.path)
+            .with_context(|| format!("cannot read {} again", fixed.path.display()))?;
+        let rows = changes.iter().map(|c| c.row).collect();
+        return Ok(Made {
+            corrected: Corrected::Rebuilt,
+            bytes: write::csv(&original, &fixed.sheets[0], dialect, &rows)?,
+            formula_cells: Vec::new(),
+            notices,
+        });
+    }
+    if !args.rebuild && matches!(fixed.format, Format::Xlsx | Format::Xlsm) {
+        match patch_original(fixed, changes) {
+            Ok(patched) => {
+                return Ok(Made {
+                    corrected: Corrected::Patched,
+                    bytes: patched.bytes,
+                    formula_cells: patched.formula_cells,
+                    notices,
+                });
+            }
+            Err(e) => notices.push(format!(
+                "{}: cannot patch the original workbook ({e:#}); it is rebuilt from its cell values instead, without its styles, validation, protection or macros",
+                fixed.display
+            )),
+        }
+    }
+    // Read for patching, the workbook lacks what a faithful rebuild needs.
+    let reread;
+    let fixed = if args.rebuild || !matches!(fixed.format, Format::Xlsx | Format::Xlsm) {
+        fixed
+    } else {
+        let options = read::ReadOptions {
+            depth: read::Depth::Full,
+            ..setup.read
+        };
+        let mut full = read::load(&fixed.path, &fixed.display, &options)?.workbook;
+        fix::apply_in_place(&mut full, changes);
+        reread = full;
+        &reread
+    };
+    let highlights: Vec<Highlight> = changes
+        .iter()
+        .map(|c| Highlight {
+            sheet: c.sheet.to_string(),
+            row: c.row as u32,
+            col: c.col as u32,
+            note: format!(
+                "skulint fixed this cell ({}).\nWas: {}",
+                c.codes.join(", "),
+                visible(&c.old)
+            ),
+        })
+        .collect();
+    Ok(Made {
+        corrected: Corrected::Rebuilt,
+        bytes: write::xlsx(fixed, &highlights)?,
+        formula_cells: Vec::new(),
+        notices,
+    })
+}
+
 /// Where the corrected copy of `input` goes.
 fn output_path(
     workbook: &Workbook,
-    corrected: &Corrected,
+    corrected: Corrected,
     args: &FixArgs,
     several: bool,
 ) -> Result<PathBuf> {
@@ -243,8 +370,8 @@ fn output_path(
             .unwrap_or("csv")
             .to_string(),
         // A patched package keeps its type: an .xlsm stays an .xlsm with its macros.
-        (format, Corrected::Patched(_)) => format.as_str().to_string(),
-        (_, Corrected::Rebuild) => "xlsx".to_string(),
+        (format, Corrected::Patched) => format.as_str().to_string(),
+        (_, Corrected::Rebuilt) => "xlsx".to_string(),
     };
     if args.in_place {
         if extension != workbook.format.as_str() {
@@ -289,39 +416,12 @@ fn output_path(
 
 fn write_outputs(
     original: &Workbook,
-    fixed: &Workbook,
-    corrected: Corrected,
-    changes: &[Change],
+    made: Made,
     resync: &[ResyncEntry],
     args: &FixArgs,
     several: bool,
 ) -> Result<Written> {
-    let output = output_path(original, &corrected, args, several)?;
-    let bytes = match (fixed.format, &fixed.dialect, corrected) {
-        (Format::Csv | Format::Tsv, Some(dialect), _) => {
-            let original_bytes = std::fs::read(&original.path)
-                .with_context(|| format!("cannot read {} again", original.path.display()))?;
-            let rows = changes.iter().map(|c| c.row).collect();
-            write::csv(&original_bytes, &fixed.sheets[0], dialect, &rows)?
-        }
-        (_, _, Corrected::Patched(bytes)) => bytes,
-        (_, _, Corrected::Rebuild) => {
-            let highlights: Vec<Highlight> = changes
-                .iter()
-                .map(|c| Highlight {
-                    sheet: c.sheet.to_string(),
-                    row: c.row as u32,
-                    col: c.col as u32,
-                    note: format!(
-                        "skulint fixed this cell ({}).\nWas: {}",
-                        c.codes.join(", "),
-                        visible(&c.old)
-                    ),
-                })
-                .collect();
-            write::xlsx(fixed, &highlights)?
-        }
-    };
+    let output = output_path(original, made.corrected, args, several)?;
     let backup = if args.in_place {
         let mut name = original.path.as_os_str().to_owned();
         name.push(".bak");
@@ -333,7 +433,7 @@ fn write_outputs(
     } else {
         None
     };
-    write_atomically(&output, &bytes)?;
+    write_atomically(&output, &made.bytes)?;
     let stem = original
         .path
         .file_stem()
@@ -459,35 +559,37 @@ fn write_change_log(path: &Path, changes: &[Change]) -> Result<()> {
 }
 
 /// Drops the changes of cells that hold a formula: patching the value would throw
-/// the formula away. Each one gets a notice.
+/// the formula away. Each one gets a notice; the dropped changes are returned.
 fn leave_formula_cells(
     changes: &mut Vec<Change>,
     formulas: &HashSet<(&str, u32, u32)>,
     notices: &mut Vec<String>,
-) {
+) -> Vec<Change> {
     if formulas.is_empty() {
-        return;
+        return Vec::new();
     }
-    changes.retain(|c| {
-        let formula = formulas.contains(&(&*c.sheet, c.row as u32, c.col as u32));
-        if formula {
-            notices.push(format!(
-                "{}: {}!{} holds a formula, so it is left unchanged; correct the formula so it gives `{}`",
-                c.file,
-                c.sheet,
-                c.cell(),
-                visible(&c.new)
-            ));
-        }
-        !formula
-    });
+    let (dropped, kept) = std::mem::take(changes)
+        .into_iter()
+        .partition(|c| formulas.contains(&(&*c.sheet, c.row as u32, c.col as u32)));
+    *changes = kept;
+    for c in &dropped {
+        notices.push(format!(
+            "{}: {}!{} holds a formula, so it is left unchanged; correct the formula so it gives `{}`",
+            c.file,
+            c.sheet,
+            c.cell(),
+            visible(&c.new)
+        ));
+    }
+    dropped
 }
 
-fn patch_original(original: &Workbook, changes: &[Change]) -> Result<patch::Patched> {
-    let path = &original.path;
+fn patch_original(fixed: &Workbook, changes: &[Change]) -> Result<patch::Patched> {
+    let path = &fixed.path;
     let input = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    // Applying a fix keeps a number a number, so the fixed cell tells.
     let is_number = |c: &Change| {
-        original
+        fixed
             .sheets
             .iter()
             .find(|s| s.name == c.sheet)

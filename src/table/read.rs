@@ -162,6 +162,9 @@ pub enum Depth {
     Values,
     /// Values, formulas and merged ranges: what writing a faithful copy needs.
     Full,
+    /// What a fix needs: [`Depth::Values`] for xlsx/xlsm, whose packages are
+    /// patched cell by cell, [`Depth::Full`] for the formats a copy is rebuilt from.
+    Patch,
 }
 
 /// How to read a file.
@@ -576,6 +579,11 @@ fn read_spreadsheet(
         left: options.limits.max_cells,
         limit: options.limits.max_cells,
     };
+    let depth = match (options.depth, format) {
+        (Depth::Patch, Format::Xlsx | Format::Xlsm) => Depth::Values,
+        (Depth::Patch, _) => Depth::Full,
+        (depth, _) => depth,
+    };
     let mut outcomes = Vec::new();
     match format {
         Format::Xlsx | Format::Xlsm => {
@@ -583,7 +591,7 @@ fn read_spreadsheet(
                 guarded(|| Xlsx::new(cursor))?.map_err(|e| corrupt(e.to_string()))?;
             for meta in worksheets(workbook.sheets_metadata()) {
                 let sheet = read_sheet(&meta, &mut budget, |grid| {
-                    xlsx_sheet(&mut workbook, &meta.name, options.depth, grid)
+                    xlsx_sheet(&mut workbook, &meta.name, depth, grid)
                 });
                 outcomes.push((meta, sheet));
             }
@@ -635,7 +643,7 @@ fn read_spreadsheet(
             Ok(sheet) => sheets.push(sheet),
             Err(SheetError::Fatal(error)) => return Err(error),
             // Writing a copy without the sheet would lose it.
-            Err(SheetError::Sheet(detail)) if options.depth == Depth::Full => {
+            Err(SheetError::Sheet(detail)) if depth == Depth::Full => {
                 return Err(ReadError::SheetUnreadable {
                     sheet: meta.name,
                     detail,
