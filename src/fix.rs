@@ -65,6 +65,9 @@ pub fn compose(old: &str, codes: &[&str]) -> String {
 ///
 /// Stock cells (STK004, STK005 with `unsafe_fixes`) take the proposed quantity;
 /// when several fixes propose one, the lowest, which oversells least.
+///
+/// Findings name rows of the file ([`Table::file_row`]); changes, rows of the
+/// table's sheet, where they are applied.
 pub fn plan(tables: &[Table], diagnostics: &mut [Diagnostic], unsafe_fixes: bool) -> Vec<Change> {
     let applies = |d: &Diagnostic| match &d.fix {
         Some(fix) => {
@@ -108,13 +111,13 @@ pub fn plan(tables: &[Table], diagnostics: &mut [Diagnostic], unsafe_fixes: bool
             continue;
         };
         for &row in &table.data_rows {
-            let Some(&quantity) = quantities.get(&(row, col)) else {
+            let Some(&quantity) = quantities.get(&(table.file_row(row), col)) else {
                 continue;
             };
             let old = table.text(row, Role::Stock);
             let new = quantity.to_string();
             if old.trim() != new {
-                let mut codes = cells[&table.sheet.name][&(row, col)].clone();
+                let mut codes = cells[&table.sheet.name][&(table.file_row(row), col)].clone();
                 codes.sort();
                 codes.dedup();
                 changes.push(Change {
@@ -145,7 +148,7 @@ pub fn plan(tables: &[Table], diagnostics: &mut [Diagnostic], unsafe_fixes: bool
                 .map(|f| (f.row as usize, f.col as usize))
                 .collect();
             for &row in &table.data_rows {
-                let Some(codes) = cells.get(&(row, col)) else {
+                let Some(codes) = cells.get(&(table.file_row(row), col)) else {
                     continue;
                 };
                 let old = table.text(row, role);
@@ -163,7 +166,7 @@ pub fn plan(tables: &[Table], diagnostics: &mut [Diagnostic], unsafe_fixes: bool
                     None
                 };
                 if let Some(note) = refusal {
-                    blocked.insert((table.sheet.name.clone(), row, col), note);
+                    blocked.insert((table.sheet.name.clone(), table.file_row(row), col), note);
                     continue;
                 }
                 {
@@ -218,10 +221,11 @@ pub fn plan(tables: &[Table], diagnostics: &mut [Diagnostic], unsafe_fixes: bool
                             "not applied: `{}` would duplicate {}{} `{}`",
                             visible(&change.new),
                             column_letter(col as u32),
-                            row + 1,
+                            table.file_row(*row) + 1,
                             visible(other)
                         );
-                        blocked.insert((change.sheet.clone(), change.row, change.col), note);
+                        let at = (change.sheet.clone(), table.file_row(change.row), change.col);
+                        blocked.insert(at, note);
                     }
                     None => changes.push(change),
                 }

@@ -3,24 +3,27 @@
 //! The file is read in parts of [`PART_ROWS`] rows. The layout is found on the
 //! first part, as for any file; every part then gets the rules that look at one
 //! row at a time. The rules that compare rows (duplicates) and the fix plan (a
-//! fix must not create a duplicate) need more: while the parts go by, each SKU,
-//! parent SKU and product id is kept only as a 64-bit hash with a count. Only the
-//! rows whose hashes meet again, and the rows with a fix, can take part in a
-//! duplicate or a blocked fix; a second pass reads just those rows into a sparse
-//! sheet, where the same rules and plan as for a whole file run. Equal hashes of
-//! different values only add rows to that sheet, so the findings are exactly
-//! those of the whole-file path.
+//! fix must not create a duplicate) need more: while the parts go by, each row's
+//! SKU, and parent SKU with its product id, is written as 64-bit hashes to
+//! temporary files, split by hash into partitions. After the last part, each
+//! partition is read back alone to find the hashes met on more than one row.
+//! Only the rows with such a hash, and the rows with a fix, can take part in a
+//! duplicate or a blocked fix; a second pass reads just those rows into a small
+//! sheet (which knows their rows in the file), where the same rules and plan as
+//! for a whole file run. Equal hashes of different values only add rows to that
+//! sheet, so the findings are exactly those of the whole-file path.
 //!
-//! Memory: one part of rows, the findings, and about 40 bytes per distinct SKU
-//! (three hash tables), plus, at the end, 24 bytes per row for the sparse sheet's
-//! row index.
+//! Memory: one part of rows, one partition of hashes, and the findings with
+//! their rows; none of it grows with the rows that have no finding.
 
+use std::fs::File;
 use std::hash::BuildHasher;
+use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::Path;
 use std::sync::Arc;
 
+use foldhash::HashSet;
 use foldhash::fast::FixedState;
-use foldhash::{HashMap, HashSet};
 
 use super::{FileError, Setup, file_report};
 use crate::diagnostic::{Applicability, Diagnostic};
@@ -118,9 +121,18 @@ pub fn lint_csv_in_parts(
         .ignore
         .extend(TABLE_WIDE.iter().map(|c| c.to_string()));
 
-    let mut state = State::default();
+    let spill_failed = |e: io::Error| FileError {
+        path: display.clone(),
+        message: format!("cannot write temporary files to check the file in parts: {e}"),
+    };
+    let mut state = match State::new() {
+        Ok(state) => state,
+        Err(e) => return Some(Err(spill_failed(e))),
+    };
     let mut diagnostics = crate::rules::run(std::slice::from_ref(table), &row_settings);
-    state.add(table);
+    if let Err(e) = state.add(table) {
+        return Some(Err(spill_failed(e)));
+    }
     let mut data_rows = table.data_rows.len();
     let mut next = first.next;
     while let Some(start) = next {
@@ -141,8 +153,14 @@ pub fn lint_csv_in_parts(
         data_rows += part_table.data_rows.len();
         let found = crate::rules::run(std::slice::from_ref(&part_table), &row_settings);
         diagnostics.extend(found.into_iter().map(|d| shifted(d, offset)));
-        state.add(&part_table);
+        if let Err(e) = state.add(&part_table) {
+            return Some(Err(spill_failed(e)));
+        }
     }
+    let shared = match state.shared() {
+        Ok(shared) => shared,
+        Err(e) => return Some(Err(spill_failed(e))),
+    };
 
     // The rows that can take part in a duplicate or a blocked fix.
     let fixed_rows: HashSet<usize> = diagnostics
@@ -166,7 +184,9 @@ pub fn lint_csv_in_parts(
         .map(|d| State::key_hash(&d.value))
         .collect();
     let mut rows = CsvRows::open(path, format == Format::Tsv).ok()?;
+    // The header rows, then the rows that can take part, each with its row in the file.
     let mut sparse: Vec<Vec<Value>> = header;
+    let mut file_rows: Vec<usize> = (0..sparse.len()).collect();
     let mut cells = Vec::new();
     loop {
         let row = match rows.next_into(&mut cells) {
@@ -179,11 +199,9 @@ pub fn lint_csv_in_parts(
         {
             continue;
         }
-        if fixed_rows.contains(&row) || state.shares(table, &cells, &wanted_parents) {
-            if sparse.len() < row {
-                sparse.resize_with(row, Vec::new);
-            }
+        if fixed_rows.contains(&row) || shared.shares(table, &cells, &wanted_parents) {
             sparse.push(std::mem::take(&mut cells));
+            file_rows.push(row);
         }
     }
     let sheet = Sheet {
@@ -192,7 +210,9 @@ pub fn lint_csv_in_parts(
         rows: sparse,
         ..Sheet::default()
     };
-    let sparse_table = table.with_sheet(&sheet, table.header_row + 1);
+    let sparse_table = table
+        .with_sheet(&sheet, table.header_row + 1)
+        .with_file_rows(file_rows);
     let mut table_wide: Settings = settings.clone();
     table_wide.select = TABLE_WIDE
         .iter()
@@ -260,19 +280,31 @@ fn shifted(mut diagnostic: Diagnostic, offset: usize) -> Diagnostic {
     diagnostic
 }
 
-/// What is kept of every data row: hashes of its SKU and parent SKU under the
-/// keys the table-wide rules and the fix plan compare.
-#[derive(Default)]
+/// What is kept of every data row, on disk: hashes of its SKU and parent SKU
+/// under the keys the table-wide rules and the fix plan compare.
 struct State {
-    /// (shop, near-duplicate key of the SKU) of every SKU seen, and of those seen
-    /// on more than one row.
+    /// (shop, near-duplicate key of the SKU) of every SKU.
+    skus: Spill,
+    /// (parent SKU, product id) of every row that has both.
+    parents: Spill,
+}
+
+/// The hashes met on more than one row.
+struct Shared {
+    /// SKU keys on several rows.
     skus: HashSet<u64>,
-    repeated: HashSet<u64>,
-    /// parent SKU → the first product id's hash, and whether another product has it.
-    parents: HashMap<u64, (u64, bool)>,
+    /// Parent SKUs on several products.
+    parents: HashSet<u64>,
 }
 
 impl State {
+    fn new() -> io::Result<Self> {
+        Ok(State {
+            skus: Spill::new()?,
+            parents: Spill::new()?,
+        })
+    }
+
     fn hasher() -> FixedState {
         FixedState::with_seed(0x0073_6b75_6c69_6e74)
     }
@@ -286,28 +318,44 @@ impl State {
         Self::hasher().hash_one((shop, near_duplicate_key(sku)))
     }
 
-    fn add(&mut self, table: &Table) {
+    fn add(&mut self, table: &Table) -> io::Result<()> {
         for &row in &table.data_rows {
             let sku = table.str(row, Role::Sku);
             if !sku.is_empty() {
                 let shop = trimmed(table.str(row, Role::Shop));
-                let key = Self::shop_key_hash(&shop, &sku);
-                if !self.skus.insert(key) {
-                    self.repeated.insert(key);
-                }
+                self.skus.push(Self::shop_key_hash(&shop, &sku), 0)?;
             }
             let parent = table.str(row, Role::ParentSku);
             let product = trimmed(table.str(row, Role::ProductId));
             if !parent.is_empty() && !product.is_empty() {
-                let product = Self::hasher().hash_one(&*product);
-                self.parents
-                    .entry(Self::hasher().hash_one(&*parent))
-                    .and_modify(|(first, several)| *several |= *first != product)
-                    .or_insert((product, false));
+                self.parents.push(
+                    Self::hasher().hash_one(&*parent),
+                    Self::hasher().hash_one(&*product),
+                )?;
             }
         }
+        Ok(())
     }
 
+    /// Reads the partitions back, one at a time.
+    fn shared(self) -> io::Result<Shared> {
+        let mut skus = HashSet::default();
+        self.skus.each_group(|hash, group| {
+            if group.len() > 1 {
+                skus.insert(hash);
+            }
+        })?;
+        let mut parents = HashSet::default();
+        self.parents.each_group(|hash, group| {
+            if group.iter().any(|&product| product != group[0]) {
+                parents.insert(hash);
+            }
+        })?;
+        Ok(Shared { skus, parents })
+    }
+}
+
+impl Shared {
     /// Whether a row read again can take part in a duplicate: its SKU's key is
     /// on another row too, its parent SKU is on several products, or its parent
     /// SKU's key is one a parent SKU fix would produce.
@@ -322,16 +370,63 @@ impl State {
         let sku = cell(Role::Sku).text();
         if !sku.is_empty() {
             let shop = trimmed(cell(Role::Shop).text());
-            if self.repeated.contains(&Self::shop_key_hash(&shop, &sku)) {
+            if self.skus.contains(&State::shop_key_hash(&shop, &sku)) {
                 return true;
             }
         }
         let parent = cell(Role::ParentSku).text();
         !parent.is_empty()
-            && (self
-                .parents
-                .get(&Self::hasher().hash_one(&*parent))
-                .is_some_and(|(_, several)| *several)
-                || wanted_parents.contains(&Self::key_hash(&parent)))
+            && (self.parents.contains(&State::hasher().hash_one(&*parent))
+                || wanted_parents.contains(&State::key_hash(&parent)))
+    }
+}
+
+/// (hash, value) records in temporary files, one per range of hashes, so that
+/// grouping them by hash needs one partition in memory at a time.
+struct Spill {
+    partitions: Vec<BufWriter<File>>,
+}
+
+impl Spill {
+    /// 64 partitions keep one under 16 MiB up to about 60 million rows.
+    const PARTITION_BITS: u32 = 6;
+
+    fn new() -> io::Result<Self> {
+        let partitions = (0..1 << Self::PARTITION_BITS)
+            .map(|_| Ok(BufWriter::with_capacity(8 << 10, tempfile::tempfile()?)))
+            .collect::<io::Result<_>>()?;
+        Ok(Spill { partitions })
+    }
+
+    fn push(&mut self, hash: u64, value: u64) -> io::Result<()> {
+        let partition = &mut self.partitions[(hash >> (64 - Self::PARTITION_BITS)) as usize];
+        partition.write_all(&hash.to_le_bytes())?;
+        partition.write_all(&value.to_le_bytes())
+    }
+
+    /// Calls `f` with each hash and the values recorded with it.
+    fn each_group(self, mut f: impl FnMut(u64, &[u64])) -> io::Result<()> {
+        let mut values = Vec::new();
+        for partition in self.partitions {
+            let mut file = partition.into_inner().map_err(|e| e.into_error())?;
+            io::Seek::rewind(&mut file)?;
+            let mut bytes = Vec::new();
+            BufReader::new(file).read_to_end(&mut bytes)?;
+            let mut records: Vec<(u64, u64)> = bytes
+                .chunks_exact(16)
+                .map(|r| {
+                    let word = |at: usize| u64::from_le_bytes(r[at..at + 8].try_into().unwrap());
+                    (word(0), word(8))
+                })
+                .collect();
+            drop(bytes);
+            records.sort_unstable();
+            for group in records.chunk_by(|a, b| a.0 == b.0) {
+                values.clear();
+                values.extend(group.iter().map(|r| r.1));
+                f(group[0].0, &values);
+            }
+        }
+        Ok(())
     }
 }

@@ -39,7 +39,7 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
                 .collect();
             let listed: Vec<String> = others
                 .iter()
-                .map(|(p, r)| format!("product {p} (row {})", r + 1))
+                .map(|(p, r)| format!("product {p} (row {})", table.file_row(*r) + 1))
                 .collect();
             let message = format!(
                 "parent SKU is also used by {}; their variations get merged",

@@ -26,7 +26,7 @@ pub fn check(table: &Table, settings: &Settings) -> Vec<Diagnostic> {
                 let plural = if others.len() == 1 { "" } else { "s" };
                 let message = format!(
                     "SKU is also on row{plural} {}; stock updates land on the wrong listing",
-                    row_list(&others)
+                    row_list(table, &others)
                 );
                 diagnostics.push(
                     finding(table, "DUP001", row, Role::Sku, message).with_related(

@@ -353,8 +353,8 @@ pub(crate) fn finding_as(
         severity,
         file: table.file.clone(),
         sheet: table.sheet.name.clone(),
-        row: row as u32 + 1,
-        cell: format!("{column}{}", row + 1),
+        row: table.file_row(row) as u32 + 1,
+        cell: format!("{column}{}", table.file_row(row) + 1),
         column,
         header: table.header(col),
         sku: (!sku.is_empty()).then_some(sku),
@@ -392,6 +392,7 @@ impl Diagnostic {
         let column = column_letter(table.column(role).unwrap_or(0) as u32);
         self.related = rows
             .into_iter()
+            .map(|row| table.file_row(row))
             .map(|row| Related {
                 cell: format!("{column}{}", row + 1),
                 row: row as u32 + 1,
@@ -441,12 +442,12 @@ pub(crate) fn char_runs(text: &str, pred: impl Fn(usize, char) -> bool) -> Vec<(
 }
 
 /// Row numbers for a message: `3, 4 and 5`, or the first ten and how many more.
-pub(crate) fn row_list(rows: &[usize]) -> String {
+pub(crate) fn row_list(table: &Table, rows: &[usize]) -> String {
     const SHOWN: usize = 10;
     let numbers: Vec<String> = rows
         .iter()
         .take(SHOWN)
-        .map(|r| (r + 1).to_string())
+        .map(|&r| (table.file_row(r) + 1).to_string())
         .collect();
     match rows.len() {
         0 => String::new(),

@@ -35,7 +35,9 @@ pub fn check(table: &Table, settings: &Settings) -> Vec<Diagnostic> {
                 let mut listed: Vec<String> = others
                     .iter()
                     .take(5)
-                    .map(|(r, other)| format!("row {} `{}`", r + 1, visible(other)))
+                    .map(|(r, other)| {
+                        format!("row {} `{}`", table.file_row(*r) + 1, visible(other))
+                    })
                     .collect();
                 if others.len() > 5 {
                     listed.push(format!("{} more", others.len() - 5));

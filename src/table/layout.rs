@@ -47,6 +47,9 @@ pub struct Table<'a> {
     pub data_rows: Vec<usize>,
     /// Per role, the non-empty texts of the data rows, read once for all rules.
     texts: [OnceLock<ColumnTexts<'a>>; Role::ALL.len()],
+    /// The row in the file of each row of the sheet, when the sheet holds only
+    /// some rows of a file; empty: row `i` of the sheet is row `i` of the file.
+    file_rows: Vec<usize>,
 }
 
 impl<'a> Table<'a> {
@@ -113,11 +116,25 @@ impl<'a> Table<'a> {
             columns: self.columns,
             data_rows: Vec::new(),
             texts: std::array::from_fn(|_| OnceLock::new()),
+            file_rows: Vec::new(),
         };
         table.data_rows = (first_data_row..sheet.rows.len())
             .filter(|&row| has_identity(&table, row))
             .collect();
         table
+    }
+
+    /// This table over a sheet that holds only some rows of the file:
+    /// `file_rows[i]` is the row in the file of the sheet's row `i`.
+    pub fn with_file_rows(mut self, file_rows: Vec<usize>) -> Self {
+        self.file_rows = file_rows;
+        self
+    }
+
+    /// The 0-based row in the file of the sheet's row `row`: what findings and
+    /// messages name.
+    pub fn file_row(&self, row: usize) -> usize {
+        self.file_rows.get(row).copied().unwrap_or(row)
     }
 
     /// Column roles found, in role order.
@@ -310,6 +327,7 @@ fn table_of<'a>(
         columns,
         data_rows: Vec::new(),
         texts: std::array::from_fn(|_| OnceLock::new()),
+        file_rows: Vec::new(),
     };
     table.data_rows = (header_row + 1..sheet.rows.len())
         .filter(|&row| has_identity(&table, row))
