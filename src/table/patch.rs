@@ -646,23 +646,20 @@ fn count_shared_strings<R: Read + Seek>(
     let count = || -> Result<usize, StreamError> {
         let (mut reader, _) = xml_reader(input)?;
         let mut buf = Vec::new();
-        let mut depth = 0usize;
-        let mut count = 0;
         loop {
             match reader.read_event_into(&mut buf)? {
-                Event::Eof => break,
-                Event::Start(e) => {
-                    if depth == 1 && e.local_name().as_ref() == "si" {
-                        count += 1;
-                    }
-                    depth += 1;
-                }
-                Event::Empty(e) if depth == 1 && e.local_name().as_ref() == "si" => count += 1,
-                Event::End(_) => depth = depth.saturating_sub(1),
+                Event::Eof | Event::Empty(_) => return Ok(0),
+                Event::Start(_) => break,
                 _ => {}
             }
             buf.clear();
         }
+        let mut count = 0;
+        MarkupScanner::new(reader.into_inner()).walk_children(
+            &mut io::sink(),
+            |name| count += usize::from(local(name) == b"si"),
+            |_, _| Ok(()),
+        )?;
         Ok(count)
     };
     count().map_err(|e| e.in_part(part))
@@ -683,55 +680,52 @@ fn append_shared_strings<R: BufRead, W: Write>(
     }
     let unique = strings.existing.unwrap_or(0) + strings.added.len();
     let mut buf = Vec::new();
-    let mut depth = 0usize;
-    let mut appended = false;
     loop {
         let event = reader.read_event_into(&mut buf)?;
         check_declaration(&event)?;
         match &event {
-            Event::Eof => break,
-            Event::Start(e) if depth == 0 => {
-                depth += 1;
+            Event::Eof => {
+                return Err(StreamError::Xml(
+                    "the shared strings part has no root element".into(),
+                ));
+            }
+            Event::Start(e) => {
                 let start = with_attribute(e, "uniqueCount", &unique.to_string(), false)?;
                 writer.write_event(Event::Start(start))?;
-                buf.clear();
-                continue;
+                break;
             }
-            Event::Empty(e) if depth == 0 => {
+            Event::Empty(e) => {
                 // `<sst/>`: no strings yet.
                 let start = with_attribute(e, "uniqueCount", &unique.to_string(), false)?;
                 let prefix = prefix_of(&start);
                 writer.write_event(Event::Start(start.borrow()))?;
                 write_string_items(writer.get_mut(), &prefix, &strings.added)?;
                 writer.write_event(Event::End(start.to_end()))?;
-                appended = true;
-                buf.clear();
-                continue;
+                let mut output = writer.into_inner();
+                io::copy(&mut reader.into_inner(), &mut output)?;
+                output.flush()?;
+                return Ok(());
             }
-            Event::Start(_) => depth += 1,
-            Event::End(e) => {
-                depth = depth.saturating_sub(1);
-                if depth == 0 && !appended {
-                    let prefix = e
-                        .name()
-                        .prefix()
-                        .map(|p| format!("{}:", p.as_ref()))
-                        .unwrap_or_default();
-                    write_string_items(writer.get_mut(), &prefix, &strings.added)?;
-                    appended = true;
-                }
-            }
-            _ => {}
+            _ => writer.write_event(event)?,
         }
-        writer.write_event(event)?;
         buf.clear();
     }
-    if !appended {
-        return Err(StreamError::Xml(
-            "the shared strings part has no root element".into(),
-        ));
-    }
-    writer.into_inner().flush()?;
+    // The items are copied as they are; the new ones go before the end tag.
+    let mut output = writer.into_inner();
+    let mut scanner = MarkupScanner::new(reader.into_inner());
+    scanner.walk_children(
+        &mut output,
+        |_| {},
+        |output, name| {
+            let prefix = match memchr::memrchr(b':', name) {
+                Some(colon) => format!("{}:", String::from_utf8_lossy(&name[..colon])),
+                None => String::new(),
+            };
+            write_string_items(output, &prefix, &strings.added)
+        },
+    )?;
+    scanner.copy_rest(&mut output)?;
+    output.flush()?;
     Ok(())
 }
 
@@ -802,7 +796,9 @@ struct SheetOutcome {
 }
 
 /// Streams a worksheet from `input` to `output`, replacing the value of each cell
-/// in `edits` and passing every other event through as it was read.
+/// in `edits` and passing everything else through as it was read. The rows are
+/// copied as bytes (see [`MarkupScanner`]); only the rows with an edit or a formula
+/// go through the XML reader and writer.
 fn patch_sheet<R: BufRead, W: Write>(
     input: R,
     output: W,
@@ -814,101 +810,444 @@ fn patch_sheet<R: BufRead, W: Write>(
     if bom {
         writer.get_mut().write_all(b"\xEF\xBB\xBF")?;
     }
-    let mut rows_with_edits: Vec<u32> = edits.keys().map(|&(row, _)| row).collect();
-    rows_with_edits.sort_unstable();
-    rows_with_edits.dedup();
-    let mut outcome = SheetOutcome::default();
+    let mut rows = Rows::new(edits, strings);
     let mut buf = Vec::new();
-    let mut inner_buf = Vec::new();
-    let mut in_sheet_data = false;
-    // The last row and column seen, for rows and cells written without `r`.
-    let mut row: Option<u32> = None;
-    let mut col: Option<u32> = None;
-    let mut row_has_edits = false;
-    // Ranges of array formulas seen so far: their other cells hold results only,
-    // and a patched value there would break the array.
-    let mut arrays: Vec<CellRange> = Vec::new();
     loop {
         let event = reader.read_event_into(&mut buf)?;
         check_declaration(&event)?;
         match &event {
             Event::Eof => break,
-            Event::Start(e) | Event::Empty(e) if in_sheet_data => match e.local_name().as_ref() {
-                "row" => {
-                    let number = match e.try_get_attribute("r")? {
-                        Some(r) => Some(
-                            r.value
-                                .trim()
-                                .parse::<u32>()
-                                .ok()
-                                .and_then(|n| n.checked_sub(1))
-                                .ok_or_else(|| {
-                                    StreamError::Xml(format!("bad row number {:?}", r.value))
-                                })?,
-                        ),
-                        None => None,
-                    };
-                    let current = number.unwrap_or_else(|| row.map_or(0, |r| r + 1));
-                    row = Some(current);
-                    col = None;
-                    row_has_edits = rows_with_edits.binary_search(&current).is_ok();
-                }
-                "c" if row_has_edits => {
-                    let (cell_row, cell_col) = match e.try_get_attribute("r")? {
-                        Some(r) => parse_cell_ref(&r.value).ok_or_else(|| {
-                            StreamError::Xml(format!("bad cell reference {:?}", r.value))
-                        })?,
-                        None => (row.unwrap_or(0), col.map_or(0, |c| c + 1)),
-                    };
-                    col = Some(cell_col);
-                    if let Some(&(text, number)) = edits.get(&(cell_row, cell_col)) {
-                        let start = e.to_owned();
-                        let empty = matches!(event, Event::Empty(_));
-                        buf.clear();
-                        let (inner, end) = if empty {
-                            (Vec::new(), None)
-                        } else {
-                            read_cell_content(&mut reader, &mut inner_buf)?
-                        };
-                        for event in &inner {
-                            if let Event::Start(e) | Event::Empty(e) = event
-                                && e.local_name().as_ref() == "f"
-                            {
-                                arrays.extend(array_range(e)?);
-                            }
-                        }
-                        let in_array = arrays.iter().any(|&(first, last)| {
-                            (first.0..=last.0).contains(&cell_row)
-                                && (first.1..=last.1).contains(&cell_col)
-                        });
-                        if in_array || inner.iter().any(is_formula) {
-                            writer.write_event(Event::Start(start.borrow()))?;
-                            for event in inner {
-                                writer.write_event(event)?;
-                            }
-                            if let Some(end) = end {
-                                writer.write_event(end)?;
-                            }
-                            outcome.formulas.push((cell_row, cell_col));
-                        } else {
-                            write_cell(&mut writer, &start, &inner, text, number, strings)?;
-                            outcome.patched.push((cell_row, cell_col));
-                        }
-                        continue;
-                    }
-                }
-                "f" => arrays.extend(array_range(e)?),
-                _ => {}
-            },
-            Event::Start(e) if e.local_name().as_ref() == "sheetData" => in_sheet_data = true,
-            Event::End(e) if e.local_name().as_ref() == "sheetData" => in_sheet_data = false,
-            _ => {}
+            Event::Start(e) if e.local_name().as_ref() == "sheetData" => {
+                writer.write_event(event)?;
+                // The reader has taken nothing past the tag: the rows follow in
+                // `input`, and after them nothing is patched.
+                let mut output = writer.into_inner();
+                MarkupScanner::new(reader.into_inner()).copy_rows(&mut output, &mut rows)?;
+                output.flush()?;
+                return Ok(rows.outcome);
+            }
+            _ => writer.write_event(event)?,
         }
-        writer.write_event(event)?;
         buf.clear();
     }
     writer.into_inner().flush()?;
-    Ok(outcome)
+    Ok(rows.outcome)
+}
+
+/// The state of patching the rows of one worksheet.
+struct Rows<'e, 's> {
+    edits: &'e SheetEdits<'e>,
+    rows_with_edits: Vec<u32>,
+    strings: &'s mut SharedStrings,
+    outcome: SheetOutcome,
+    /// The last row seen, for rows written without `r`.
+    row: Option<u32>,
+    /// Ranges of array formulas seen so far: their other cells hold results only,
+    /// and a patched value there would break the array.
+    arrays: Vec<CellRange>,
+}
+
+impl<'e, 's> Rows<'e, 's> {
+    fn new(edits: &'e SheetEdits<'e>, strings: &'s mut SharedStrings) -> Self {
+        let mut rows_with_edits: Vec<u32> = edits.keys().map(|&(row, _)| row).collect();
+        rows_with_edits.sort_unstable();
+        rows_with_edits.dedup();
+        Rows {
+            edits,
+            rows_with_edits,
+            strings,
+            outcome: SheetOutcome::default(),
+            row: None,
+            arrays: Vec::new(),
+        }
+    }
+
+    /// The 0-based number of the row that `start` (a `<row>` start tag) opens.
+    fn number(&self, start: &BytesStart) -> Result<u32, StreamError> {
+        match start.try_get_attribute("r")? {
+            Some(r) => r
+                .value
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .and_then(|n| n.checked_sub(1))
+                .ok_or_else(|| StreamError::Xml(format!("bad row number {:?}", r.value))),
+            None => Ok(self.row.map_or(0, |r| r + 1)),
+        }
+    }
+
+    fn has_edits(&self, row: u32) -> bool {
+        self.rows_with_edits.binary_search(&row).is_ok()
+    }
+
+    /// Patches one `<row>` element, read whole into `xml`, through the XML
+    /// reader and writer: its edited cells get their new values, and the ranges
+    /// of its array formulas are noted.
+    fn patch_row<W: Write>(&mut self, xml: &[u8], output: &mut W) -> Result<(), StreamError> {
+        let (mut reader, _) = xml_reader(xml)?;
+        let mut writer = Writer::new(output);
+        let mut buf = Vec::new();
+        let mut inner_buf = Vec::new();
+        let mut col: Option<u32> = None;
+        let mut row_has_edits = false;
+        loop {
+            let event = reader.read_event_into(&mut buf)?;
+            match &event {
+                Event::Eof => break,
+                Event::Start(e) | Event::Empty(e) => match e.local_name().as_ref() {
+                    "row" => {
+                        let current = self.number(e)?;
+                        self.row = Some(current);
+                        row_has_edits = self.has_edits(current);
+                    }
+                    "c" if row_has_edits => {
+                        let (cell_row, cell_col) = match e.try_get_attribute("r")? {
+                            Some(r) => parse_cell_ref(&r.value).ok_or_else(|| {
+                                StreamError::Xml(format!("bad cell reference {:?}", r.value))
+                            })?,
+                            None => (self.row.unwrap_or(0), col.map_or(0, |c| c + 1)),
+                        };
+                        col = Some(cell_col);
+                        if let Some(&(text, number)) = self.edits.get(&(cell_row, cell_col)) {
+                            let start = e.to_owned();
+                            let empty = matches!(event, Event::Empty(_));
+                            buf.clear();
+                            let (inner, end) = if empty {
+                                (Vec::new(), None)
+                            } else {
+                                read_cell_content(&mut reader, &mut inner_buf)?
+                            };
+                            for event in &inner {
+                                if let Event::Start(e) | Event::Empty(e) = event
+                                    && e.local_name().as_ref() == "f"
+                                {
+                                    self.arrays.extend(array_range(e)?);
+                                }
+                            }
+                            let in_array = self.arrays.iter().any(|&(first, last)| {
+                                (first.0..=last.0).contains(&cell_row)
+                                    && (first.1..=last.1).contains(&cell_col)
+                            });
+                            if in_array || inner.iter().any(is_formula) {
+                                writer.write_event(Event::Start(start.borrow()))?;
+                                for event in inner {
+                                    writer.write_event(event)?;
+                                }
+                                if let Some(end) = end {
+                                    writer.write_event(end)?;
+                                }
+                                self.outcome.formulas.push((cell_row, cell_col));
+                            } else {
+                                write_cell(
+                                    &mut writer,
+                                    &start,
+                                    &inner,
+                                    text,
+                                    number,
+                                    self.strings,
+                                )?;
+                                self.outcome.patched.push((cell_row, cell_col));
+                            }
+                            continue;
+                        }
+                    }
+                    "f" => self.arrays.extend(array_range(e)?),
+                    _ => {}
+                },
+                _ => {}
+            }
+            writer.write_event(event)?;
+            buf.clear();
+        }
+        Ok(())
+    }
+}
+
+/// Reads a part as bytes, markup by markup, copying what it passes over. A
+/// worksheet's `<sheetData>` is read row by row: a row without an edit or a
+/// formula is copied as it is, without being parsed; most rows of a corrected
+/// export are such rows, and parsing and writing them again took most of the
+/// time of a patch. The shared strings are counted and appended to the same way.
+///
+/// Only markup is looked at: `<` cannot appear unescaped in text or attribute
+/// values, and comments, CDATA sections and processing instructions are passed
+/// over whole, so a row ends exactly at its end tag.
+struct MarkupScanner<R> {
+    input: R,
+    buf: Vec<u8>,
+    /// Where the unread bytes of `buf` start.
+    pos: usize,
+    eof: bool,
+}
+
+/// What a markup that starts with `<` is; `end` is where it ends (after its `>`).
+enum Markup {
+    Start {
+        name: Vec<u8>,
+        end: usize,
+        /// `<name …/>`.
+        empty: bool,
+    },
+    End {
+        name: Vec<u8>,
+        end: usize,
+    },
+    /// A comment, CDATA section or processing instruction.
+    Other {
+        end: usize,
+    },
+}
+
+/// The local part of an element name: `c` of `x:c`.
+fn local(name: &[u8]) -> &[u8] {
+    match memchr::memrchr(b':', name) {
+        Some(colon) => &name[colon + 1..],
+        None => name,
+    }
+}
+
+impl<R: BufRead> MarkupScanner<R> {
+    const READ: usize = 1 << 16;
+
+    fn new(input: R) -> Self {
+        MarkupScanner {
+            input,
+            buf: Vec::with_capacity(Self::READ),
+            pos: 0,
+            eof: false,
+        }
+    }
+
+    /// Reads more of the input; false at its end.
+    fn more(&mut self) -> io::Result<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        let chunk = self.input.fill_buf()?;
+        if chunk.is_empty() {
+            self.eof = true;
+            return Ok(false);
+        }
+        let n = chunk.len();
+        self.buf.extend_from_slice(chunk);
+        self.input.consume(n);
+        Ok(true)
+    }
+
+    /// The index of the first byte at or after `from` that `find` finds.
+    fn find(
+        &mut self,
+        from: usize,
+        find: impl Fn(&[u8]) -> Option<usize>,
+    ) -> Result<usize, StreamError> {
+        let mut searched = from;
+        loop {
+            if let Some(i) = find(&self.buf[searched..]) {
+                return Ok(searched + i);
+            }
+            // A match may start in the last few bytes searched.
+            searched = self.buf.len().saturating_sub(8).max(from);
+            if !self.more()? {
+                return Err(StreamError::Xml("the sheet ends inside sheetData".into()));
+            }
+        }
+    }
+
+    /// At least `n` bytes from `at`, unless the input ends first.
+    fn ensure(&mut self, at: usize, n: usize) -> io::Result<()> {
+        while self.buf.len() < at + n && self.more()? {}
+        Ok(())
+    }
+
+    /// The markup that starts at `at` (a `<`), and where it ends (after its `>`).
+    fn markup(&mut self, at: usize) -> Result<Markup, StreamError> {
+        self.ensure(at, 9)?;
+        let head = &self.buf[at..];
+        let closing = |scanner: &mut Self, terminator: &'static [u8]| {
+            let finder = memchr::memmem::Finder::new(terminator);
+            scanner
+                .find(at + 2, |b| finder.find(b))
+                .map(|i| Markup::Other {
+                    end: i + terminator.len(),
+                })
+        };
+        if head.starts_with(b"<!--") {
+            return closing(self, b"-->");
+        }
+        if head.starts_with(b"<![CDATA[") {
+            return closing(self, b"]]>");
+        }
+        if head.starts_with(b"<?") {
+            return closing(self, b"?>");
+        }
+        let is_end = head.get(1) == Some(&b'/');
+        let name_start = at + if is_end { 2 } else { 1 };
+        let name_end = self.find(name_start, |b| {
+            b.iter()
+                .position(|&c| c.is_ascii_whitespace() || c == b'>' || c == b'/')
+        })?;
+        let name = self.buf[name_start..name_end].to_vec();
+        // The `>` that ends the tag is the first one outside quotes.
+        let mut i = name_end;
+        let end = loop {
+            let at_mark = self.find(i, |b| memchr::memchr3(b'>', b'"', b'\'', b))?;
+            let mark = self.buf[at_mark];
+            if mark == b'>' {
+                break at_mark + 1;
+            }
+            i = self.find(at_mark + 1, |b| memchr::memchr(mark, b))? + 1;
+        };
+        Ok(if is_end {
+            Markup::End { name, end }
+        } else {
+            let empty = self.buf[end - 2] == b'/';
+            Markup::Start { name, end, empty }
+        })
+    }
+
+    /// Copies the rows to `output`, patching those that need it, then everything
+    /// after `</sheetData>` as it is.
+    fn copy_rows<W: Write>(mut self, output: &mut W, rows: &mut Rows) -> Result<(), StreamError> {
+        loop {
+            // Nothing before `pos` is needed again; dropped once it is a read's worth.
+            if self.pos >= Self::READ {
+                self.buf.drain(..self.pos);
+                self.pos = 0;
+            }
+            let open = match self.find(self.pos, |b| memchr::memchr(b'<', b)) {
+                Ok(open) => open,
+                Err(e) => {
+                    output.write_all(&self.buf[self.pos..])?;
+                    return Err(e);
+                }
+            };
+            output.write_all(&self.buf[self.pos..open])?;
+            match self.markup(open)? {
+                Markup::End { name, .. } if local(&name) == b"sheetData" => {
+                    self.pos = open;
+                    return self.copy_rest(output);
+                }
+                Markup::Other { end } => {
+                    output.write_all(&self.buf[open..end])?;
+                    self.pos = end;
+                }
+                Markup::Start { name, end, empty } if local(&name) == b"row" => {
+                    let row_end = self.row_end(end, empty)?;
+                    let xml = &self.buf[open..row_end.end];
+                    let start = start_tag(&xml[..end - open]);
+                    let number = rows.number(&start)?;
+                    if row_end.formula || rows.has_edits(number) {
+                        rows.patch_row(xml, output)?;
+                    } else {
+                        output.write_all(xml)?;
+                        rows.row = Some(number);
+                    }
+                    self.pos = row_end.end;
+                }
+                Markup::Start { name, .. } | Markup::End { name, .. } => {
+                    return Err(StreamError::Unsupported(format!(
+                        "unexpected <{}> in sheetData",
+                        String::from_utf8_lossy(&name)
+                    )));
+                }
+            }
+        }
+    }
+
+    /// Copies what is left, from `pos` to the end of the input.
+    fn copy_rest<W: Write>(mut self, output: &mut W) -> Result<(), StreamError> {
+        output.write_all(&self.buf[self.pos..])?;
+        io::copy(&mut self.input, output)?;
+        Ok(())
+    }
+
+    /// Walks the children of the element whose start tag was read last, up to its
+    /// end tag, copying every byte to `output`. `child` sees each start tag of a
+    /// direct child; `before_end`, the element's name, before its end tag is copied.
+    fn walk_children<W: Write>(
+        &mut self,
+        output: &mut W,
+        mut child: impl FnMut(&[u8]),
+        before_end: impl FnOnce(&mut W, &[u8]) -> io::Result<()>,
+    ) -> Result<(), StreamError> {
+        let mut depth = 0usize;
+        loop {
+            if self.pos >= Self::READ {
+                self.buf.drain(..self.pos);
+                self.pos = 0;
+            }
+            let open = self.find(self.pos, |b| memchr::memchr(b'<', b))?;
+            output.write_all(&self.buf[self.pos..open])?;
+            let end = match self.markup(open)? {
+                Markup::Start { name, end, empty } => {
+                    if depth == 0 {
+                        child(&name);
+                    }
+                    if !empty {
+                        depth += 1;
+                    }
+                    end
+                }
+                Markup::End { name, .. } if depth == 0 => {
+                    before_end(output, &name)?;
+                    self.pos = open;
+                    return Ok(());
+                }
+                Markup::End { end, .. } => {
+                    depth -= 1;
+                    end
+                }
+                Markup::Other { end } => end,
+            };
+            output.write_all(&self.buf[open..end])?;
+            self.pos = end;
+        }
+    }
+
+    /// Where the row whose start tag ends at `tag_end` ends, and whether it holds
+    /// a formula.
+    fn row_end(&mut self, tag_end: usize, empty: bool) -> Result<RowEnd, StreamError> {
+        if empty {
+            return Ok(RowEnd {
+                end: tag_end,
+                formula: false,
+            });
+        }
+        let mut formula = false;
+        let mut at = tag_end;
+        loop {
+            let open = self.find(at, |b| memchr::memchr(b'<', b))?;
+            match self.markup(open)? {
+                Markup::End { name, end } if local(&name) == b"row" => {
+                    return Ok(RowEnd { end, formula });
+                }
+                Markup::Start { name, end, .. } => {
+                    formula |= local(&name) == b"f";
+                    at = end;
+                }
+                Markup::End { end, .. } | Markup::Other { end } => at = end,
+            }
+        }
+    }
+}
+
+struct RowEnd {
+    end: usize,
+    formula: bool,
+}
+
+/// The start tag `<row …>` or `<row …/>` as the XML reader would give it.
+fn start_tag(tag: &[u8]) -> BytesStart<'_> {
+    let inner = tag
+        .strip_suffix(b"/>")
+        .or_else(|| tag.strip_suffix(b">"))
+        .unwrap_or(tag);
+    let inner = inner.strip_prefix(b"<").unwrap_or(inner);
+    let name_len = inner
+        .iter()
+        .position(|c| c.is_ascii_whitespace() || *c == b'/')
+        .unwrap_or(inner.len());
+    BytesStart::from_content(String::from_utf8_lossy(inner), name_len)
 }
 
 /// The events inside a `<c>` up to its end tag (returned apart).
@@ -1178,6 +1517,85 @@ mod tests {
         let mut strings = SharedStrings::default();
         let result = patch_sheet(utf16.as_bytes(), Vec::new(), &HashMap::new(), &mut strings);
         assert!(matches!(result, Err(StreamError::Unsupported(_))));
+    }
+
+    /// Rows are found by their markup only: comments, CDATA and processing
+    /// instructions that hold row-like text, `>` inside attribute values, and
+    /// unusual spacing must neither end a row early nor change its bytes.
+    #[test]
+    fn rows_are_copied_byte_for_byte_whatever_their_markup_holds() {
+        let rows = concat!(
+            "\n  <row r='1' x:a=\"1>2\"><c r=\"A1\" t=\"inlineStr\"><is><t>a &gt; b</t></is></c>",
+            "<!-- </row><row r=\"9\"> --></row >\n",
+            "<?skip </row> ?><row r=\"2\"/>",
+            "<row r=\"3\"><c r=\"A3\" t=\"str\"><v><![CDATA[</row><f>]]></v></c></row>",
+            "<row r=\"4\"><c r=\"A4\" t=\"inlineStr\"><is><t>x  y</t></is></c></row>",
+        );
+        let xml = format!("<worksheet><sheetData>{rows}</sheetData><tail a=\"<\"/></worksheet>");
+        let (out, outcome, _) = patch(&xml, &[((3, 0), "x y")], None);
+        assert_eq!(outcome.patched, [(3, 0)]);
+        let expected = xml.replace(
+            "<c r=\"A4\" t=\"inlineStr\"><is><t>x  y</t></is></c>",
+            "<c r=\"A4\" t=\"inlineStr\"><is><t xml:space=\"preserve\">x y</t></is></c>",
+        );
+        assert_eq!(out, expected);
+        // Nothing to patch: the part is unchanged, byte for byte.
+        let (out, ..) = patch(&xml, &[], None);
+        assert_eq!(out, xml);
+    }
+
+    #[test]
+    fn a_sheet_cut_off_inside_its_rows_is_refused() {
+        let xml = r#"<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c>"#;
+        let edits = HashMap::from([((0, 0), ("2", false))]);
+        let result = patch_sheet(
+            xml.as_bytes(),
+            Vec::new(),
+            &edits,
+            &mut SharedStrings::default(),
+        );
+        assert!(matches!(result, Err(StreamError::Xml(_))));
+    }
+
+    #[test]
+    fn shared_strings_keep_their_prefix_and_what_follows_the_root() {
+        let sst = "<x:sst xmlns:x=\"urn:main\" uniqueCount=\"1\"><x:si><x:t>a</x:t></x:si></x:sst>\n<!-- end -->";
+        let strings = SharedStrings {
+            existing: Some(1),
+            added: vec!["b".into()],
+            index: HashMap::new(),
+        };
+        let mut out = Vec::new();
+        append_shared_strings(sst.as_bytes(), &mut out, &strings).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "<x:sst xmlns:x=\"urn:main\" uniqueCount=\"2\"><x:si><x:t>a</x:t></x:si><x:si><x:t xml:space=\"preserve\">b</x:t></x:si></x:sst>\n<!-- end -->"
+        );
+        let mut out = Vec::new();
+        append_shared_strings("<sst/>".as_bytes(), &mut out, &strings).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            // `uniqueCount` is optional: kept true where it is, not added.
+            "<sst><si><t xml:space=\"preserve\">b</t></si></sst>"
+        );
+    }
+
+    #[test]
+    fn shared_string_items_are_counted_at_the_top_level_only() {
+        let sst =
+            "<sst><si><t>a</t></si><!-- <si> --><si/><si><r><t>b</t></r><si>nested</si></si></sst>";
+        let mut count = 0;
+        let (mut reader, _) = xml_reader(sst.as_bytes()).unwrap();
+        let mut buf = Vec::new();
+        while !matches!(reader.read_event_into(&mut buf).unwrap(), Event::Start(_)) {}
+        MarkupScanner::new(reader.into_inner())
+            .walk_children(
+                &mut io::sink(),
+                |name| count += usize::from(local(name) == b"si"),
+                |_, _| Ok(()),
+            )
+            .unwrap();
+        assert_eq!(count, 3);
     }
 
     #[test]
