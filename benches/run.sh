@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # skulint's benchmark: times `skulint check` and `skulint fix` against calamine
 # alone, calamine + rust_xlsxwriter and a pandas script, on generated exports,
-# in one run. Writes target/bench/results.md (the tables of BENCHMARKS.md).
+# in one run. Writes target/bench/results.md (the tables of BENCHMARKS.md) and
+# target/bench/results.json; compares with benches/baseline.json, the numbers
+# last recorded (copy results.json there when BENCHMARKS.md is updated).
 #
 #   benches/run.sh [--sizes 10000,100000,1000000] [--layout shopee]
 #                  [--csv-sizes 1000000,5000000] [--folder 20x50000] [--runs 5]
@@ -22,7 +24,7 @@ while [[ $# -gt 0 ]]; do
         --csv-sizes) csv_sizes=$2; shift 2 ;;
         --folder) folder=$2; shift 2 ;;
         --runs) runs=$2; shift 2 ;;
-        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
         *) echo "benches/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -73,7 +75,12 @@ echo "generating exports" >&2
 IFS=, read -ra size_list <<<"$sizes"
 IFS=, read -ra csv_list <<<"$csv_sizes"
 for n in "${size_list[@]}"; do gen "$n" "$layout" "$data/$layout-$n.xlsx"; done
-for n in "${csv_list[@]}"; do gen "$n" csv "$data/listing-$n.csv"; done
+for n in "${csv_list[@]}"; do
+    gen "$n" csv "$data/listing-$n.csv"
+    # The same listing without faults: what memory does with rows alone.
+    [[ -s $data/clean-$n.csv ]] || "$generate" --rows "$n" --layout csv --double-spaces 0 \
+        --invisibles 0 --duplicates 0 --bad-stock 0 --out "$data/clean-$n.csv"
+done
 folder_files=${folder%x*}
 folder_rows=${folder#*x}
 folder_dir=$data/folder-$folder
@@ -123,14 +130,21 @@ for n in "${size_list[@]}"; do
 done
 
 echo "timing a folder of $folder_files files of $folder_rows rows" >&2
+mkdir -p "$out/tmp/folder-fixed"
 hyperfine --style basic --ignore-failure --warmup 1 --runs "$runs" \
     --export-json "$out/json/folder.json" \
     -n "skulint check --threads 1" "$skulint check --threads 1 $folder_dir" \
-    -n "skulint check --threads 2" "$skulint check --threads 2 $folder_dir" >&2
+    -n "skulint check --threads 2" "$skulint check --threads 2 $folder_dir" \
+    -n "skulint fix --threads 1" "$skulint fix --threads 1 $folder_dir -o $out/tmp/folder-fixed" \
+    -n "skulint fix --threads 2" "$skulint fix --threads 2 $folder_dir -o $out/tmp/folder-fixed" >&2
 
 echo "streaming CSV" >&2
 for n in "${csv_list[@]}"; do
-    /usr/bin/time -f '%e %M' -o "$out/tmp/csv-$n" "$skulint" check "$data/listing-$n.csv" >/dev/null 2>&1 || true
+    for kind in listing clean; do
+        file=$data/$kind-$n.csv
+        /usr/bin/time -f '%e %M' -o "$out/tmp/csv-$kind-$n" "$skulint" check "$file" >/dev/null 2>&1 || true
+        "$skulint" check --output-format jsonl "$file" 2>/dev/null | wc -l >"$out/tmp/csv-$kind-$n.findings" || true
+    done
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -173,22 +187,47 @@ for n in sizes:
               f"- pandas script / skulint fix: **{pandas:.0f}×** faster (bar ≥ 20×)", ""]
     bars.append((n, check <= 1.3, fix <= 1.3, memory <= 2, pandas >= 20))
 f = medians(f"{out}/json/folder.json")
-one, two = f["skulint check --threads 1"], f["skulint check --threads 2"]
 rows = int(folder_files) * int(folder_rows)
 lines += [f"### A folder of {folder_files} files × {int(folder_rows):,} rows", "",
-          "| command | median | rows/s |", "|---|---:|---:|",
-          f"| skulint check --threads 1 | {one:.3f} s | {rows / one:,.0f} |",
-          f"| skulint check --threads 2 | {two:.3f} s | {rows / two:,.0f} |", "",
-          f"- throughput with 2 threads: **{one / two:.2f}×** that of 1 thread", ""]
-lines += ["### Streaming CSV (`skulint check`)", "", "| rows | time | peak memory |", "|---:|---:|---:|"]
+          "| command | median | rows/s |", "|---|---:|---:|"]
+for name, seconds in f.items():
+    lines.append(f"| {name} | {seconds:.3f} s | {rows / seconds:,.0f} |")
+one, two = f["skulint check --threads 1"], f["skulint check --threads 2"]
+fix_one, fix_two = f["skulint fix --threads 1"], f["skulint fix --threads 2"]
+lines += ["", f"- throughput with 2 threads: **{one / two:.2f}×** that of 1 thread for check, "
+          f"**{fix_one / fix_two:.2f}×** for fix", ""]
+lines += ["### Streaming CSV (`skulint check`)", "",
+          "| rows | faults | findings | time | peak memory |", "|---:|---|---:|---:|---:|"]
+csv_peaks = {}
 for n in csv_sizes:
-    seconds, kib = open(f"{out}/tmp/csv-{n}").read().split()[-2:]
-    lines.append(f"| {n:,} | {float(seconds):.2f} s | {int(kib) / 1024:.0f} MiB |")
+    for kind, faults in [("listing", "as in the xlsx files"), ("clean", "none")]:
+        seconds, kib = open(f"{out}/tmp/csv-{kind}-{n}").read().split()[-2:]
+        findings = int(open(f"{out}/tmp/csv-{kind}-{n}.findings").read().split()[0])
+        csv_peaks[f"{n} {kind}"] = int(kib) / 1024
+        lines.append(f"| {n:,} | {faults} | {findings:,} | {float(seconds):.2f} s | {int(kib) / 1024:.0f} MiB |")
 lines.append("")
 for n, *ok in bars:
     lines.append(f"Bars at {n:,} rows: " + ", ".join(
         f"{name} {'met' if good else 'MISSED'}" for name, good in zip(["check time", "fix time", "check memory", "pandas"], ok)))
 lines.append(f"Folder: threads 2 vs 1 {'grows' if two < one else 'does NOT grow'}.")
+
+# Every number of this run, and how it compares with the last recorded one.
+results = {"medians": {}, "peaks_mib": {**peaks, **{f"csv {k}": v for k, v in csv_peaks.items()}}}
+for n in sizes:
+    for name, seconds in {**medians(f"{out}/json/xlsx-{n}.json"), **medians(f"{out}/json/pandas-{n}.json")}.items():
+        results["medians"][f"{n} {name}"] = seconds
+for name, seconds in f.items():
+    results["medians"][f"folder {name}"] = seconds
+json.dump(results, open(f"{out}/results.json", "w"), indent=1, sort_keys=True)
+if os.path.exists("benches/baseline.json"):
+    base = json.load(open("benches/baseline.json"))
+    lines += ["", "### Against the recorded numbers (benches/baseline.json)", "",
+              "| measurement | recorded | now | change |", "|---|---:|---:|---:|"]
+    for kind, unit in [("medians", "s"), ("peaks_mib", "MiB")]:
+        for key in sorted(results[kind]):
+            if key in base.get(kind, {}):
+                was, now = base[kind][key], results[kind][key]
+                lines.append(f"| {key} | {was:.3f} {unit} | {now:.3f} {unit} | {100 * (now - was) / was:+.0f}% |")
 text = "\n".join(lines) + "\n"
 open(f"{out}/results.md", "w").write(text)
 print(text)
