@@ -1598,6 +1598,84 @@ mod tests {
         assert_eq!(count, 3);
     }
 
+    /// One row of a generated worksheet: its markup, and the `r` and XML of
+    /// its inline-string cells, which an edit may target.
+    fn generated_row(
+        number: u32,
+        texts: &[String],
+        comment: Option<&str>,
+        cdata: Option<&str>,
+        quoted: bool,
+    ) -> (String, Vec<(String, String)>) {
+        let escape = |t: &str| t.replace('&', "&amp;").replace('<', "&lt;");
+        let mut cells = Vec::new();
+        let mut xml = if quoted {
+            format!("<row r='{number}' x:note=\"a>b'\">")
+        } else {
+            format!("<row r=\"{number}\">")
+        };
+        for (i, text) in texts.iter().enumerate() {
+            let r = format!("{}{number}", (b'A' + i as u8) as char);
+            let cell = format!(
+                r#"<c r="{r}" t="inlineStr"><is><t>{}</t></is></c>"#,
+                escape(text)
+            );
+            xml.push_str(&cell);
+            cells.push((r, cell));
+        }
+        if let Some(comment) = comment {
+            xml.push_str(&format!("<!--{}-->", comment.replace('-', "_")));
+        }
+        if let Some(cdata) = cdata {
+            xml.push_str(&format!(
+                r#"<c r="Z{number}" t="str"><v><![CDATA[{}]]></v></c>"#,
+                cdata.replace("]]>", "")
+            ));
+        }
+        xml.push_str("</row>\n");
+        (xml, cells)
+    }
+
+    proptest::proptest! {
+        /// Whatever the rows hold, a sheet without edits is copied byte for byte,
+        /// and one edit changes exactly one cell.
+        #[test]
+        fn the_row_scanner_changes_only_the_edited_cell(
+            rows in proptest::collection::vec(
+                (
+                    proptest::collection::vec("[ -~]{0,12}", 1..4),
+                    proptest::option::of("[ -~]{0,12}"),
+                    proptest::option::of(r"[ -~]{0,8}(</row>|<f>|<row r=.1.>)?"),
+                    proptest::bool::ANY,
+                ),
+                1..12,
+            ),
+            pick in proptest::num::usize::ANY,
+        ) {
+            let mut body = String::new();
+            let mut cells = Vec::new();
+            for (i, (texts, comment, cdata, quoted)) in rows.iter().enumerate() {
+                let (xml, row_cells) =
+                    generated_row(i as u32 + 1, texts, comment.as_deref(), cdata.as_deref(), *quoted);
+                body.push_str(&xml);
+                cells.extend(row_cells);
+            }
+            let sheet = format!("<worksheet><sheetData>\n{body}</sheetData></worksheet>");
+            let (out, outcome, _) = patch(&sheet, &[], None);
+            proptest::prop_assert_eq!(&out, &sheet);
+            proptest::prop_assert!(outcome.patched.is_empty());
+
+            let (r, cell) = &cells[pick % cells.len()];
+            let at = parse_cell_ref(r).unwrap();
+            let (out, outcome, _) = patch(&sheet, &[(at, "NEW  SKU")], None);
+            proptest::prop_assert_eq!(outcome.patched, vec![at]);
+            let new_cell = format!(
+                r#"<c r="{r}" t="inlineStr"><is><t xml:space="preserve">NEW  SKU</t></is></c>"#
+            );
+            proptest::prop_assert_eq!(out, sheet.replacen(cell.as_str(), &new_cell, 1));
+        }
+    }
+
     #[test]
     fn text_is_escaped_for_ooxml() {
         assert_eq!(ooxml_text("A&B <x>"), "A&amp;B &lt;x&gt;");
