@@ -9,23 +9,34 @@ use unicode_normalization::{UnicodeNormalization, is_nfc};
 pub fn is_unicode_space(c: char) -> bool {
     matches!(
         c,
-        '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}'
+        '\u{00A0}' | '\u{1680}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}'
     )
 }
 
-/// Characters with no visible width that are removed when fixed (SKU003):
-/// zero-width, word joiner, BOM, soft hyphen, bidi controls and control characters.
+/// Characters that show nothing, or break the line, and are removed when fixed
+/// (SKU003): zero-width, word joiner and invisible operators, BOM, soft hyphen,
+/// bidi controls, line and paragraph separators, Hangul fillers, the combining
+/// grapheme joiner, annotation marks and control characters.
 pub fn is_removable_invisible(c: char) -> bool {
     matches!(
         c,
         '\u{200B}'..='\u{200D}'
-            | '\u{2060}'
+            | '\u{2060}'..='\u{2064}'
             | '\u{FEFF}'
             | '\u{00AD}'
+            | '\u{034F}'
+            | '\u{180E}'
             | '\u{200E}'
             | '\u{200F}'
+            | '\u{2028}'
+            | '\u{2029}'
             | '\u{202A}'..='\u{202E}'
             | '\u{2066}'..='\u{2069}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{3164}'
+            | '\u{FFA0}'
+            | '\u{FFF9}'..='\u{FFFB}'
     ) || c.is_control()
 }
 
@@ -259,6 +270,27 @@ mod tests {
         assert_eq!(safe_fix("A\u{0301}O"), "ÁO");
         assert_eq!(safe_fix("A\u{200B}\u{0301}"), "Á");
         assert_eq!(safe_fix("KAOS\tPUTIH"), "KAOSPUTIH");
+    }
+
+    /// Found by fuzzing: line and paragraph separators and the Ogham space mark
+    /// slipped through; the other blank-looking characters were missed too.
+    #[test]
+    fn separators_fillers_and_invisible_operators_are_invisible() {
+        for c in [
+            '\u{2028}', '\u{2029}', '\u{180E}', '\u{034F}', '\u{2061}', '\u{2064}', '\u{115F}',
+            '\u{1160}', '\u{3164}', '\u{FFA0}', '\u{FFF9}', '\u{FFFB}',
+        ] {
+            assert!(is_invisible(c), "U+{:04X}", c as u32);
+            assert_eq!(
+                safe_fix(&format!("KAOS{c}HITAM")),
+                "KAOSHITAM",
+                "U+{:04X}",
+                c as u32
+            );
+        }
+        assert!(is_invisible('\u{1680}'));
+        assert_eq!(safe_fix("KAOS\u{1680}HITAM"), "KAOS HITAM");
+        assert_eq!(visible("A\u{2028}B"), "A⟨U+2028⟩B");
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! SKU003 invisible-character: non-breaking and other Unicode spaces, zero-width,
-//! soft hyphen, bidi and control characters inside a SKU.
+//! soft hyphen, bidi, line-separator, filler and control characters inside a SKU.
 
 use super::{char_runs, finding, sku_cells};
 use crate::diagnostic::{Applicability, Diagnostic};
@@ -46,6 +46,14 @@ fn char_name(c: char) -> &'static str {
         '\u{200C}' => "zero-width non-joiner",
         '\u{200D}' => "zero-width joiner",
         '\u{2060}' => "word joiner",
+        '\u{2061}'..='\u{2064}' => "invisible operator",
+        '\u{1680}' => "Ogham space mark",
+        '\u{2028}' => "line separator",
+        '\u{2029}' => "paragraph separator",
+        '\u{180E}' => "Mongolian vowel separator",
+        '\u{034F}' => "combining grapheme joiner",
+        '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}' => "Hangul filler",
+        '\u{FFF9}'..='\u{FFFB}' => "interlinear annotation mark",
         '\u{FEFF}' => "byte-order mark",
         '\u{00AD}' => "soft hyphen",
         '\t' => "tab",
