@@ -3,6 +3,9 @@
 //! Every command runs in the crate root so paths in reports are the relative paths
 //! given on the command line (`fixtures/...`) and snapshots are stable.
 
+mod common;
+
+use common::{code, root, stderr, stdout};
 use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::Path;
@@ -27,13 +30,9 @@ const DIAGNOSTIC_KEYS: [&str; 14] = [
 // ---------------------------------------------------------------------------
 // helpers
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 /// The binary, run in the crate root, with no colour forced either way.
 fn skulint() -> Command {
-    let mut cmd = Command::cargo_bin("skulint").unwrap();
+    let mut cmd = common::skulint();
     cmd.current_dir(root()).env_remove("NO_COLOR");
     cmd
 }
@@ -44,21 +43,6 @@ where
     S: AsRef<std::ffi::OsStr>,
 {
     skulint().args(args).output().unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
-}
-
-fn code(output: &Output) -> i32 {
-    output
-        .status
-        .code()
-        .unwrap_or_else(|| panic!("killed by a signal: {output:?}"))
 }
 
 /// Runs `check ARGS --output-format json`, asserts the exit code and parses stdout.

@@ -5,16 +5,15 @@
 //! Each test writes its configuration into a temporary folder and runs the real
 //! binary there, so the file is found as a user's would be.
 
+mod common;
+
+use common::{code, root, stderr, stdout};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use assert_cmd::Command;
 use serde_json::Value;
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn demo() -> String {
     root()
@@ -83,18 +82,6 @@ where
         .args(args)
         .output()
         .unwrap()
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().expect("exited")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
 }
 
 /// `CELL CODE` of every finding.

@@ -1,6 +1,9 @@
 //! `skulint diagnose` and `skulint explain` through the binary: text and JSON
 //! reports, --sku, --file, --channel, exit codes and bad inputs; SYN001 in `check`.
 
+mod common;
+
+use common::{code, stderr, stdout};
 use std::process::Output;
 
 use assert_cmd::Command;
@@ -19,18 +22,6 @@ where
         .args(args)
         .output()
         .unwrap()
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().expect("exited")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
 }
 
 fn json(output: &Output) -> Value {

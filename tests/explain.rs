@@ -1,5 +1,8 @@
 //! CLI tests of `skulint explain` and of the rule catalog behind it.
 
+mod common;
+
+use common::{stderr, stdout};
 use std::process::Output;
 
 use assert_cmd::Command;
@@ -12,14 +15,6 @@ fn run(args: &[&str]) -> Output {
         .args(args)
         .output()
         .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
 }
 
 #[test]

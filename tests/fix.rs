@@ -4,40 +4,19 @@
 //! value. Also the blocking of fixes that would create duplicates, the resync plan,
 //! and the options of `fix` (`--diff`, `-o`, `--in-place`, `--changes`, exit codes).
 
+mod common;
+
+use common::{code, root, skulint, stderr, stdout};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use assert_cmd::Command;
 use calamine::{Data, Dimensions, Reader, SheetVisible, Xlsx, open_workbook};
 use rust_xlsxwriter::{ExcelDateTime, Format, Formula};
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------
 // helpers
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn skulint() -> Command {
-    Command::cargo_bin("skulint").unwrap()
-}
-
-fn code(output: &Output) -> i32 {
-    output
-        .status
-        .code()
-        .unwrap_or_else(|| panic!("killed by a signal: {output:?}"))
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
-}
 
 /// Asserts the run did not crash and did not report a usage or input error.
 fn assert_ran(output: &Output, what: &str) {

@@ -3,18 +3,16 @@
 //! what is read stays within the limits, and outputs are written atomically.
 //! The files are built here, at test time, in temporary folders.
 
+mod common;
+
+use common::skulint;
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use proptest::prelude::*;
 use skulint::table::csv::Dialect;
 use skulint::table::read::{self, Depth, Limits, ReadOptions};
 use skulint::table::{Format, Sheet, TableSpec, Value, Visibility, Workbook, layout, write};
-
-fn skulint() -> Command {
-    Command::cargo_bin("skulint").unwrap()
-}
 
 struct Run {
     code: i32,

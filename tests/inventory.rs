@@ -2,6 +2,9 @@
 //! export of the same SKUs (fixtures/inventory/, made by make_fixtures.py),
 //! checked together (STK004-STK006) and fixed with `--unsafe-fixes`.
 
+mod common;
+
+use common::{code, stderr};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Output;
@@ -26,14 +29,6 @@ fn run_in(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .output()
         .unwrap()
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().expect("exited")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
 }
 
 /// `check ARGS --output-format json --fail-on never` in `fixtures/`.

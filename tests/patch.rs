@@ -12,12 +12,14 @@
 //! Real exports and the rust_xlsxwriter test workbooks come from the shared corpus
 //! (`SKULINT_CORPUS`, default `../shared/corpus` beside the checkout; skipped without it).
 
+mod common;
+
+use common::{skulint, stderr};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Cursor, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use assert_cmd::Command;
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use quick_xml::events::{BytesStart, Event};
 use rust_xlsxwriter::{DataValidation, Format, Formula, Note, Workbook};
@@ -44,14 +46,6 @@ fn corpus() -> Option<PathBuf> {
         );
         None
     }
-}
-
-fn skulint() -> Command {
-    Command::cargo_bin("skulint").unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// `skulint fix` on `input` with `args`; the run must end with 0 or 1.
