@@ -1427,3 +1427,44 @@ fn the_corrected_copy_is_the_same_with_one_thread_or_more() {
     }
     assert!(copies[0] == copies[1], "the outputs differ");
 }
+
+/// A row whose SKU fix is dropped (the SKU is inside an array formula's range)
+/// but whose parent SKU is fixed keeps its resync entry; that entry must not
+/// rename the SKU to the fix that was not applied.
+#[test]
+fn a_dropped_sku_fix_is_not_in_the_resync_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("array.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (col, title) in ["Product Name", "SKU", "Parent SKU", "Stock"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, col as u16, *title).unwrap();
+    }
+    sheet
+        .write_array_formula(1, 1, 2, 1, Formula::new("{\"KAOS  01\";\"KAOS  02\"}"))
+        .unwrap();
+    sheet.write_string(2, 1, "KAOS  02").unwrap();
+    for row in 1..3 {
+        sheet.write_string(row, 0, "Kaos polos").unwrap();
+        sheet.write_number(row, 3, 5).unwrap();
+    }
+    sheet.write_string(1, 2, "INDUK-01").unwrap();
+    sheet.write_string(2, 2, "INDUK  02").unwrap();
+    book.save(&path).unwrap();
+
+    let out = dir.path().join("array.fixed.xlsx");
+    let output = fix(&path, &["-o", out.to_str().unwrap()]);
+    assert!(
+        stderr(&output).contains("B3 holds a formula"),
+        "{}",
+        stderr(&output)
+    );
+    let plan = read_plan(&dir.path().join("array.resync.jsonl"));
+    assert!(
+        plan.iter().all(|entry| entry["new_sku"] != "KAOS 02"),
+        "the plan renames B3 to a SKU the file does not hold: {plan:?}"
+    );
+}

@@ -1457,3 +1457,52 @@ fn a_sheet_name_that_is_not_in_the_workbook_is_an_error() {
     let error = patch::xlsx(&bytes, &[edit]).unwrap_err().to_string();
     assert!(error.contains("C501"), "{error}");
 }
+
+/// A small workbook whose entries are all stored (method 0), as some exporters
+/// (and Python's zipfile by default) write them.
+fn stored_workbook() -> Vec<u8> {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "SKU").unwrap();
+    sheet.write_string(0, 1, "Stock").unwrap();
+    sheet.write_string(1, 0, "KAOS  HITAM").unwrap();
+    sheet.write_number(1, 1, 3.0).unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+    let mut archive = ZipArchive::new(Cursor::new(bytes.as_slice())).unwrap();
+    let mut writer = ZipWriter::new(Cursor::new(Vec::new()));
+    let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
+    for index in 0..archive.len() {
+        let mut file = archive.by_index(index).unwrap();
+        let name = file.name().unwrap().into_owned();
+        let mut data = Vec::new();
+        file.read_to_end(&mut data).unwrap();
+        writer.start_file(name, stored).unwrap();
+        writer.write_all(&data).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+/// A stored part is rewritten stored: it takes no compression level, and asking
+/// for one made every such package fall back to a rebuild.
+#[test]
+fn a_package_with_stored_entries_is_patched_and_stays_stored() {
+    let input = stored_workbook();
+    let edit = CellEdit {
+        sheet: "Sheet1",
+        row: 1,
+        col: 0,
+        text: "KAOS HITAM",
+        number: false,
+    };
+    let patched = patch::xlsx(&input, &[edit]).expect("patched");
+    let mut archive = ZipArchive::new(Cursor::new(patched.bytes)).unwrap();
+    for index in 0..archive.len() {
+        let file = archive.by_index_raw(index).unwrap();
+        assert_eq!(
+            file.compression(),
+            CompressionMethod::Stored,
+            "{:?}",
+            file.name()
+        );
+    }
+}

@@ -156,9 +156,6 @@ fn summary_line(fixed: &Fixed) -> String {
     }
 }
 
-/// The changes of one file and the resync plan they make.
-type Planned = (Vec<Change>, Vec<ResyncEntry>);
-
 /// Fixes a group of files linted together (see [`groups`]): plans the fixes of
 /// each and applies them to the workbooks as read, then lints the fixed
 /// workbooks again (together, so the cross-file rules see the fixed stock) while
@@ -175,21 +172,23 @@ fn fix_group(
         read::Depth::Patch
     };
     let mut read = read_books(paths, setup, depth);
-    let mut planned: Vec<Result<Planned, FileError>> = {
+    let mut planned: Vec<Result<Vec<Change>, FileError>> = {
         let mut first = lint_books(&read.books, setup);
         read.settle(&mut first);
         first
             .into_iter()
             .map(|linted| {
                 let mut linted = linted?;
-                let changes = fix::plan(&linted.tables, &mut linted.diagnostics, args.unsafe_fixes);
-                let resync = fix::resync_entries(&linted.tables, &changes);
-                Ok((changes, resync))
+                Ok(fix::plan(
+                    &linted.tables,
+                    &mut linted.diagnostics,
+                    args.unsafe_fixes,
+                ))
             })
             .collect()
     };
     for (book, planned) in read.books.iter_mut().zip(&planned) {
-        if let (Ok(workbook), Ok((changes, _))) = (book, planned) {
+        if let (Ok(workbook), Ok(changes)) = (book, planned) {
             fix::apply_in_place(workbook, changes);
         }
     }
@@ -204,7 +203,7 @@ fn fix_group(
                     .par_iter()
                     .zip(planned)
                     .map(|(book, planned)| match (book, planned) {
-                        (Ok(workbook), Ok((changes, _))) if writes(changes) => {
+                        (Ok(workbook), Ok(changes)) if writes(changes) => {
                             Some(make_corrected(workbook, changes, args, setup))
                         }
                         _ => None,
@@ -219,7 +218,7 @@ fn fix_group(
     let mut notices: Vec<Vec<String>> = vec![Vec::new(); paths.len()];
     let mut reverted = Vec::new();
     for (i, (planned, made)) in planned.iter_mut().zip(&mut made).enumerate() {
-        let (Ok((changes, resync)), Some(Ok(made))) = (planned, made) else {
+        let (Ok(changes), Some(Ok(made))) = (planned, made) else {
             continue;
         };
         notices[i].append(&mut made.notices);
@@ -230,11 +229,6 @@ fn fix_group(
             .collect();
         let dropped = leave_formula_cells(changes, &formulas, &mut notices[i]);
         if !dropped.is_empty() {
-            resync.retain(|entry| {
-                changes
-                    .iter()
-                    .any(|c| c.sheet == entry.sheet && c.row + 1 == entry.row)
-            });
             reverted.push((i, dropped));
         }
     }
@@ -255,12 +249,16 @@ fn fix_group(
         .zip(made)
         .zip(notices)
         .map(|((((fixed, planned), relinted), made), notices)| {
-            let (changes, resync) = planned?;
+            let changes = planned?;
             let mut linted = relinted?;
             let workbook = fixed.as_ref().map_err(Clone::clone)?;
+            // From the fixed workbook and the changes kept: a change dropped for
+            // a formula renames nothing.
+            let resync = fix::resync_entries(&linted.tables, &changes);
             fix::plan(&linted.tables, &mut linted.diagnostics, args.unsafe_fixes);
             let report = file_report(linted.workbook, &linted.tables);
-            let written = match made {
+            // With `--in-place`, a file whose every change was dropped is left alone.
+            let written = match made.filter(|_| writes(&changes)) {
                 Some(made) => Some(
                     made.and_then(|made| write_outputs(workbook, made, &resync, args, several))
                         .map_err(|e| FileError {

@@ -4,21 +4,21 @@
 //! first part, as for any file; every part then gets the rules that look at one
 //! row at a time. The rules that compare rows (duplicates) and the fix plan (a
 //! fix must not create a duplicate) need more: while the parts go by, each row's
-//! SKU, and parent SKU with its product id, is written as 64-bit hashes to
-//! temporary files, split by hash into partitions. After the last part, each
-//! partition is read back alone to find the hashes met on more than one row.
+//! SKU, and parent SKU with its product id, is written as 64-bit hashes to a
+//! temporary file, grouped by hash into 64 ranges. After the last part, each
+//! range is read back alone to find the hashes met on more than one row.
 //! Only the rows with such a hash, and the rows with a fix, can take part in a
 //! duplicate or a blocked fix; a second pass reads just those rows into a small
 //! sheet (which knows their rows in the file), where the same rules and plan as
 //! for a whole file run. Equal hashes of different values only add rows to that
 //! sheet, so the findings are exactly those of the whole-file path.
 //!
-//! Memory: one part of rows, one partition of hashes, and the findings with
-//! their rows; none of it grows with the rows that have no finding.
+//! Memory: one part of rows, one range of hashes, and the findings with their
+//! rows; none of it grows with the rows that have no finding.
 
 use std::fs::File;
 use std::hash::BuildHasher;
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, Read, Write};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -381,45 +381,69 @@ impl Shared {
     }
 }
 
-/// (hash, value) records in temporary files, one per range of hashes, so that
-/// grouping them by hash needs one partition in memory at a time.
+/// (hash, value) records in one temporary file, grouped by range of hashes, so
+/// that grouping them by hash needs one range in memory at a time. Each range
+/// gathers its records in a buffer, written out as a segment when full; a file
+/// per range would take 64 file handles for every long file checked at once.
 struct Spill {
-    partitions: Vec<BufWriter<File>>,
+    file: File,
+    /// Where the file ends.
+    len: u64,
+    buffers: Vec<Vec<u8>>,
+    /// Per range, the (offset, length) of its segments in the file.
+    segments: Vec<Vec<(u64, usize)>>,
 }
 
 impl Spill {
-    /// 64 partitions keep one under 16 MiB up to about 60 million rows.
+    /// 64 ranges keep one under 16 MiB up to about 60 million rows.
     const PARTITION_BITS: u32 = 6;
+    const SEGMENT: usize = 64 << 10;
+    const RECORD: usize = 16;
 
     fn new() -> io::Result<Self> {
-        let partitions = (0..1 << Self::PARTITION_BITS)
-            .map(|_| Ok(BufWriter::with_capacity(8 << 10, tempfile::tempfile()?)))
-            .collect::<io::Result<_>>()?;
-        Ok(Spill { partitions })
+        let partitions = 1 << Self::PARTITION_BITS;
+        Ok(Spill {
+            file: tempfile::tempfile()?,
+            len: 0,
+            buffers: vec![Vec::new(); partitions],
+            segments: vec![Vec::new(); partitions],
+        })
     }
 
     fn push(&mut self, hash: u64, value: u64) -> io::Result<()> {
-        let partition = &mut self.partitions[(hash >> (64 - Self::PARTITION_BITS)) as usize];
-        partition.write_all(&hash.to_le_bytes())?;
-        partition.write_all(&value.to_le_bytes())
+        let partition = (hash >> (64 - Self::PARTITION_BITS)) as usize;
+        let buffer = &mut self.buffers[partition];
+        buffer.extend_from_slice(&hash.to_le_bytes());
+        buffer.extend_from_slice(&value.to_le_bytes());
+        if buffer.len() >= Self::SEGMENT {
+            self.file.write_all(buffer)?;
+            self.segments[partition].push((self.len, buffer.len()));
+            self.len += buffer.len() as u64;
+            buffer.clear();
+        }
+        Ok(())
     }
 
     /// Calls `f` with each hash and the values recorded with it.
-    fn each_group(self, mut f: impl FnMut(u64, &[u64])) -> io::Result<()> {
+    fn each_group(mut self, mut f: impl FnMut(u64, &[u64])) -> io::Result<()> {
         let mut values = Vec::new();
-        for partition in self.partitions {
-            let mut file = partition.into_inner().map_err(|e| e.into_error())?;
-            io::Seek::rewind(&mut file)?;
-            let mut bytes = Vec::new();
-            BufReader::new(file).read_to_end(&mut bytes)?;
+        let mut bytes = Vec::new();
+        for (segments, buffer) in self.segments.iter().zip(&self.buffers) {
+            bytes.clear();
+            for &(offset, len) in segments {
+                io::Seek::seek(&mut self.file, io::SeekFrom::Start(offset))?;
+                let start = bytes.len();
+                bytes.resize(start + len, 0);
+                self.file.read_exact(&mut bytes[start..])?;
+            }
+            bytes.extend_from_slice(buffer);
             let mut records: Vec<(u64, u64)> = bytes
-                .chunks_exact(16)
+                .chunks_exact(Self::RECORD)
                 .map(|r| {
                     let word = |at: usize| u64::from_le_bytes(r[at..at + 8].try_into().unwrap());
                     (word(0), word(8))
                 })
                 .collect();
-            drop(bytes);
             records.sort_unstable();
             for group in records.chunk_by(|a, b| a.0 == b.0) {
                 values.clear();
@@ -428,5 +452,49 @@ impl Spill {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Enough records that every range writes segments to the file, and groups
+    /// that span segments and the buffer left in memory.
+    #[test]
+    fn a_spill_gives_back_every_record_grouped_by_hash() {
+        let mut spill = Spill::new().unwrap();
+        let mut expected: std::collections::BTreeMap<u64, Vec<u64>> = Default::default();
+        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut firsts = Vec::new();
+        for i in 0..600_000_u64 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            // One hash in eight repeats one of the first hundred.
+            let hash = if i % 8 == 7 {
+                firsts[i as usize % firsts.len()]
+            } else {
+                state
+            };
+            if firsts.len() < 100 {
+                firsts.push(hash);
+            }
+            spill.push(hash, i).unwrap();
+            expected.entry(hash).or_default().push(i);
+        }
+        assert!(spill.segments.iter().all(|s| !s.is_empty()));
+        let mut seen = std::collections::BTreeMap::new();
+        spill
+            .each_group(|hash, values| {
+                let mut values = values.to_vec();
+                values.sort_unstable();
+                assert!(
+                    seen.insert(hash, values).is_none(),
+                    "hash {hash} grouped twice"
+                );
+            })
+            .unwrap();
+        assert_eq!(seen, expected);
     }
 }

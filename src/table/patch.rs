@@ -118,10 +118,7 @@ pub fn xlsx(input: &[u8], edits: &[CellEdit]) -> Result<Patched, PatchError> {
         let file = archive.by_index(index)?;
         let size = file.size();
         check_size(part, size, MAX_STREAMED_PART)?;
-        let options = file
-            .options()
-            .compression_method(writable(file.compression()))
-            .compression_level(PATCHED_PART_LEVEL);
+        let options = rewritten(file.options(), file.compression());
         staging.start_file(*part, options)?;
         let reader = BufReader::with_capacity(1 << 16, Bounded::new(file, size));
         let outcome = compressing_beside(&mut staging, |writer| {
@@ -166,10 +163,7 @@ pub fn xlsx(input: &[u8], edits: &[CellEdit]) -> Result<Patched, PatchError> {
             let file = archive.by_index(index)?;
             let size = file.size();
             check_size(&name, size, MAX_STREAMED_PART)?;
-            let options = file
-                .options()
-                .compression_method(writable(file.compression()))
-                .compression_level(PATCHED_PART_LEVEL);
+            let options = rewritten(file.options(), file.compression());
             output.start_file(name.as_str(), options)?;
             let reader = BufReader::with_capacity(1 << 16, Bounded::new(file, size));
             compressing_beside(&mut output, |writer| {
@@ -225,7 +219,18 @@ fn check_size(part: &str, size: u64, limit: u64) -> Result<(), PatchError> {
 /// The deflate level of the parts a patch rewrites. Compressing the worksheet
 /// takes most of a patch at the default level 6; level 3 takes about half as
 /// long for a file about 9% larger (BENCHMARKS.md).
-const PATCHED_PART_LEVEL: Option<i64> = Some(3);
+const PATCHED_PART_LEVEL: i64 = 3;
+
+/// How a rewritten part is written: with its original method when the writer
+/// has it, and deflated at [`PATCHED_PART_LEVEL`]. A stored part takes no level.
+fn rewritten(
+    options: zip::write::SimpleFileOptions,
+    method: CompressionMethod,
+) -> zip::write::SimpleFileOptions {
+    let method = writable(method);
+    let level = (method != CompressionMethod::Stored).then_some(PATCHED_PART_LEVEL);
+    options.compression_method(method).compression_level(level)
+}
 
 /// How much of a part goes to the compressing thread at a time.
 const CHUNK: usize = 1 << 16;
@@ -266,10 +271,10 @@ where
         let consumed = consumer
             .join()
             .unwrap_or_else(|_| Err(io::Error::other("the compressing thread failed")));
-        // The producer's error comes first: a failed send only echoes the consumer's.
-        let value = produced?;
+        // A failed write on the compressing side is the cause; the producer then
+        // only sees that its chunks are no longer taken.
         consumed?;
-        Ok(value)
+        produced
     })
 }
 
@@ -1063,22 +1068,24 @@ impl<R: BufRead> MarkupScanner<R> {
     fn markup(&mut self, at: usize) -> Result<Markup, StreamError> {
         self.ensure(at, 9)?;
         let head = &self.buf[at..];
-        let closing = |scanner: &mut Self, terminator: &'static [u8]| {
+        // The terminator is looked for after the whole opener: `<!-->` does not
+        // end the comment it opens.
+        let closing = |scanner: &mut Self, opener: &[u8], terminator: &'static [u8]| {
             let finder = memchr::memmem::Finder::new(terminator);
             scanner
-                .find(at + 2, |b| finder.find(b))
+                .find(at + opener.len(), |b| finder.find(b))
                 .map(|i| Markup::Other {
                     end: i + terminator.len(),
                 })
         };
-        if head.starts_with(b"<!--") {
-            return closing(self, b"-->");
-        }
-        if head.starts_with(b"<![CDATA[") {
-            return closing(self, b"]]>");
-        }
-        if head.starts_with(b"<?") {
-            return closing(self, b"?>");
+        for (opener, terminator) in [
+            (&b"<!--"[..], &b"-->"[..]),
+            (b"<![CDATA[", b"]]>"),
+            (b"<?", b"?>"),
+        ] {
+            if head.starts_with(opener) {
+                return closing(self, opener, terminator);
+            }
         }
         let is_end = head.get(1) == Some(&b'/');
         let name_start = at + if is_end { 2 } else { 1 };
@@ -1555,6 +1562,120 @@ mod tests {
             &mut SharedStrings::default(),
         );
         assert!(matches!(result, Err(StreamError::Xml(_))));
+    }
+
+    /// The scanner refills its buffer from the reader: whatever size the
+    /// reader's reads are, the output is that of one read of everything.
+    #[test]
+    fn reads_of_any_size_give_the_same_output() {
+        let rows = concat!(
+            "\n  <row r='1' x:a=\"1>2\"><c r=\"A1\" t=\"inlineStr\"><is><t>a &gt; b</t></is></c>",
+            "<!-- </row><row r=\"9\"> --></row >\n",
+            "<?skip </row> ?><row r=\"2\"/>",
+            "<row r=\"3\"><c r=\"A3\" t=\"str\"><v><![CDATA[</row><f>]]></v></c></row>",
+            "<x:row r=\"4\"><x:c r=\"A4\" t=\"inlineStr\"><x:is><x:t>x  y</x:t></x:is></x:c></x:row>",
+            "<row r=\"5\"><c r=\"A5\"><f t=\"array\" ref=\"A5:A6\">1</f><v>1</v></c></row>",
+            "<row><c r=\"A6\"><v>1</v></c></row>",
+        );
+        let xml =
+            format!("\u{feff}<worksheet><sheetData>{rows}</sheetData><tail a=\"<\"/></worksheet>");
+        let edits: HashMap<(u32, u32), (&str, bool)> =
+            HashMap::from([((3, 0), ("x y", false)), ((5, 0), ("2", false))]);
+        let run = |cap: usize| {
+            let mut out = Vec::new();
+            let mut strings = SharedStrings::default();
+            let input = io::BufReader::with_capacity(cap, xml.as_bytes());
+            let outcome = patch_sheet(input, &mut out, &edits, &mut strings).unwrap();
+            (
+                String::from_utf8(out).unwrap(),
+                outcome.patched,
+                outcome.formulas,
+            )
+        };
+        let whole = run(1 << 16);
+        assert_eq!(whole.1, [(3, 0)]);
+        assert_eq!(whole.2, [(5, 0)]);
+        for cap in 1..40 {
+            assert_eq!(run(cap), whole, "reads of {cap} bytes");
+        }
+        let sst = "<x:sst xmlns:x=\"urn:main\" uniqueCount=\"1\"><x:si><x:t>a</x:t></x:si><!-- <x:si> --><x:si/></x:sst>\n<!-- end -->";
+        let strings = SharedStrings {
+            existing: Some(2),
+            added: vec!["b".into()],
+            index: HashMap::new(),
+        };
+        let run = |cap: usize| {
+            let mut out = Vec::new();
+            append_shared_strings(
+                io::BufReader::with_capacity(cap, sst.as_bytes()),
+                &mut out,
+                &strings,
+            )
+            .unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let whole = run(1 << 16);
+        for cap in 1..40 {
+            assert_eq!(run(cap), whole, "reads of {cap} bytes");
+        }
+    }
+
+    /// When the compressing side fails, its error is the one reported.
+    #[test]
+    fn the_compressing_threads_error_is_reported() {
+        struct Full;
+        impl Write for Full {
+            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+                Err(io::Error::other("no space left on device"))
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        assert!(rayon::current_num_threads() >= 2, "needs the threaded path");
+        let result = compressing_beside(&mut Full, |writer| {
+            for _ in 0..64 {
+                writer.write_all(&[b'x'; CHUNK])?;
+            }
+            Ok(())
+        });
+        let message = match result {
+            Err(StreamError::Xml(m)) => m,
+            other => panic!("{:?}", other.is_ok()),
+        };
+        assert!(message.contains("no space left"), "{message}");
+    }
+
+    /// `<!-->` does not end a comment (XML 1.0 §2.5: the text of `<!--> x -->`
+    /// is `> x `). Ending it there counted an item inside the comment, and the
+    /// added strings got wrong indices.
+    #[test]
+    fn a_comment_whose_text_starts_with_a_gt_is_one_comment() {
+        let sst = "<sst><!--> <si><t>ghost</t></si> --><si><t>a</t></si></sst>";
+        // What an XML parser sees: one item.
+        let (mut reader, _) = xml_reader(sst.as_bytes()).unwrap();
+        let mut buf = Vec::new();
+        let mut parsed = 0;
+        loop {
+            match reader.read_event_into(&mut buf).unwrap() {
+                Event::Eof => break,
+                Event::Start(e) if e.local_name().as_ref() == "si" => parsed += 1,
+                _ => {}
+            }
+            buf.clear();
+        }
+        assert_eq!(parsed, 1);
+        let mut count = 0;
+        let (mut reader, _) = xml_reader(sst.as_bytes()).unwrap();
+        while !matches!(reader.read_event_into(&mut buf).unwrap(), Event::Start(_)) {}
+        MarkupScanner::new(reader.into_inner())
+            .walk_children(
+                &mut io::sink(),
+                |name| count += usize::from(local(name) == b"si"),
+                |_, _| Ok(()),
+            )
+            .unwrap();
+        assert_eq!(count, parsed);
     }
 
     #[test]
