@@ -1351,28 +1351,42 @@ fn a_fix_never_empties_a_sku() {
     }
 }
 
+/// SKUs `KAOS  01` to `KAOS  03` in B2:B4, the first two from an array formula
+/// over B2:B3 (B3 written apart with the result it shows), and parent SKUs in
+/// column C when given.
+fn array_formula_export(path: &Path, parents: Option<[&str; 3]>) {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (col, title) in ["Product Name", "SKU", "Stock", "Parent SKU"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, col as u16, *title).unwrap();
+    }
+    sheet
+        .write_array_formula(1, 1, 2, 1, Formula::new("{\"KAOS  01\";\"KAOS  02\"}"))
+        .unwrap();
+    sheet.write_string(2, 1, "KAOS  02").unwrap();
+    sheet.write_string(3, 1, "KAOS  03").unwrap();
+    for row in 1..4 {
+        sheet.write_string(row, 0, "Kaos polos").unwrap();
+        sheet.write_number(row, 2, 5).unwrap();
+        if let Some(parents) = parents {
+            sheet
+                .write_string(row, 3, parents[row as usize - 1])
+                .unwrap();
+        }
+    }
+    book.save(path).unwrap();
+}
+
 /// A cell inside an array formula's range holds a result only: its fix is left
 /// out, with a notice, and its finding stays among those reported after fixing.
 #[test]
 fn a_sku_inside_an_array_formula_is_left_and_still_reported() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("array.xlsx");
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    for (col, title) in ["Product Name", "SKU", "Stock"].iter().enumerate() {
-        sheet.write_string(0, col as u16, *title).unwrap();
-    }
-    sheet
-        .write_array_formula(1, 1, 2, 1, Formula::new("{\"KAOS  01\";\"KAOS  02\"}"))
-        .unwrap();
-    // The range's second cell, written apart with the result it shows.
-    sheet.write_string(2, 1, "KAOS  02").unwrap();
-    sheet.write_string(3, 1, "KAOS  03").unwrap();
-    for row in 1..4 {
-        sheet.write_string(row, 0, "Kaos polos").unwrap();
-        sheet.write_number(row, 2, 5).unwrap();
-    }
-    book.save(&path).unwrap();
+    array_formula_export(&path, None);
 
     let out = dir.path().join("array.fixed.xlsx");
     let output = skulint()
@@ -1435,25 +1449,7 @@ fn the_corrected_copy_is_the_same_with_one_thread_or_more() {
 fn a_dropped_sku_fix_is_not_in_the_resync_plan() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("array.xlsx");
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    for (col, title) in ["Product Name", "SKU", "Parent SKU", "Stock"]
-        .iter()
-        .enumerate()
-    {
-        sheet.write_string(0, col as u16, *title).unwrap();
-    }
-    sheet
-        .write_array_formula(1, 1, 2, 1, Formula::new("{\"KAOS  01\";\"KAOS  02\"}"))
-        .unwrap();
-    sheet.write_string(2, 1, "KAOS  02").unwrap();
-    for row in 1..3 {
-        sheet.write_string(row, 0, "Kaos polos").unwrap();
-        sheet.write_number(row, 3, 5).unwrap();
-    }
-    sheet.write_string(1, 2, "INDUK-01").unwrap();
-    sheet.write_string(2, 2, "INDUK  02").unwrap();
-    book.save(&path).unwrap();
+    array_formula_export(&path, Some(["INDUK-01", "INDUK  02", "INDUK-03"]));
 
     let out = dir.path().join("array.fixed.xlsx");
     let output = fix(&path, &["-o", out.to_str().unwrap()]);

@@ -648,26 +648,28 @@ fn count_shared_strings<R: Read + Seek>(
     let size = file.size();
     check_size(part, size, MAX_STREAMED_PART)?;
     let input = BufReader::with_capacity(1 << 16, Bounded::new(file, size));
-    let count = || -> Result<usize, StreamError> {
-        let (mut reader, _) = xml_reader(input)?;
-        let mut buf = Vec::new();
-        loop {
-            match reader.read_event_into(&mut buf)? {
-                Event::Eof | Event::Empty(_) => return Ok(0),
-                Event::Start(_) => break,
-                _ => {}
-            }
-            buf.clear();
+    count_items(input).map_err(|e| e.in_part(part))
+}
+
+/// The number of `<si>` children of the shared strings' root.
+fn count_items<R: BufRead>(input: R) -> Result<usize, StreamError> {
+    let (mut reader, _) = xml_reader(input)?;
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf)? {
+            Event::Eof | Event::Empty(_) => return Ok(0),
+            Event::Start(_) => break,
+            _ => {}
         }
-        let mut count = 0;
-        MarkupScanner::new(reader.into_inner()).walk_children(
-            &mut io::sink(),
-            |name| count += usize::from(local(name) == b"si"),
-            |_, _| Ok(()),
-        )?;
-        Ok(count)
-    };
-    count().map_err(|e| e.in_part(part))
+        buf.clear();
+    }
+    let mut count = 0;
+    MarkupScanner::new(reader.into_inner()).walk_children(
+        &mut io::sink(),
+        |name| count += usize::from(local(name) == b"si"),
+        |_, _| Ok(()),
+    )?;
+    Ok(count)
 }
 
 /// Copies the shared strings part, appending the added strings and keeping
@@ -1665,17 +1667,7 @@ mod tests {
             buf.clear();
         }
         assert_eq!(parsed, 1);
-        let mut count = 0;
-        let (mut reader, _) = xml_reader(sst.as_bytes()).unwrap();
-        while !matches!(reader.read_event_into(&mut buf).unwrap(), Event::Start(_)) {}
-        MarkupScanner::new(reader.into_inner())
-            .walk_children(
-                &mut io::sink(),
-                |name| count += usize::from(local(name) == b"si"),
-                |_, _| Ok(()),
-            )
-            .unwrap();
-        assert_eq!(count, parsed);
+        assert_eq!(count_items(sst.as_bytes()).unwrap(), parsed);
     }
 
     #[test]
@@ -1705,18 +1697,8 @@ mod tests {
     fn shared_string_items_are_counted_at_the_top_level_only() {
         let sst =
             "<sst><si><t>a</t></si><!-- <si> --><si/><si><r><t>b</t></r><si>nested</si></si></sst>";
-        let mut count = 0;
-        let (mut reader, _) = xml_reader(sst.as_bytes()).unwrap();
-        let mut buf = Vec::new();
-        while !matches!(reader.read_event_into(&mut buf).unwrap(), Event::Start(_)) {}
-        MarkupScanner::new(reader.into_inner())
-            .walk_children(
-                &mut io::sink(),
-                |name| count += usize::from(local(name) == b"si"),
-                |_, _| Ok(()),
-            )
-            .unwrap();
-        assert_eq!(count, 3);
+        assert_eq!(count_items(sst.as_bytes()).unwrap(), 3);
+        assert_eq!(count_items("<sst/>".as_bytes()).unwrap(), 0);
     }
 
     /// One row of a generated worksheet: its markup, and the `r` and XML of
