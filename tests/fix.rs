@@ -1157,6 +1157,38 @@ fn exit_code_is_0_when_fixing_leaves_nothing_and_1_otherwise() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
 }
 
+/// `x.xlsx` and `x.csv` side by side, or two `x.csv` in different folders
+/// fixed into one: their resync plans would have the same name, and one would
+/// be lost. Refused before anything is written.
+#[test]
+fn inputs_whose_outputs_would_share_a_name_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = write_file(dir.path(), "x.csv", "SKU,Stock\nKAOS  HITAM,1\n");
+    let tsv = write_file(dir.path(), "x.tsv", "SKU\tStock\nKAOS  PUTIH\t2\n");
+    let output = skulint().arg("fix").args([&csv, &tsv]).output().unwrap();
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("would both write") && stderr(&output).contains("x.resync.jsonl"),
+        "{}",
+        stderr(&output)
+    );
+    std::fs::create_dir(dir.path().join("b")).unwrap();
+    let other = write_file(&dir.path().join("b"), "x.csv", "SKU,Stock\nKAOS  MERAH,3\n");
+    let out = dir.path().join("out");
+    let output = skulint()
+        .arg("fix")
+        .args([&csv, &other])
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert_eq!(
+        files_in(dir.path()),
+        BTreeSet::from(["b", "x.csv", "x.tsv"].map(String::from))
+    );
+}
+
 #[test]
 fn several_inputs_are_written_into_the_output_folder() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,7 +1,7 @@
 //! `skulint fix`: lint, apply the fixes, write the corrected copy, the resync plan
 //! and the change log, and report what remains.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -68,6 +68,7 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
     check_outputs(&args.output_options, &files)?;
     refuse_inventory_as_input(&setup, &files)?;
     let several = files.len() > 1 || args.paths.iter().any(|p| p.is_dir());
+    refuse_shared_outputs(&files, args, several)?;
     if several && let Some(output) = &args.output {
         if output.is_file() {
             bail!(
@@ -131,6 +132,38 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
         &errors,
         setup.settings.fail_on,
     ))
+}
+
+/// Two inputs whose outputs would have the same names (`a/x.xlsx` and
+/// `b/x.xlsx` with `-o DIR`, or `x.xlsx` beside `x.csv`) would overwrite each
+/// other's resync plan, or corrected copy: refused before any work.
+fn refuse_shared_outputs(files: &[PathBuf], args: &FixArgs, several: bool) -> Result<()> {
+    if args.diff {
+        return Ok(());
+    }
+    let mut plans: HashMap<PathBuf, &PathBuf> = HashMap::new();
+    for file in files {
+        let folder = match &args.output {
+            Some(dir) if several || dir.is_dir() => dir.as_path(),
+            Some(output) => output.parent().unwrap_or(Path::new("")),
+            None => file.parent().unwrap_or(Path::new("")),
+        };
+        let folder = std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_path_buf());
+        let stem = file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("export");
+        let plan = folder.join(format!("{stem}.resync.jsonl"));
+        if let Some(other) = plans.insert(plan.clone(), file) {
+            bail!(
+                "{} and {} would both write {}: fix them in separate runs, or give each its own -o folder",
+                other.display(),
+                file.display(),
+                plan.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 fn summary_line(fixed: &Fixed) -> String {
