@@ -389,16 +389,8 @@ fn csv_named_xlsx_is_read_as_csv_and_fixed_as_csv() {
         "{}",
         run.stderr
     );
-    let fixed = skulint()
-        .args(["fix", path.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert_eq!(
-        fixed.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&fixed.stderr)
-    );
+    let fixed = crate::run(&["fix", path.to_str().unwrap()]);
+    assert_eq!(fixed.code, 0, "{}", fixed.stderr);
     let written = std::fs::read_to_string(dir.path().join("export.fixed.csv")).unwrap();
     assert_eq!(written, "SKU,Stock\nKAOS HITAM,5\n");
     assert_eq!(std::fs::read(&path).unwrap(), b"SKU,Stock\nKAOS  HITAM,5\n");
@@ -972,16 +964,8 @@ fn sixteen_thousand_columns_are_read_and_fixed() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(report["files"][0]["sheets"][0]["columns"]["stock"], "XFD");
-    let fixed = skulint()
-        .args(["fix", path.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert_eq!(
-        fixed.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&fixed.stderr)
-    );
+    let fixed = crate::run(&["fix", path.to_str().unwrap()]);
+    assert_eq!(fixed.code, 0, "{}", fixed.stderr);
     let workbook =
         read::read_workbook(&dir.path().join("wide.fixed.xlsx"), "w", Depth::Values).unwrap();
     assert_eq!(
@@ -1044,16 +1028,8 @@ fn legacy_encodings_are_decoded_or_named() {
         run1.stderr
     );
     // Fixed and written back in the encoding it came in.
-    let fixed = skulint()
-        .args(["fix", latin.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert_eq!(
-        fixed.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&fixed.stderr)
-    );
+    let fixed = run(&["fix", latin.to_str().unwrap()]);
+    assert_eq!(fixed.code, 0, "{}", fixed.stderr);
     assert_eq!(
         std::fs::read(dir.path().join("latin.fixed.csv")).unwrap(),
         b"SKU,Nama\nCAF\xC9 1,Caf\xE9 cr\xE8me\n"
@@ -1095,16 +1071,8 @@ fn utf16_with_and_without_bom_round_trips() {
                 .flat_map(u16::to_le_bytes),
         );
         let path = put(dir.path(), name, &bytes);
-        let fixed = skulint()
-            .args(["fix", path.to_str().unwrap()])
-            .output()
-            .unwrap();
-        assert_eq!(
-            fixed.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&fixed.stderr)
-        );
+        let fixed = run(&["fix", path.to_str().unwrap()]);
+        assert_eq!(fixed.code, 0, "{}", fixed.stderr);
         let mut expected = if bom { vec![0xFF, 0xFE] } else { Vec::new() };
         expected.extend(
             "SKU\tStock\r\nKAOS 1\t5\r\n"
@@ -1136,16 +1104,8 @@ fn a_bom_in_mid_file_and_ragged_rows_are_noticed_and_kept() {
         run.stderr
     );
     // B-2 has no stock (STK001), which stays after fixing.
-    let fixed = skulint()
-        .args(["fix", path.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert_eq!(
-        fixed.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&fixed.stderr)
-    );
+    let fixed = crate::run(&["fix", path.to_str().unwrap()]);
+    assert_eq!(fixed.code, 1, "{}", fixed.stderr);
     let written = std::fs::read_to_string(dir.path().join("joined.fixed.csv")).unwrap();
     assert_eq!(written, text.replace('\u{FEFF}', ""));
 }
