@@ -217,36 +217,18 @@ fn every_channel_updates_the_skus_and_stock_once_and_a_rerun_sends_nothing() {
             "{protocol:?}: {:?}",
             server.state().rejected
         );
-        let m11 = server.model("1001", "11");
         assert_eq!(
-            (
-                m11.sku.as_str(),
-                m11.stock,
-                m11.sku_updates,
-                m11.stock_updates
-            ),
+            server.model("1001", "11").outcome(),
             ("KAOS HITAM-M", 12, 1, 1),
             "{protocol:?}"
         );
-        let m12 = server.model("1001", "12");
         assert_eq!(
-            (
-                m12.sku.as_str(),
-                m12.stock,
-                m12.sku_updates,
-                m12.stock_updates
-            ),
+            server.model("1001", "12").outcome(),
             ("KAOS PUTIH-L", 5, 1, 0),
             "{protocol:?}"
         );
-        let m21 = server.model("2002", "21");
         assert_eq!(
-            (
-                m21.sku.as_str(),
-                m21.stock,
-                m21.sku_updates,
-                m21.stock_updates
-            ),
+            server.model("2002", "21").outcome(),
             ("CELANA-S", 0, 0, 1),
             "{protocol:?}"
         );
@@ -665,15 +647,9 @@ fn a_resync_interrupted_by_an_outage_resumes_without_sending_anything_twice() {
             "{protocol:?}: {sent:?}"
         );
         for (i, p) in products.iter().enumerate() {
-            let model = server.model(p, "9");
             assert_eq!(
-                (
-                    model.sku.clone(),
-                    model.stock,
-                    model.sku_updates,
-                    model.stock_updates
-                ),
-                (format!("X Y-{i}"), i as i64, 1, 1),
+                server.model(p, "9").outcome(),
+                (format!("X Y-{i}").as_str(), i as i64, 1, 1),
                 "{protocol:?} product {p}"
             );
         }
@@ -918,15 +894,9 @@ fn a_killed_resync_resumes_without_sending_anything_twice() {
     let output = run_cli(&args, &env, dir.path());
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stdout));
     for (i, (p, id)) in products.iter().zip(&ids).enumerate() {
-        let model = server.model(p, id);
         assert_eq!(
-            (
-                model.sku.clone(),
-                model.stock,
-                model.sku_updates,
-                model.stock_updates
-            ),
-            (format!("NEW-{i}"), 10 + i as i64, 1, 1),
+            server.model(p, id).outcome(),
+            (format!("NEW-{i}").as_str(), 10 + i as i64, 1, 1),
             "model {p}/{id}"
         );
     }

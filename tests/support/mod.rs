@@ -119,6 +119,11 @@ impl Model {
         self.reserved = reserved;
         self
     }
+
+    /// What the tests compare: the SKU, the stock, and how many updates of each came.
+    pub fn outcome(&self) -> (&str, i64, u32, u32) {
+        (&self.sku, self.stock, self.sku_updates, self.stock_updates)
+    }
 }
 
 /// An answer the server gives instead of doing the work, once, in call order.
