@@ -1,4 +1,6 @@
 //! STK001 invalid-stock: stock blank on a SKU row, negative, fractional or not a number.
+//! A blank stock is fine on a row whose stock status column (`In stock?`) is
+//! filled: the quantity is not counted there.
 
 use super::{finding, skus};
 use crate::diagnostic::Diagnostic;
@@ -15,6 +17,11 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
             let value = table.value(row, Role::Stock);
             let problem = match parse_number(value) {
                 _ if value.is_empty() || matches!(value, Value::Text(t) if t.trim().is_empty()) => {
+                    // A blank quantity beside a stock status is stock that is not
+                    // counted, which the channel takes as it is.
+                    if !table.str(row, Role::StockStatus).trim().is_empty() {
+                        return None;
+                    }
                     "stock is blank".to_string()
                 }
                 None => format!("stock `{}` is not a number", value.display()),

@@ -262,3 +262,27 @@ fn cross_file_fixes_clear_their_findings() {
         );
     }
 }
+
+/// WooCommerce marks stock it does not count with `In stock?` and leaves
+/// `Stock` blank: that is not a blank stock. Without the status, it is.
+#[test]
+fn a_blank_stock_beside_a_stock_status_is_not_reported() {
+    let rows = |status: &str| -> Vec<Vec<String>> {
+        vec![
+            vec!["cc-tee".into(), status.into(), String::new()],
+            vec!["cc-cap".into(), status.into(), "-1".into()],
+        ]
+    };
+    let columns: Vec<String> = ["SKU", "In stock?", "Stock"].map(String::from).to_vec();
+    let cells = |status: &str| -> Vec<String> {
+        let book = workbook("woo.csv", &columns, &rows(status));
+        let tables = layout::tables(&book, &TableSpec::default()).unwrap();
+        assert_eq!(tables[0].column(Role::StockStatus), Some(1));
+        invalid_stock::check(&tables[0], &Settings::default())
+            .into_iter()
+            .map(|d| d.cell)
+            .collect()
+    };
+    assert_eq!(cells("1"), ["C3"]);
+    assert_eq!(cells(""), ["C2", "C3"]);
+}

@@ -26,10 +26,13 @@ pub enum Role {
     Available,
     /// Master inventory: units kept back from every channel.
     SafetyStock,
+    /// Whether the item is in stock, where the quantity is not counted
+    /// (WooCommerce `In stock?` beside a blank `Stock`).
+    StockStatus,
 }
 
 impl Role {
-    pub const ALL: [Role; 14] = [
+    pub const ALL: [Role; 15] = [
         Role::Sku,
         Role::ParentSku,
         Role::Stock,
@@ -44,6 +47,7 @@ impl Role {
         Role::Shop,
         Role::Available,
         Role::SafetyStock,
+        Role::StockStatus,
     ];
 
     /// The name used in `rules/columns.toml`, the config and the JSON report.
@@ -63,6 +67,7 @@ impl Role {
             Role::Shop => "shop",
             Role::Available => "available",
             Role::SafetyStock => "safety_stock",
+            Role::StockStatus => "stock_status",
         }
     }
 
