@@ -828,6 +828,18 @@ fn tsv_fixture_tabs_keeps_its_dialect() {
 // 3. blocking fixes that would create duplicates
 
 /// The findings of `report` at `cell` with code `code`.
+/// Every fix of `<stem>.csv` was blocked: its corrected copy is the input as
+/// it was, and the resync plan is empty.
+fn assert_nothing_fixed(dir: &Path, stem: &str, content: &str) {
+    let fixed = std::fs::read_to_string(dir.join(format!("{stem}.fixed.csv"))).unwrap();
+    assert_eq!(fixed, content, "nothing may change");
+    assert_eq!(
+        std::fs::read_to_string(dir.join(format!("{stem}.resync.jsonl"))).unwrap(),
+        "",
+        "the resync plan must be empty"
+    );
+}
+
 fn finding<'a>(report: &'a Value, cell: &str, code: &str) -> &'a Value {
     diagnostics(report)
         .iter()
@@ -855,13 +867,7 @@ fn a_fix_that_would_duplicate_another_sku_is_blocked() {
     assert_blocked(&check_json(&input, &[]), "A3", "SKU001", "A2");
     assert_blocked(&fix_json(&input, &[]), "A3", "SKU001", "A2");
 
-    let fixed = std::fs::read_to_string(dir.path().join("dup.fixed.csv")).unwrap();
-    assert_eq!(fixed, content, "nothing may change");
-    assert_eq!(
-        std::fs::read_to_string(dir.path().join("dup.resync.jsonl")).unwrap(),
-        "",
-        "the resync plan must be empty"
-    );
+    assert_nothing_fixed(dir.path(), "dup", content);
 }
 
 #[test]
@@ -877,12 +883,7 @@ fn two_fixes_that_would_become_equal_are_both_blocked() {
     assert_blocked(&report, "A2", "SKU002", "A3");
     assert_blocked(&report, "A3", "SKU002", "A2");
 
-    let fixed = std::fs::read_to_string(dir.path().join("edges.fixed.csv")).unwrap();
-    assert_eq!(fixed, content);
-    assert_eq!(
-        std::fs::read_to_string(dir.path().join("edges.resync.jsonl")).unwrap(),
-        ""
-    );
+    assert_nothing_fixed(dir.path(), "edges", content);
 }
 
 #[test]
@@ -893,12 +894,7 @@ fn an_unsafe_fix_that_would_duplicate_is_blocked() {
 
     let report = fix_json(&input, &["--unsafe-fixes"]);
     assert_blocked(&report, "A3", "SKU005", "A2");
-    let fixed = std::fs::read_to_string(dir.path().join("wide.fixed.csv")).unwrap();
-    assert_eq!(fixed, content);
-    assert_eq!(
-        std::fs::read_to_string(dir.path().join("wide.resync.jsonl")).unwrap(),
-        ""
-    );
+    assert_nothing_fixed(dir.path(), "wide", content);
 }
 
 #[test]
@@ -1253,21 +1249,7 @@ fn several_inputs_are_written_into_the_output_folder() {
 fn a_sku_computed_by_a_formula_is_not_left_disagreeing_with_its_formula() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("formula.xlsx");
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.write_string(0, 0, "SKU").unwrap();
-    sheet.write_string(0, 1, "Stock").unwrap();
-    sheet
-        .write_formula(
-            1,
-            0,
-            Formula::new("=\"KAOS\"&\"  \"&\"HITAM\"").set_result("KAOS  HITAM"),
-        )
-        .unwrap();
-    sheet.write_number(1, 1, 3.0).unwrap();
-    sheet.write_string(2, 0, "KAOS-PUTIH").unwrap();
-    sheet.write_number(2, 1, 4.0).unwrap();
-    book.save(&input).unwrap();
+    common::formula_sku_workbook(&input, "KAOS-PUTIH");
 
     fix(&input, &[]);
     let before = read_xlsx(&input);

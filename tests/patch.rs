@@ -22,7 +22,7 @@ use std::process::Output;
 
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use quick_xml::events::{BytesStart, Event};
-use rust_xlsxwriter::{DataValidation, Format, Formula, Note, Workbook};
+use rust_xlsxwriter::{DataValidation, Format, Note, Workbook};
 use skulint::table::patch::{self, CellEdit};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
@@ -1335,21 +1335,7 @@ fn an_xlsm_stays_an_xlsm_with_its_macros() {
 fn a_sku_computed_by_a_formula_is_left_alone_with_a_notice() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("formula.xlsx");
-    let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.write_string(0, 0, "SKU").unwrap();
-    sheet.write_string(0, 1, "Stock").unwrap();
-    sheet
-        .write_formula(
-            1,
-            0,
-            Formula::new("=\"KAOS\"&\"  \"&\"HITAM\"").set_result("KAOS  HITAM"),
-        )
-        .unwrap();
-    sheet.write_number(1, 1, 3.0).unwrap();
-    sheet.write_string(2, 0, "KAOS  PUTIH").unwrap();
-    sheet.write_number(2, 1, 4.0).unwrap();
-    book.save(&input).unwrap();
+    common::formula_sku_workbook(&input, "KAOS  PUTIH");
 
     let changes = dir.path().join("changes.csv");
     let output = fix(&input, &["--changes", changes.to_str().unwrap()]);

@@ -29,3 +29,20 @@ pub fn stdout(output: &Output) -> String {
 pub fn stderr(output: &Output) -> String {
     String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
 }
+
+/// A workbook whose SKU in A2 is computed by a formula giving `KAOS  HITAM`
+/// (two spaces), with `second_sku` typed in A3.
+pub fn formula_sku_workbook(path: &Path, second_sku: &str) {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "SKU").unwrap();
+    sheet.write_string(0, 1, "Stock").unwrap();
+    let formula = rust_xlsxwriter::Formula::new("=\"KAOS\"&\"  \"&\"HITAM\"");
+    sheet
+        .write_formula(1, 0, formula.set_result("KAOS  HITAM"))
+        .unwrap();
+    sheet.write_number(1, 1, 3.0).unwrap();
+    sheet.write_string(2, 0, second_sku).unwrap();
+    sheet.write_number(2, 1, 4.0).unwrap();
+    book.save(path).unwrap();
+}
