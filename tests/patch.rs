@@ -864,8 +864,6 @@ fn real_exports_keep_everything_but_the_fixed_skus() {
         "shopee_tiktok_riseloka/template/mass_update_sales_info_464946005_20230414114201.xlsx",
         "shopee_listingport/samples/mass_update_sales_info_2051980_20260405231511.xlsx",
         "shopee_tiktok_riseloka/result/update/[14 Apr 2023] mass-update-shopee-result/[14 Apr 2023] mass-update-shopee-result.xlsx",
-        "shopee_tiktok_riseloka/template/Tiktoksellercenter_batchupload_20230425_template.xlsx",
-        "shopee_tiktok_riseloka/result/akulaku/hoofla/(25 Apr 2023)hoofla.xlsx",
     ];
     let pairs: Vec<_> = exports
         .iter()

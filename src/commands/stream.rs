@@ -326,7 +326,7 @@ impl State {
                 self.skus.push(Self::shop_key_hash(&shop, &sku), 0)?;
             }
             let parent = table.str(row, Role::ParentSku);
-            let product = trimmed(table.str(row, Role::ProductId));
+            let product = table.product_key(row);
             if !parent.is_empty() && !product.is_empty() {
                 self.parents.push(
                     Self::hasher().hash_one(&*parent),

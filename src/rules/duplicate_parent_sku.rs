@@ -1,17 +1,20 @@
-//! DUP003 duplicate-parent-sku: one parent SKU on different product ids.
+//! DUP003 duplicate-parent-sku: one parent SKU on different products (by
+//! product id, or by product name in exports without ids).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use foldhash::{HashMap, HashMapExt};
 
-use super::{finding, trimmed};
+use super::finding;
 use crate::diagnostic::Diagnostic;
 use crate::settings::Settings;
 use crate::table::{Role, Table};
 
 pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
-    if table.column(Role::ParentSku).is_none() || table.column(Role::ProductId).is_none() {
+    if table.column(Role::ParentSku).is_none()
+        || (table.column(Role::ProductId).is_none() && table.column(Role::ProductName).is_none())
+    {
         return Vec::new();
     }
     // parent SKU → product id → first row of that product with this parent SKU
@@ -19,7 +22,7 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
     let mut groups: HashMap<&str, BTreeMap<Cow<str>, usize>> =
         HashMap::with_capacity(parents.len());
     for (row, parent) in parents {
-        let product = trimmed(table.str(*row, Role::ProductId));
+        let product = table.product_key(*row);
         if product.is_empty() {
             continue;
         }

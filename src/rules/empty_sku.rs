@@ -6,6 +6,11 @@ use crate::settings::Settings;
 use crate::table::{Role, Table};
 
 pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
+    // An export without a variation SKU column (Shopee's basic-info update
+    // carries only the parent SKU) has nothing to report here.
+    if table.column(Role::Sku).is_none() {
+        return Vec::new();
+    }
     table
         .data_rows
         .iter()

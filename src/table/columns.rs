@@ -108,6 +108,8 @@ struct RoleAliases {
 struct LayoutWords {
     markers: Vec<String>,
     requirement_words: Vec<String>,
+    example_sheets: Vec<String>,
+    guide_sheets: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -131,6 +133,8 @@ pub struct Vocabulary {
     aliases: HashMap<String, Vec<(Role, AliasKind)>>,
     markers: Vec<String>,
     requirement_words: Vec<String>,
+    example_sheets: Vec<String>,
+    guide_sheets: Vec<String>,
 }
 
 impl Vocabulary {
@@ -159,18 +163,10 @@ impl Vocabulary {
             }
             Vocabulary {
                 aliases,
-                markers: file
-                    .layout
-                    .markers
-                    .iter()
-                    .map(|m| normalize_header(m))
-                    .collect(),
-                requirement_words: file
-                    .layout
-                    .requirement_words
-                    .iter()
-                    .map(|w| normalize_header(w))
-                    .collect(),
+                markers: normalized(&file.layout.markers),
+                requirement_words: normalized(&file.layout.requirement_words),
+                example_sheets: normalized(&file.layout.example_sheets),
+                guide_sheets: normalized(&file.layout.guide_sheets),
             }
         })
     }
@@ -190,6 +186,25 @@ impl Vocabulary {
     pub fn is_requirement_word(&self, normalized: &str) -> bool {
         self.requirement_words.iter().any(|w| w == normalized)
     }
+
+    /// Whether a sheet's normalised name names the channel's example sheet
+    /// (`Example`, `Contoh Upload`, `Upload sample`).
+    pub fn is_example_sheet(&self, normalized: &str) -> bool {
+        self.example_sheets
+            .iter()
+            .any(|w| normalized.contains(w.as_str()))
+    }
+
+    /// Whether a sheet's normalised name names instructions (`Instruction`, `Panduan`).
+    pub fn is_guide_sheet(&self, normalized: &str) -> bool {
+        self.guide_sheets
+            .iter()
+            .any(|w| normalized.contains(w.as_str()))
+    }
+}
+
+fn normalized(words: &[String]) -> Vec<String> {
+    words.iter().map(|w| normalize_header(w)).collect()
 }
 
 /// A marketplace, or `Generic` for any other export.

@@ -3,12 +3,12 @@
 //! localized labels, "Mandatory/Wajib" rows, instructions); data starts after them.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::{Arc, OnceLock};
 
 use super::columns::{AliasKind, Channel, ChannelProfile, Role, Vocabulary, normalize_header};
 use super::{Sheet, Value, Visibility, Workbook};
-use crate::diagnostic::parse_column_letter;
+use crate::diagnostic::{column_letter, parse_column_letter};
 
 /// How far down a sheet header rows are looked for.
 const HEADER_SCAN_ROWS: usize = 40;
@@ -50,6 +50,137 @@ pub struct Table<'a> {
     /// The row in the file of each row of the sheet, when the sheet holds only
     /// some rows of a file; empty: row `i` of the sheet is row `i` of the file.
     file_rows: Vec<usize>,
+    /// The non-empty rows under the header that are not linted, and why.
+    pub skipped: Vec<(usize, RowSkip)>,
+    /// Why each column was given its role, for `skulint layout`.
+    sources: [Option<ColumnSource>; Role::ALL.len()],
+    /// What the seller should know about how the sheet was read, said once.
+    pub notes: Vec<String>,
+}
+
+/// Why a non-empty row under the header is not a listing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RowSkip {
+    /// Requirement ("Mandatory", "Wajib"), marker or instruction rows right under the header.
+    Preamble,
+    /// The channel's example product, left in its template.
+    Example,
+    /// A row that only carries the product's id, continuing the listing above
+    /// (Shopify's extra image rows).
+    Continuation,
+    /// No id, name, price, stock, option or SKU: a note or a total, not a listing.
+    NoListing,
+}
+
+impl RowSkip {
+    /// The key used in the JSON report.
+    pub fn key(self) -> &'static str {
+        match self {
+            RowSkip::Preamble => "instructions",
+            RowSkip::Example => "example",
+            RowSkip::Continuation => "continuation",
+            RowSkip::NoListing => "no-listing",
+        }
+    }
+
+    /// What the rows are, for people: `3 instruction rows`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            RowSkip::Preamble => "requirement or instruction rows under the header",
+            RowSkip::Example => "the template's example product",
+            RowSkip::Continuation => "rows that only continue the listing above (extra images)",
+            RowSkip::NoListing => "rows without an id, name, price, stock, option or SKU",
+        }
+    }
+}
+
+/// How a column got its role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ColumnSource {
+    /// A machine key in a header row (`et_title_variation_sku`), 0-based row.
+    Key { row: usize, text: String },
+    /// A label in a header row (`SKU Induk`), 0-based row.
+    Label { row: usize, text: String },
+    /// Named by the user (`--sku-column`, `[columns]`).
+    Given(String),
+    /// Read from the data: why.
+    Inferred(String),
+}
+
+impl std::fmt::Display for ColumnSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ColumnSource::Key { row, text } => {
+                write!(f, "machine key `{}` in row {}", short(text), row + 1)
+            }
+            ColumnSource::Label { row, text } => {
+                write!(f, "label `{}` in row {}", short(text), row + 1)
+            }
+            ColumnSource::Given(given) => write!(
+                f,
+                "named on the command line or in skulint.toml (`{given}`)"
+            ),
+            ColumnSource::Inferred(why) => f.write_str(why),
+        }
+    }
+}
+
+/// A sheet that is not linted, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SkippedSheet {
+    pub name: Arc<str>,
+    pub reason: SheetSkip,
+}
+
+/// Why a sheet is not linted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SheetSkip {
+    /// Hidden sheets hold the template's settings and lists, not listings.
+    Hidden,
+    /// The channel's example sheet (`Example`, `Contoh Upload`).
+    Example,
+    /// Instructions or a guide.
+    Guide,
+    /// Nothing in it.
+    Empty,
+    /// No header row with a SKU or parent SKU column.
+    NoSkuColumn { seen: String },
+}
+
+impl SheetSkip {
+    /// The key used in the JSON report.
+    pub fn key(&self) -> &'static str {
+        match self {
+            SheetSkip::Hidden => "hidden",
+            SheetSkip::Example => "example",
+            SheetSkip::Guide => "instructions",
+            SheetSkip::Empty => "empty",
+            SheetSkip::NoSkuColumn { .. } => "no-sku-column",
+        }
+    }
+}
+
+impl std::fmt::Display for SheetSkip {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SheetSkip::Hidden => f.write_str("hidden sheet (name it with --sheet to check it)"),
+            SheetSkip::Example => f.write_str(
+                "the channel's example sheet, not your listings (name it with --sheet to check it)",
+            ),
+            SheetSkip::Guide => f.write_str("instructions, not listings"),
+            SheetSkip::Empty => f.write_str("empty"),
+            SheetSkip::NoSkuColumn { seen } => {
+                write!(f, "no SKU column (headers seen: {seen})")
+            }
+        }
+    }
+}
+
+/// The sheets of a workbook: the tables to lint, and the sheets left out.
+#[derive(Debug)]
+pub struct Layout<'a> {
+    pub tables: Vec<Table<'a>>,
+    pub skipped: Vec<SkippedSheet>,
 }
 
 impl<'a> Table<'a> {
@@ -104,7 +235,7 @@ impl<'a> Table<'a> {
     }
 
     /// This layout on another sheet that has the same header rows: its rows from
-    /// `first_data_row` on that have an identity are the data rows. A long
+    /// `first_data_row` on that are listings are the data rows. A long
     /// file read in parts is linted part by part this way.
     pub fn with_sheet<'b>(&self, sheet: &'b Sheet, first_data_row: usize) -> Table<'b> {
         let mut table = Table {
@@ -117,11 +248,37 @@ impl<'a> Table<'a> {
             data_rows: Vec::new(),
             texts: std::array::from_fn(|_| OnceLock::new()),
             file_rows: Vec::new(),
+            skipped: Vec::new(),
+            sources: self.sources.clone(),
+            notes: Vec::new(),
         };
-        table.data_rows = (first_data_row..sheet.rows.len())
-            .filter(|&row| has_identity(&table, row))
-            .collect();
+        for row in first_data_row..sheet.rows.len() {
+            match listing_kind(&table, row) {
+                RowKind::Listing => table.data_rows.push(row),
+                RowKind::Skip(reason) => table.skipped.push((row, reason)),
+                RowKind::Blank => {}
+            }
+        }
         table
+    }
+
+    /// What tells the products of this table apart: the product id, or the
+    /// product name in exports without ids (Akulaku, TikTok uploads); trimmed.
+    pub fn product_key(&self, row: usize) -> Cow<'a, str> {
+        let role = if self.column(Role::ProductId).is_some() {
+            Role::ProductId
+        } else {
+            Role::ProductName
+        };
+        match self.str(row, role) {
+            Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
+            Cow::Owned(text) => Cow::Owned(text.trim().to_string()),
+        }
+    }
+
+    /// Why the column of `role` was given it.
+    pub fn source(&self, role: Role) -> Option<&ColumnSource> {
+        self.sources[role.index()].as_ref()
     }
 
     /// This table over a sheet that holds only some rows of the file:
@@ -152,6 +309,8 @@ pub enum LayoutError {
         "no SKU column found (headers seen: {seen}); name it with --sku-column \"HEADER\" or a column letter"
     )]
     NoSkuColumn { seen: String },
+    #[error("no sheet holds listings: {skipped}; name the sheet to check with --sheet \"NAME\"")]
+    NoListingSheet { skipped: String },
     #[error("no sheet named {wanted} (sheets: {available})")]
     NoSuchSheet { wanted: String, available: String },
     #[error(
@@ -173,62 +332,148 @@ pub enum LayoutError {
 /// Finds the tables of every sheet with a SKU column. Other sheets (guides,
 /// hidden lists) are kept by `fix` but not linted.
 pub fn tables<'a>(workbook: &'a Workbook, spec: &TableSpec) -> Result<Vec<Table<'a>>, LayoutError> {
-    let selected: Vec<&Sheet> = if spec.sheets.is_empty() {
-        workbook.sheets.iter().collect()
-    } else {
-        let found: Vec<&Sheet> = workbook
-            .sheets
-            .iter()
-            .filter(|s| spec.sheets.iter().any(|w| **w == *s.name))
-            .collect();
-        if found.is_empty() {
-            return Err(LayoutError::NoSuchSheet {
-                wanted: spec.sheets.join(", "),
-                available: workbook
-                    .sheets
-                    .iter()
-                    .map(|s| s.name.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            });
-        }
-        found
-    };
+    detect(workbook, spec).map(|layout| layout.tables)
+}
+
+/// The tables of a workbook and the sheets left out, with why. By default the
+/// visible sheets that hold listings are linted; hidden sheets and the
+/// channels' example and instruction sheets only when named with `--sheet`.
+pub fn detect<'a>(workbook: &'a Workbook, spec: &TableSpec) -> Result<Layout<'a>, LayoutError> {
+    let named = |sheet: &Sheet| spec.sheets.iter().any(|w| **w == *sheet.name);
+    if !spec.sheets.is_empty() && !workbook.sheets.iter().any(named) {
+        return Err(LayoutError::NoSuchSheet {
+            wanted: spec.sheets.join(", "),
+            available: workbook
+                .sheets
+                .iter()
+                .map(|s| s.name.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    let vocabulary = Vocabulary::get();
     let channel = spec.channel.unwrap_or_else(|| detect_channel(workbook));
-    let mut tables = Vec::new();
+    // A CSV file's one sheet is named after the file, which the seller chose.
+    let by_name = workbook.sheets.len() > 1;
+    let selected: Vec<(&Sheet, Option<SheetSkip>)> = workbook
+        .sheets
+        .iter()
+        .filter(|sheet| spec.sheets.is_empty() || named(sheet))
+        .map(|sheet| {
+            let name = normalize_header(&sheet.name);
+            let skip = if named(sheet) {
+                None
+            } else if sheet.visibility != Visibility::Visible {
+                Some(SheetSkip::Hidden)
+            } else if by_name && vocabulary.is_example_sheet(&name) {
+                Some(SheetSkip::Example)
+            } else if by_name && vocabulary.is_guide_sheet(&name) {
+                Some(SheetSkip::Guide)
+            } else {
+                None
+            };
+            (sheet, skip)
+        })
+        .collect();
+    // The products of the channel's example sheets: the same product left in
+    // the listing sheet is the template's example, not the seller's.
+    let mut context = Context::default();
+    for (sheet, skip) in &selected {
+        if *skip == Some(SheetSkip::Example)
+            && let Ok(Ok(example)) = table_of(workbook, sheet, channel, spec, &Context::default())
+        {
+            context.example_skus.extend(
+                example
+                    .texts(Role::Sku)
+                    .iter()
+                    .map(|(_, sku)| sku.trim().to_string()),
+            );
+        }
+    }
+    let mut layout = Layout {
+        tables: Vec::new(),
+        skipped: Vec::new(),
+    };
     // A column or header row the user named may exist in one sheet and not in
     // another (a guide sheet); it is an error only when no sheet has it.
     let mut first_error = None;
-    for sheet in selected {
-        match table_of(workbook, sheet, channel, spec) {
-            Ok(Some(table)) => tables.push(table),
-            Ok(None) => {}
+    for (sheet, skip) in selected {
+        if let Some(reason) = skip {
+            layout.skipped.push(SkippedSheet {
+                name: sheet.name.clone(),
+                reason,
+            });
+            continue;
+        }
+        match table_of(workbook, sheet, channel, spec, &context) {
+            Ok(Ok(table)) => layout.tables.push(table),
+            Ok(Err(reason)) => layout.skipped.push(SkippedSheet {
+                name: sheet.name.clone(),
+                reason,
+            }),
             Err(error) => {
                 first_error.get_or_insert(error);
             }
         }
     }
-    if tables.is_empty() {
+    if layout.tables.is_empty() {
         if let Some(error) = first_error {
             return Err(error);
         }
-        let seen = workbook
-            .sheets
-            .iter()
-            .filter(|s| s.visibility == Visibility::Visible)
-            .find_map(|s| s.rows.iter().find(|r| r.iter().any(|v| !v.is_empty())))
-            .map(|row| {
-                row.iter()
-                    .map(|v| short(&v.display()))
-                    .filter(|t| !t.is_empty())
-                    .take(12)
+        let seen = layout.skipped.iter().find_map(|s| match &s.reason {
+            SheetSkip::NoSkuColumn { seen } => Some(seen.clone()),
+            _ => None,
+        });
+        return Err(match seen {
+            Some(seen) => LayoutError::NoSkuColumn { seen },
+            None if layout.skipped.is_empty() => LayoutError::NoSkuColumn {
+                seen: "none, the workbook is empty".into(),
+            },
+            None => LayoutError::NoListingSheet {
+                skipped: layout
+                    .skipped
+                    .iter()
+                    .map(|s| format!("{} ({})", s.name, s.reason))
                     .collect::<Vec<_>>()
-                    .join(", ")
-            })
-            .unwrap_or_else(|| "none, the workbook is empty".into());
-        return Err(LayoutError::NoSkuColumn { seen });
+                    .join("; "),
+            },
+        });
     }
-    Ok(tables)
+    Ok(layout)
+}
+
+/// What the layout of one sheet may learn from the other sheets of its workbook.
+#[derive(Default)]
+struct Context {
+    /// The SKUs of the channel's example sheets.
+    example_skus: HashSet<String>,
+}
+
+/// The header labels of a sheet without a SKU column, for the message: the row
+/// with the most cells near the top, so a title or note row above the header
+/// does not hide it.
+fn headers_seen(sheet: &Sheet) -> String {
+    let best = sheet
+        .rows
+        .iter()
+        .take(HEADER_SCAN_ROWS)
+        .enumerate()
+        .max_by_key(|(index, row)| {
+            (
+                row.iter().filter(|v| !v.is_empty()).count(),
+                std::cmp::Reverse(*index),
+            )
+        })
+        .map(|(_, row)| row);
+    best.map(|row| {
+        row.iter()
+            .map(|v| short(&v.display()))
+            .filter(|t| !t.is_empty())
+            .take(12)
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
+    .unwrap_or_default()
 }
 
 fn table_of<'a>(
@@ -236,7 +481,8 @@ fn table_of<'a>(
     sheet: &'a Sheet,
     channel: Channel,
     spec: &TableSpec,
-) -> Result<Option<Table<'a>>, LayoutError> {
+    context: &Context,
+) -> Result<Result<Table<'a>, SheetSkip>, LayoutError> {
     let vocabulary = Vocabulary::get();
     if let Some(row) = spec.header_row
         && row > sheet.rows.len()
@@ -247,25 +493,33 @@ fn table_of<'a>(
             rows: sheet.rows.len(),
         });
     }
+    let Some(first_row) = sheet
+        .rows
+        .iter()
+        .position(|r| r.iter().any(|v| !v.is_empty()))
+    else {
+        return Ok(Err(SheetSkip::Empty));
+    };
     let scan = sheet.rows.len().min(HEADER_SCAN_ROWS);
     let matches: Vec<RowMatch> = (0..scan)
         .map(|r| match_row(vocabulary, &sheet.rows[r]))
         .collect();
 
-    // Header rows: those naming at least two roles, or a first row naming the SKU.
-    let first_row = sheet
-        .rows
-        .iter()
-        .position(|r| r.iter().any(|v| !v.is_empty()));
+    // Header rows: those naming at least two roles, or a row naming the SKU
+    // with nothing above it but a title or notes (one or two cells a row).
+    let notes_only = |row: usize| {
+        sheet.rows[first_row..row]
+            .iter()
+            .all(|r| r.iter().filter(|v| !v.is_empty()).count() <= 2)
+    };
     let header_rows: Vec<usize> = match spec.header_row {
         Some(n) => vec![n.saturating_sub(1)],
-        None => (0..scan)
-            .filter(|&r| {
-                matches[r].is_header() || (Some(r) == first_row && matches[r].names(Role::Sku))
-            })
+        None => (first_row..scan)
+            .filter(|&r| matches[r].is_header() || (matches[r].names(Role::Sku) && notes_only(r)))
             .collect(),
     };
     let mut columns = [None; Role::ALL.len()];
+    let mut sources: [Option<ColumnSource>; Role::ALL.len()] = std::array::from_fn(|_| None);
     let mut header_row = header_rows.last().copied();
     if let Some(last) = header_row {
         // A header block is consecutive (markers and requirement rows may sit between);
@@ -293,30 +547,38 @@ fn table_of<'a>(
                         sheet.rows.get(row).map(Vec::as_slice).unwrap_or(&[]),
                     )
                 };
-                row_match.assign(kind, &mut columns);
+                row_match.assign(kind, row, &mut columns, &mut sources);
             }
         }
     }
     for (&role, given) in &spec.columns {
-        let col =
+        let (col, found_at) =
             resolve_column(sheet, header_row, given).ok_or_else(|| LayoutError::NoSuchColumn {
                 role: role.key().replace('_', "-"),
                 given: given.clone(),
                 sheet: sheet.name.to_string(),
             })?;
-        columns.iter_mut().for_each(|c| {
+        for (c, source) in columns.iter_mut().zip(sources.iter_mut()) {
             if *c == Some(col) {
-                *c = None
+                *c = None;
+                *source = None;
             }
-        });
+        }
         columns[role.index()] = Some(col);
-        header_row.get_or_insert(0);
+        sources[role.index()] = Some(ColumnSource::Given(given.clone()));
+        // The row where a named header stands is a header row: nothing above it is data.
+        let at_least = found_at.unwrap_or(0);
+        header_row = Some(header_row.map_or(at_least, |row| row.max(at_least)));
     }
     let Some(header_row) = header_row else {
-        return Ok(None);
+        return Ok(Err(SheetSkip::NoSkuColumn {
+            seen: headers_seen(sheet),
+        }));
     };
-    if columns[Role::Sku.index()].is_none() {
-        return Ok(None);
+    if columns[Role::Sku.index()].is_none() && columns[Role::ParentSku.index()].is_none() {
+        return Ok(Err(SheetSkip::NoSkuColumn {
+            seen: headers_seen(sheet),
+        }));
     }
     let mut table = Table {
         file: workbook.display.clone(),
@@ -328,14 +590,82 @@ fn table_of<'a>(
         data_rows: Vec::new(),
         texts: std::array::from_fn(|_| OnceLock::new()),
         file_rows: Vec::new(),
+        skipped: Vec::new(),
+        sources,
+        notes: Vec::new(),
     };
-    table.data_rows = (header_row + 1..sheet.rows.len())
-        .filter(|&row| has_identity(&table, row))
-        .filter(|&row| row > header_row + PREAMBLE_ROWS || !is_preamble(vocabulary, &table, row))
-        .collect();
-    Ok(Some(table))
+    let near_header = |row: usize| row <= header_row + PREAMBLE_ROWS;
+    for row in header_row + 1..sheet.rows.len() {
+        let kind = match listing_kind(&table, row) {
+            RowKind::Blank => continue,
+            RowKind::Skip(reason) => Err(reason),
+            RowKind::Listing if near_header(row) && is_preamble(vocabulary, &table, row) => {
+                Err(RowSkip::Preamble)
+            }
+            RowKind::Listing if near_header(row) && is_example(&table, row, context) => {
+                Err(RowSkip::Example)
+            }
+            RowKind::Listing => Ok(()),
+        };
+        match kind {
+            Ok(()) => table.data_rows.push(row),
+            Err(reason) => table.skipped.push((row, reason)),
+        }
+    }
+    if !spec.columns.contains_key(&Role::Sku) {
+        read_product_level_sku_as_parent(&mut table);
+    }
+    Ok(Ok(table))
 }
 
+/// A SKU column that repeats one code on every row of a product, with other
+/// codes on other products (Akulaku's `*Produk SKU`), holds the products'
+/// parent SKUs: its rows are variations of one product, not duplicates.
+fn read_product_level_sku_as_parent(table: &mut Table) {
+    let Some(col) = table.column(Role::Sku) else {
+        return;
+    };
+    if table.column(Role::ParentSku).is_some() {
+        return;
+    }
+    let key_role = if table.column(Role::ProductId).is_some() {
+        Role::ProductId
+    } else if table.column(Role::ProductName).is_some() {
+        Role::ProductName
+    } else {
+        return;
+    };
+    // Product → the distinct codes on its rows, and how many rows.
+    let mut products: BTreeMap<String, (BTreeSet<String>, usize)> = BTreeMap::new();
+    for &row in &table.data_rows {
+        let sku = table.str(row, Role::Sku);
+        let key = table.str(row, key_role);
+        if sku.trim().is_empty() || key.trim().is_empty() {
+            continue;
+        }
+        let entry = products.entry(key.trim().to_string()).or_default();
+        entry.0.insert(sku.trim().to_string());
+        entry.1 += 1;
+    }
+    let multi: Vec<&(BTreeSet<String>, usize)> =
+        products.values().filter(|(_, rows)| *rows > 1).collect();
+    let single_code = multi.iter().filter(|(codes, _)| codes.len() == 1).count();
+    let codes: BTreeSet<&String> = products.values().flat_map(|(codes, _)| codes).collect();
+    if multi.len() < 2 || single_code * 10 < multi.len() * 9 || codes.len() < 2 {
+        return;
+    }
+    let header = short(&table.header(col));
+    table.columns[Role::Sku.index()] = None;
+    table.sources[Role::Sku.index()] = None;
+    table.columns[Role::ParentSku.index()] = Some(col);
+    table.sources[Role::ParentSku.index()] = Some(ColumnSource::Inferred(format!(
+        "label `{header}` repeats one code on every row of a product: read as the parent SKU"
+    )));
+    table.notes.push(format!(
+        "column {} ({header}) holds one code per product, repeated on each of its variations: it is read as the parent SKU, and only a code shared by different products is reported (DUP003)",
+        column_letter(col as u32)
+    ));
+}
 /// Header text on one line, at most 40 characters, for error messages.
 fn short(text: &str) -> String {
     let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -345,20 +675,31 @@ fn short(text: &str) -> String {
     }
 }
 
-/// A column given as header text (matched like aliases) or as a column letter.
-fn resolve_column(sheet: &Sheet, header_row: Option<usize>, given: &str) -> Option<usize> {
+/// A column given as header text (matched like aliases) or as a column letter,
+/// with the row where the header text stands.
+fn resolve_column(
+    sheet: &Sheet,
+    header_row: Option<usize>,
+    given: &str,
+) -> Option<(usize, Option<usize>)> {
     let wanted = normalize_header(given);
+    let last = sheet.rows.len().min(HEADER_SCAN_ROWS).saturating_sub(1);
+    // The detected header block first, then any row near the top.
     let rows = match header_row {
-        Some(last) => 0..=last,
-        None => 0..=sheet.rows.len().min(HEADER_SCAN_ROWS).saturating_sub(1),
+        Some(header) => (0..=header)
+            .rev()
+            .chain(header + 1..=last)
+            .collect::<Vec<_>>(),
+        None => (0..=last).collect(),
     };
-    rows.rev()
+    rows.into_iter()
         .find_map(|row| {
-            sheet
+            let col = sheet
                 .rows
                 .get(row)?
                 .iter()
-                .position(|v| !wanted.is_empty() && normalize_header(&v.display()) == wanted)
+                .position(|v| !wanted.is_empty() && normalize_header(&v.display()) == wanted)?;
+            Some((col, Some(row)))
         })
         .or_else(|| {
             let col = parse_column_letter(given.trim())? as usize;
@@ -367,20 +708,86 @@ fn resolve_column(sheet: &Sheet, header_row: Option<usize>, given: &str) -> Opti
                 .rows
                 .iter()
                 .any(|r| r.get(col).is_some_and(|v| !v.is_empty()))
-                .then_some(col)
+                .then_some((col, None))
         })
 }
 
-/// Rows with no product id, variation id, SKU or parent SKU are not listings.
-fn has_identity(table: &Table, row: usize) -> bool {
-    [
-        Role::ProductId,
-        Role::VariationId,
-        Role::Sku,
-        Role::ParentSku,
-    ]
-    .into_iter()
-    .any(|role| !table.value(row, role).text().trim().is_empty())
+/// What a row under the header is.
+enum RowKind {
+    /// Nothing in it.
+    Blank,
+    /// A listing: it has a SKU, an id, a name, a price, a stock or an option.
+    Listing,
+    /// Something else.
+    Skip(RowSkip),
+}
+
+/// The roles whose content makes a row a listing, whether or not it has a SKU.
+const LISTING_ROLES: [Role; 7] = [
+    Role::Sku,
+    Role::ParentSku,
+    Role::VariationId,
+    Role::ProductName,
+    Role::VariationName,
+    Role::Price,
+    Role::Stock,
+];
+
+fn listing_kind(table: &Table, row: usize) -> RowKind {
+    let filled = |role: Role| !table.value(row, role).text().trim().is_empty();
+    if LISTING_ROLES.into_iter().any(filled) {
+        return RowKind::Listing;
+    }
+    if filled(Role::ProductId) {
+        // A product id alone, where listings also have a name, price, stock or
+        // option, continues the product above (its extra images).
+        let described = [
+            Role::ProductName,
+            Role::Price,
+            Role::Stock,
+            Role::VariationName,
+        ]
+        .into_iter()
+        .any(|role| table.column(role).is_some());
+        return if described {
+            RowKind::Skip(RowSkip::Continuation)
+        } else {
+            RowKind::Listing
+        };
+    }
+    let blank = table.sheet.rows[row]
+        .iter()
+        .all(|v| v.text().trim().is_empty());
+    if blank {
+        RowKind::Blank
+    } else {
+        RowKind::Skip(RowSkip::NoListing)
+    }
+}
+
+/// The channel's example product left in its template: its SKU is on the
+/// workbook's example sheet, or it repeats an instruction of the rows above
+/// word for word (TikTok's example row copies the delivery-option text).
+/// Only rows right under the header are looked at.
+fn is_example(table: &Table, row: usize, context: &Context) -> bool {
+    let sku = table.str(row, Role::Sku);
+    if !sku.trim().is_empty() && context.example_skus.contains(sku.trim()) {
+        return true;
+    }
+    let cells = &table.sheet.rows[row];
+    let instructions = table
+        .skipped
+        .iter()
+        .filter(|(_, reason)| *reason == RowSkip::Preamble)
+        .map(|(above, _)| *above);
+    instructions.into_iter().any(|above| {
+        cells.iter().enumerate().any(|(col, value)| {
+            let Value::Text(text) = value else {
+                return false;
+            };
+            is_prose(text) && table.sheet.cell(above, col) == value
+        })
+    })
 }
 
 /// Requirement rows ("Wajib", "Mandatory"), marker rows and instruction rows that
@@ -426,11 +833,14 @@ pub fn parse_number(value: &Value) -> Option<f64> {
     }
 }
 
+/// A header cell that names roles: (column, its text, the roles it may name
+/// with how they matched).
+type HeaderCell = (usize, String, Vec<(Role, AliasKind)>);
+
 /// The roles the cells of one row name.
 #[derive(Clone, Debug, Default)]
 struct RowMatch {
-    /// (column, candidate roles with how they matched).
-    cells: Vec<(usize, Vec<(Role, AliasKind)>)>,
+    cells: Vec<HeaderCell>,
 }
 
 impl RowMatch {
@@ -443,12 +853,18 @@ impl RowMatch {
     fn names(&self, role: Role) -> bool {
         self.cells
             .iter()
-            .any(|(_, candidates)| candidates.iter().any(|(r, _)| *r == role))
+            .any(|(_, _, candidates)| candidates.iter().any(|(r, _)| *r == role))
     }
 
     /// Gives each unassigned role a column: unambiguous cells first, then cells
     /// that could name several roles take the first role still free.
-    fn assign(&self, kind: AliasKind, columns: &mut [Option<usize>; Role::ALL.len()]) {
+    fn assign(
+        &self,
+        kind: AliasKind,
+        row: usize,
+        columns: &mut [Option<usize>; Role::ALL.len()],
+        sources: &mut [Option<ColumnSource>; Role::ALL.len()],
+    ) {
         let taken =
             |columns: &[Option<usize>; Role::ALL.len()], col: usize| columns.contains(&Some(col));
         let of_kind = |candidates: &[(Role, AliasKind)]| {
@@ -458,16 +874,27 @@ impl RowMatch {
                 .map(|(r, _)| *r)
                 .collect::<Vec<Role>>()
         };
-        for (col, candidates) in &self.cells {
+        let source = |text: &String| match kind {
+            AliasKind::Key => ColumnSource::Key {
+                row,
+                text: text.clone(),
+            },
+            AliasKind::Label => ColumnSource::Label {
+                row,
+                text: text.clone(),
+            },
+        };
+        for (col, text, candidates) in &self.cells {
             let roles = of_kind(candidates);
             if let [role] = roles.as_slice()
                 && columns[role.index()].is_none()
                 && !taken(columns, *col)
             {
                 columns[role.index()] = Some(*col);
+                sources[role.index()] = Some(source(text));
             }
         }
-        for (col, candidates) in &self.cells {
+        for (col, text, candidates) in &self.cells {
             if taken(columns, *col) {
                 continue;
             }
@@ -476,6 +903,7 @@ impl RowMatch {
                 .find(|r| columns[r.index()].is_none())
             {
                 columns[role.index()] = Some(*col);
+                sources[role.index()] = Some(source(text));
             }
         }
     }
@@ -488,7 +916,7 @@ fn match_row(vocabulary: &Vocabulary, row: &[Value]) -> RowMatch {
         .filter_map(|(col, value)| match value {
             Value::Text(text) if text.chars().count() <= 80 => {
                 let roles = vocabulary.roles_of(&normalize_header(text));
-                (!roles.is_empty()).then(|| (col, roles.to_vec()))
+                (!roles.is_empty()).then(|| (col, text.clone(), roles.to_vec()))
             }
             _ => None,
         })
