@@ -207,17 +207,31 @@ fn json_document_has_the_v1_shape() {
         .collect();
     assert_eq!(
         top,
-        BTreeSet::from(["schema", "files", "diagnostics", "summary"])
+        BTreeSet::from(["schema", "files", "diagnostics", "errors", "summary"])
     );
+    assert_eq!(report["errors"], serde_json::json!([]));
 
     let file = &report["files"][0];
     assert_eq!(file["path"], DEMO);
     assert_eq!(file["format"], "xlsx");
     assert_eq!(file["channel"], "shopee");
     let sheet = &file["sheets"][0];
-    for key in ["name", "header_row", "data_rows", "columns"] {
+    for key in [
+        "name",
+        "header_row",
+        "data_rows",
+        "rows_skipped",
+        "columns",
+        "notes",
+        "warnings",
+    ] {
         assert!(sheet.get(key).is_some(), "sheet lacks {key}: {sheet}");
     }
+    // The demo's "Wajib" requirement row under the header is not a listing.
+    assert_eq!(
+        sheet["rows_skipped"],
+        serde_json::json!({"instructions": 1})
+    );
     assert_eq!(sheet["name"], "Sheet1");
     assert_eq!(sheet["header_row"], 3);
     assert_eq!(sheet["data_rows"], 28);

@@ -14,13 +14,14 @@ pub fn check(args: &CheckArgs) -> Result<ExitStatus> {
     check_outputs(&args.output, &files)?;
     refuse_inventory_as_input(&setup, &files)?;
     let progress = Progress::new(files.len(), progress_for(&args.output));
-    let (report, lint_errors) = lint_with_progress(&files, &setup, &progress);
+    let (mut report, lint_errors) = lint_with_progress(&files, &setup, &progress);
     errors.extend(lint_errors);
     report_errors(&errors);
+    report.errors = errors;
     emit(&report, &args.output)?;
     Ok(exit_status(
         &report.diagnostics,
-        &errors,
+        &report.errors,
         setup.settings.fail_on,
     ))
 }

@@ -119,6 +119,7 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
     }
     progress.finish();
     report_errors(&errors);
+    report.errors = errors;
     if args.diff {
         print_diff(&all_changes)?;
     } else {
@@ -129,7 +130,7 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
     }
     Ok(exit_status(
         &report.diagnostics,
-        &errors,
+        &report.errors,
         setup.settings.fail_on,
     ))
 }
@@ -289,7 +290,7 @@ fn fix_group(
             // a formula renames nothing.
             let resync = fix::resync_entries(&linted.tables, &changes);
             fix::plan(&linted.tables, &mut linted.diagnostics, args.unsafe_fixes);
-            let report = file_report(linted.workbook, &linted.tables);
+            let report = file_report(linted.workbook, &linted.tables, &linted.skipped);
             // With `--in-place`, a file whose every change was dropped is left alone.
             let written = match made.filter(|_| writes(&changes)) {
                 Some(made) => Some(

@@ -46,12 +46,7 @@ pub enum ExitStatus {
     Error = 2,
 }
 
-/// A file that could not be checked, with a message saying what to do.
-#[derive(Clone, Debug)]
-pub struct FileError {
-    pub path: String,
-    pub message: String,
-}
+pub use crate::emit::FileError;
 
 const EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xlsb", "xls", "ods", "csv", "tsv"];
 
@@ -367,6 +362,8 @@ pub fn report_notices(path: &str, notices: &[String]) {
 pub struct Linted<'a> {
     pub workbook: &'a Workbook,
     pub tables: Vec<Table<'a>>,
+    /// The sheets not linted, and why.
+    pub skipped: Vec<layout::SkippedSheet>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -381,14 +378,16 @@ pub fn lint_books<'a>(
         .par_iter()
         .map(|book| {
             let workbook = book.as_ref().map_err(Clone::clone)?;
-            let tables = layout::tables(workbook, &setup.spec).map_err(|e| FileError {
-                path: workbook.display.to_string(),
-                message: e.to_string(),
-            })?;
+            let layout::Layout { tables, skipped } = layout::detect(workbook, &setup.spec)
+                .map_err(|e| FileError {
+                    path: workbook.display.to_string(),
+                    message: e.to_string(),
+                })?;
             let diagnostics = crate::rules::run(&tables, &setup.settings);
             Ok(Linted {
                 workbook,
                 tables,
+                skipped,
                 diagnostics,
             })
         })
@@ -438,7 +437,7 @@ fn lint_group(
             // What `skulint fix` would do, so the report can say which fixes are blocked.
             crate::fix::plan(&linted.tables, &mut linted.diagnostics, false);
             Ok((
-                file_report(linted.workbook, &linted.tables),
+                file_report(linted.workbook, &linted.tables, &linted.skipped),
                 linted.diagnostics,
             ))
         })
@@ -446,29 +445,62 @@ fn lint_group(
 }
 
 /// The layout skulint found in a file, for reports.
-pub fn file_report(workbook: &Workbook, tables: &[Table]) -> FileReport {
+pub fn file_report(
+    workbook: &Workbook,
+    tables: &[Table],
+    skipped: &[layout::SkippedSheet],
+) -> FileReport {
     let channel = tables
         .first()
         .map(|t| t.channel)
         .unwrap_or_else(|| layout::detect_channel(workbook));
+    let position = |table: &Table| {
+        workbook
+            .sheets
+            .iter()
+            .position(|s| s.name == table.sheet.name)
+            .unwrap_or(0)
+    };
     let sheets = tables
         .iter()
-        .map(|t| SheetReport {
-            name: t.sheet.name.clone(),
-            header_row: t.header_row + 1,
-            data_rows: t.data_rows.len(),
-            columns: t
-                .roles()
-                .map(|(role, col)| (role.key(), crate::diagnostic::column_letter(col as u32)))
-                .collect::<BTreeMap<_, _>>(),
-        })
+        .map(|table| sheet_report(table, position(table)))
         .collect();
     FileReport {
         path: workbook.display.clone(),
         format: workbook.format,
         channel,
         sheets,
+        skipped_sheets: skipped.to_vec(),
     }
+}
+
+/// How one sheet was read.
+fn sheet_report(table: &Table, position: usize) -> SheetReport {
+    let mut rows_skipped = BTreeMap::new();
+    for (_, reason) in &table.skipped {
+        *rows_skipped.entry(*reason).or_insert(0) += 1;
+    }
+    SheetReport {
+        name: table.sheet.name.clone(),
+        position,
+        header_row: table.header_row + 1,
+        data_rows: table.data_rows.len(),
+        columns: table
+            .roles()
+            .map(|(role, col)| (role.key(), crate::diagnostic::column_letter(col as u32)))
+            .collect::<BTreeMap<_, _>>(),
+        rows_skipped,
+        without_sku: without_sku(table),
+        notes: table.notes.clone(),
+    }
+}
+
+/// The listing rows of a table whose SKU cell is empty; 0 without a SKU column.
+pub fn without_sku(table: &Table) -> usize {
+    if table.column(Role::Sku).is_none() {
+        return 0;
+    }
+    table.data_rows.len() - table.texts(Role::Sku).len()
 }
 
 /// Refuses a report path that is one of the inputs: a report never overwrites an export.
@@ -614,13 +646,12 @@ pub fn exit_status(
 pub fn report_errors(errors: &[FileError]) {
     let mut stderr = io::stderr().lock();
     for error in errors {
-        // One line per file, whatever the reader's message holds.
-        let message = error
-            .message
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        let _ = writeln!(stderr, "skulint: error: {}: {message}", error.path);
+        let _ = writeln!(
+            stderr,
+            "skulint: error: {}: {}",
+            error.path,
+            error.one_line()
+        );
     }
 }
 

@@ -99,8 +99,8 @@ pub fn lint_csv_in_parts(
         }],
         dialect: None,
     };
-    let tables = match layout::tables(&workbook, &setup.spec) {
-        Ok(tables) => tables,
+    let layout::Layout { tables, skipped } = match layout::detect(&workbook, &setup.spec) {
+        Ok(layout) => layout,
         Err(e) => {
             return Some(Err(FileError {
                 path: display,
@@ -134,6 +134,10 @@ pub fn lint_csv_in_parts(
         return Some(Err(spill_failed(e)));
     }
     let mut data_rows = table.data_rows.len();
+    let mut without_sku = super::without_sku(table);
+    // The first part's skipped rows are counted by the report of its table.
+    let mut rows_skipped: std::collections::BTreeMap<layout::RowSkip, usize> =
+        std::collections::BTreeMap::new();
     let mut next = first.next;
     while let Some(start) = next {
         let part = read_part(&mut rows, part_rows, start)?;
@@ -151,6 +155,10 @@ pub fn lint_csv_in_parts(
         };
         let part_table = table.with_sheet(&sheet, table.header_row + 1);
         data_rows += part_table.data_rows.len();
+        without_sku += super::without_sku(&part_table);
+        for (_, reason) in &part_table.skipped {
+            *rows_skipped.entry(*reason).or_insert(0) += 1;
+        }
         let found = crate::rules::run(std::slice::from_ref(&part_table), &row_settings);
         diagnostics.extend(found.into_iter().map(|d| shifted(d, offset)));
         if let Err(e) = state.add(&part_table) {
@@ -228,8 +236,12 @@ pub fn lint_csv_in_parts(
     }
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     crate::fix::plan(std::slice::from_ref(&sparse_table), &mut diagnostics, false);
-    let mut report = file_report(&workbook, &tables);
+    let mut report = file_report(&workbook, &tables, &skipped);
     report.sheets[0].data_rows = data_rows;
+    report.sheets[0].without_sku = without_sku;
+    for (reason, rows) in rows_skipped {
+        *report.sheets[0].rows_skipped.entry(reason).or_insert(0) += rows;
+    }
     Some(Ok((report, diagnostics)))
 }
 

@@ -1,5 +1,6 @@
 //! One finding a row, for spreadsheets and scripts:
-//! `file, sheet, cell, row, code, name, severity, sku, message, fix`.
+//! `file, sheet, cell, row, code, name, severity, sku, message, fix`. A file
+//! that could not be read gets a row with the name `unreadable-file` and why.
 //!
 //! SKUs come from sellers' files, and a value such as `=HYPERLINK(...)` or
 //! `-2+3` would run as a formula when the report is opened in a spreadsheet
@@ -40,6 +41,22 @@ impl Emitter for CsvEmitter {
                 neutralize(d.sku.as_deref().unwrap_or_default()),
                 neutralize(&d.message),
                 neutralize(fix),
+            ])?;
+        }
+        // A file that could not be read is a row too: a report that leaves it
+        // out would read as a clean file.
+        for error in &report.errors {
+            writer.write_record([
+                neutralize(&error.path),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                "unreadable-file".to_string(),
+                "error".to_string(),
+                String::new(),
+                neutralize(&error.one_line()),
+                String::new(),
             ])?;
         }
         writer.flush()

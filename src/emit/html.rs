@@ -138,6 +138,7 @@ fn page(report: &Report) -> Markup {
                         }
                     }
                     (files_table(report))
+                    (reading(report))
                 }
                 @if !report.diagnostics.is_empty() {
                     section.charts {
@@ -200,6 +201,49 @@ fn files_table(report: &Report) -> Markup {
                                 }
                                 td { (sheet.name) } td.num { (sheet.header_row) } td.num { (sheet.data_rows) }
                             }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// How the files were read (rows and sheets not read as listings, notes,
+/// warnings), and the files that could not be read.
+fn reading(report: &Report) -> Markup {
+    let lines: Vec<(&str, Vec<String>)> = report
+        .files
+        .iter()
+        .map(|f| (&*f.path, super::reading::lines(f)))
+        .filter(|(_, lines)| !lines.is_empty())
+        .collect();
+    html! {
+        @if !lines.is_empty() {
+            section #reading {
+                h2 { "How the files were read" }
+                @for (path, lines) in &lines {
+                    p { strong.path { (path) } }
+                    ul {
+                        @for line in lines {
+                            @if let Some(rest) = line.strip_prefix("warning: ") {
+                                li.warning { span.pill.warning { "warning" } " " (rest) }
+                            } @else {
+                                li { (line) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if !report.errors.is_empty() {
+            section #errors {
+                h2 { "Files that could not be read" }
+                table.files {
+                    thead { tr { th { "File" } th { "Why" } } }
+                    tbody {
+                        @for error in &report.errors {
+                            tr { td.path { (error.path) } td { (error.one_line()) } }
                         }
                     }
                 }

@@ -15,7 +15,15 @@ struct Document<'a> {
     schema: &'static str,
     files: Vec<File<'a>>,
     diagnostics: &'a [Diagnostic],
+    /// The files that could not be read.
+    errors: Vec<Error<'a>>,
     summary: Summary,
+}
+
+#[derive(Serialize)]
+struct Error<'a> {
+    file: &'a str,
+    message: String,
 }
 
 #[derive(Serialize)]
@@ -26,12 +34,25 @@ struct File<'a> {
     sheets: Vec<Sheet<'a>>,
 }
 
+/// A sheet read, or a sheet left out (`skipped` and `reason` only).
 #[derive(Serialize)]
-struct Sheet<'a> {
-    name: &'a str,
-    header_row: usize,
-    data_rows: usize,
-    columns: &'a BTreeMap<&'static str, String>,
+#[serde(untagged)]
+enum Sheet<'a> {
+    Read {
+        name: &'a str,
+        header_row: usize,
+        data_rows: usize,
+        /// Why non-empty rows under the header were not read as listings: reason → rows.
+        rows_skipped: BTreeMap<&'static str, usize>,
+        columns: &'a BTreeMap<&'static str, String>,
+        notes: &'a [String],
+        warnings: Vec<String>,
+    },
+    Skipped {
+        name: &'a str,
+        skipped: &'static str,
+        reason: String,
+    },
 }
 
 #[derive(Serialize)]
@@ -57,16 +78,48 @@ impl Emitter for JsonEmitter {
                     sheets: f
                         .sheets
                         .iter()
-                        .map(|s| Sheet {
-                            name: &s.name,
-                            header_row: s.header_row,
-                            data_rows: s.data_rows,
-                            columns: &s.columns,
+                        .map(|s| {
+                            (
+                                s.position,
+                                Sheet::Read {
+                                    name: &s.name,
+                                    header_row: s.header_row,
+                                    data_rows: s.data_rows,
+                                    rows_skipped: s
+                                        .rows_skipped
+                                        .iter()
+                                        .map(|(reason, rows)| (reason.key(), *rows))
+                                        .collect(),
+                                    columns: &s.columns,
+                                    notes: &s.notes,
+                                    warnings: s.warnings(),
+                                },
+                            )
                         })
+                        .chain(f.skipped_sheets.iter().map(|s| {
+                            (
+                                s.position,
+                                Sheet::Skipped {
+                                    name: &s.name,
+                                    skipped: s.reason.key(),
+                                    reason: s.reason.to_string(),
+                                },
+                            )
+                        }))
+                        .collect::<BTreeMap<usize, Sheet>>()
+                        .into_values()
                         .collect(),
                 })
                 .collect(),
             diagnostics: &report.diagnostics,
+            errors: report
+                .errors
+                .iter()
+                .map(|e| Error {
+                    file: &e.path,
+                    message: e.one_line(),
+                })
+                .collect(),
             summary: Summary {
                 files: report.files.len(),
                 rows: report.rows(),

@@ -1,6 +1,7 @@
 //! JUnit XML for CI test dashboards: one test suite per file, one test case per
 //! sheet and rule that ran. A test case fails when the rule found something on
-//! the sheet; the failure lists each cell with its message.
+//! the sheet; the failure lists each cell with its message. A file that could
+//! not be read is a suite with one test case in error.
 
 use std::io::{self, Write};
 
@@ -55,6 +56,17 @@ impl Emitter for JunitEmitter {
                     suite.add_test_case(case);
                 }
             }
+            junit.add_test_suite(suite);
+        }
+        // A file that could not be read is an error case of its own suite.
+        for error in &report.errors {
+            let mut suite = TestSuite::new(&*error.path);
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+            status.set_message(error.one_line());
+            status.set_type("unreadable-file");
+            let mut case = TestCase::new("read the file", status);
+            case.set_classname(&*error.path);
+            suite.add_test_case(case);
             junit.add_test_suite(suite);
         }
         junit.serialize(&mut *out).map_err(io::Error::other)?;

@@ -8,6 +8,7 @@ mod html;
 mod json;
 mod jsonl;
 mod junit;
+pub mod reading;
 mod sarif;
 mod statistics;
 mod text;
@@ -19,6 +20,7 @@ use std::sync::Arc;
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::table::Format;
 use crate::table::columns::Channel;
+use crate::table::layout::{RowSkip, SkippedSheet};
 
 pub use concise::ConciseEmitter;
 pub use csv::CsvEmitter;
@@ -35,11 +37,48 @@ pub use text::TextEmitter;
 #[derive(Clone, Debug)]
 pub struct SheetReport {
     pub name: Arc<str>,
+    /// 0-based position in the workbook.
+    pub position: usize,
     /// 1-based.
     pub header_row: usize,
     pub data_rows: usize,
     /// Role key → column letter.
     pub columns: BTreeMap<&'static str, String>,
+    /// Non-empty rows under the header that are not listings, by why.
+    pub rows_skipped: BTreeMap<RowSkip, usize>,
+    /// Listing rows whose SKU cell is empty.
+    pub without_sku: usize,
+    /// How the sheet was read, said once (a column read as the parent SKU).
+    pub notes: Vec<String>,
+}
+
+impl SheetReport {
+    /// What the seller must know when the sheet may not have been read as
+    /// meant: most of its rows were not listings, or most listings have no SKU.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        let listings = self.data_rows;
+        let unread = self
+            .rows_skipped
+            .get(&RowSkip::NoListing)
+            .copied()
+            .unwrap_or(0);
+        if unread > listings {
+            warnings.push(format!(
+                "{unread} of {} non-empty rows under header row {} have no id, name, price, stock, option or SKU and were not read; if they are listings, name the header row (--header-row) or the columns (--sku-column, --stock-column)",
+                unread + listings,
+                self.header_row
+            ));
+        }
+        if listings > 0 && self.without_sku * 2 > listings {
+            let column = self.columns.get("sku").map_or("", String::as_str);
+            warnings.push(format!(
+                "the SKU column {column} is empty in {} of {listings} listing rows: stock sync cannot link them to your master items",
+                self.without_sku
+            ));
+        }
+        warnings
+    }
 }
 
 /// A file that was read.
@@ -49,6 +88,25 @@ pub struct FileReport {
     pub format: Format,
     pub channel: Channel,
     pub sheets: Vec<SheetReport>,
+    /// The sheets that were not linted, and why.
+    pub skipped_sheets: Vec<SkippedSheet>,
+}
+
+/// A file that could not be checked, with a message saying what to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileError {
+    pub path: String,
+    pub message: String,
+}
+
+impl FileError {
+    /// The message on one line, whatever the reader's message holds.
+    pub fn one_line(&self) -> String {
+        self.message
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
 }
 
 /// Everything a run found, in report order.
@@ -59,6 +117,8 @@ pub struct Report {
     /// Codes of the rules that ran, in code order: reports that list passing
     /// checks (JUnit) need to know what was checked, not only what was found.
     pub rules: Vec<&'static str>,
+    /// The files that could not be read, in input order.
+    pub errors: Vec<FileError>,
 }
 
 impl Report {
@@ -68,6 +128,14 @@ impl Report {
             .flat_map(|f| &f.sheets)
             .map(|s| s.data_rows)
             .sum()
+    }
+
+    /// Whether a sheet read may have lost listings: the report must say so.
+    pub fn has_warnings(&self) -> bool {
+        self.files
+            .iter()
+            .flat_map(|f| &f.sheets)
+            .any(|s| !s.warnings().is_empty())
     }
 
     pub fn fixable(&self) -> usize {

@@ -31,10 +31,41 @@ struct Log {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Run {
     tool: Tool,
+    /// One invocation, carrying the files that could not be read.
+    invocations: [Invocation; 1],
     artifacts: Vec<Artifact>,
     results: Vec<SarifResult>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    tool_execution_notifications: Vec<Notification>,
+}
+
+/// A file that could not be read.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Notification {
+    level: &'static str,
+    message: Text,
+    locations: [NotificationLocation; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NotificationLocation {
+    physical_location: NotificationPhysicalLocation,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NotificationPhysicalLocation {
+    artifact_location: ArtifactLocation,
 }
 
 #[derive(Serialize)]
@@ -404,6 +435,25 @@ impl Emitter for SarifEmitter {
                         rules: catalog.iter().map(rule_descriptor).collect(),
                     },
                 },
+                invocations: [Invocation {
+                    execution_successful: report.errors.is_empty(),
+                    tool_execution_notifications: report
+                        .errors
+                        .iter()
+                        .map(|error| Notification {
+                            level: "error",
+                            message: Text::new(error.one_line()),
+                            locations: [NotificationLocation {
+                                physical_location: NotificationPhysicalLocation {
+                                    artifact_location: ArtifactLocation {
+                                        uri: uri(&error.path),
+                                        index: None,
+                                    },
+                                },
+                            }],
+                        })
+                        .collect(),
+                }],
                 artifacts: artifacts
                     .into_iter()
                     .map(|location| Artifact {

@@ -31,6 +31,36 @@ impl TextEmitter {
     }
 }
 
+impl TextEmitter {
+    /// How each file was read, when something was not read as a listing.
+    fn write_reading(&self, out: &mut dyn Write, report: &Report) -> io::Result<()> {
+        let mut any = false;
+        for file in &report.files {
+            let lines = super::reading::lines(file);
+            if lines.is_empty() {
+                continue;
+            }
+            writeln!(
+                out,
+                "{}",
+                self.paint("1", &format!("How {} was read", file.path))
+            )?;
+            for line in lines {
+                let line = match line.strip_prefix("warning: ") {
+                    Some(rest) => format!("{}: {rest}", self.paint("1;33", "warning")),
+                    None => line,
+                };
+                writeln!(out, "  {line}")?;
+            }
+            any = true;
+        }
+        if any {
+            writeln!(out)?;
+        }
+        Ok(())
+    }
+}
+
 impl Emitter for TextEmitter {
     fn emit(&self, out: &mut dyn Write, report: &Report) -> io::Result<()> {
         let mut current: Option<(&str, &str)> = None;
@@ -114,16 +144,27 @@ impl Emitter for TextEmitter {
         if !report.diagnostics.is_empty() {
             writeln!(out)?;
         }
+        self.write_reading(out, report)?;
         let files = report.files.len();
         let rows = report.rows();
         let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
         if report.diagnostics.is_empty() {
-            writeln!(
-                out,
-                "No problems found in {}, {}.",
-                plural(files, "file"),
-                plural(rows, "row")
-            )?;
+            if report.has_warnings() {
+                // Not a clean bill: the rows that were not read may hold the problems.
+                writeln!(
+                    out,
+                    "No problems found in the {} read from {}, but see the warnings above: listings may have been missed.",
+                    plural(rows, "row"),
+                    plural(files, "file"),
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "No problems found in {}, {}.",
+                    plural(files, "file"),
+                    plural(rows, "row")
+                )?;
+            }
             return Ok(());
         }
         let count = |s: Severity| {

@@ -83,7 +83,24 @@ impl RowSkip {
         }
     }
 
-    /// What the rows are, for people: `3 instruction rows`.
+    /// `3 instruction rows`, `1 example row`.
+    pub fn count(self, rows: usize) -> String {
+        let noun = match self {
+            RowSkip::Preamble => "instruction row",
+            RowSkip::Example => "example row",
+            RowSkip::Continuation => "continuation row",
+            RowSkip::NoListing => "row without listing content",
+        };
+        let plural = if rows == 1 { "" } else { "s" };
+        match noun.split_once(' ') {
+            Some((first, rest)) if self == RowSkip::NoListing => {
+                format!("{rows} {first}{plural} {rest}")
+            }
+            _ => format!("{rows} {noun}{plural}"),
+        }
+    }
+
+    /// What the rows are, for people.
     pub fn describe(self) -> &'static str {
         match self {
             RowSkip::Preamble => "requirement or instruction rows under the header",
@@ -129,6 +146,8 @@ impl std::fmt::Display for ColumnSource {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SkippedSheet {
     pub name: Arc<str>,
+    /// 0-based position in the workbook.
+    pub position: usize,
     pub reason: SheetSkip,
 }
 
@@ -163,11 +182,9 @@ impl SheetSkip {
 impl std::fmt::Display for SheetSkip {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            SheetSkip::Hidden => f.write_str("hidden sheet (name it with --sheet to check it)"),
-            SheetSkip::Example => f.write_str(
-                "the channel's example sheet, not your listings (name it with --sheet to check it)",
-            ),
-            SheetSkip::Guide => f.write_str("instructions, not listings"),
+            SheetSkip::Hidden => f.write_str("hidden"),
+            SheetSkip::Example => f.write_str("the channel's example products"),
+            SheetSkip::Guide => f.write_str("instructions"),
             SheetSkip::Empty => f.write_str("empty"),
             SheetSkip::NoSkuColumn { seen } => {
                 write!(f, "no SKU column (headers seen: {seen})")
@@ -355,11 +372,12 @@ pub fn detect<'a>(workbook: &'a Workbook, spec: &TableSpec) -> Result<Layout<'a>
     let channel = spec.channel.unwrap_or_else(|| detect_channel(workbook));
     // A CSV file's one sheet is named after the file, which the seller chose.
     let by_name = workbook.sheets.len() > 1;
-    let selected: Vec<(&Sheet, Option<SheetSkip>)> = workbook
+    let selected: Vec<(usize, &Sheet, Option<SheetSkip>)> = workbook
         .sheets
         .iter()
-        .filter(|sheet| spec.sheets.is_empty() || named(sheet))
-        .map(|sheet| {
+        .enumerate()
+        .filter(|(_, sheet)| spec.sheets.is_empty() || named(sheet))
+        .map(|(position, sheet)| {
             let name = normalize_header(&sheet.name);
             let skip = if named(sheet) {
                 None
@@ -372,13 +390,13 @@ pub fn detect<'a>(workbook: &'a Workbook, spec: &TableSpec) -> Result<Layout<'a>
             } else {
                 None
             };
-            (sheet, skip)
+            (position, sheet, skip)
         })
         .collect();
     // The products of the channel's example sheets: the same product left in
     // the listing sheet is the template's example, not the seller's.
     let mut context = Context::default();
-    for (sheet, skip) in &selected {
+    for (_, sheet, skip) in &selected {
         if *skip == Some(SheetSkip::Example)
             && let Ok(Ok(example)) = table_of(workbook, sheet, channel, spec, &Context::default())
         {
@@ -397,10 +415,11 @@ pub fn detect<'a>(workbook: &'a Workbook, spec: &TableSpec) -> Result<Layout<'a>
     // A column or header row the user named may exist in one sheet and not in
     // another (a guide sheet); it is an error only when no sheet has it.
     let mut first_error = None;
-    for (sheet, skip) in selected {
+    for (position, sheet, skip) in selected {
         if let Some(reason) = skip {
             layout.skipped.push(SkippedSheet {
                 name: sheet.name.clone(),
+                position,
                 reason,
             });
             continue;
@@ -409,6 +428,7 @@ pub fn detect<'a>(workbook: &'a Workbook, spec: &TableSpec) -> Result<Layout<'a>
             Ok(Ok(table)) => layout.tables.push(table),
             Ok(Err(reason)) => layout.skipped.push(SkippedSheet {
                 name: sheet.name.clone(),
+                position,
                 reason,
             }),
             Err(error) => {
