@@ -91,6 +91,7 @@ fn diagnose_file(args: &DiagnoseArgs, path: &Path) -> Result<Vec<Entry>> {
         header_row: args.header_row.map(|n| n as usize),
         columns,
         sheets: args.sheet.clone(),
+        inventory: false,
     };
     let tables = layout::tables(&workbook, &spec)
         .map_err(|e| anyhow::anyhow!("{display}: {}", one_line(&e.to_string())))?;

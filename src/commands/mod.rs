@@ -182,6 +182,7 @@ pub fn table_spec(options: &LintOptions, config: &Config) -> TableSpec {
         header_row: options.header_row.map(|n| n as usize),
         columns,
         sheets: options.sheet.clone(),
+        inventory: false,
     }
 }
 
@@ -224,6 +225,7 @@ fn load_inventory(path: &Path, config: &Config) -> Result<Inventory> {
         .map_err(|e| fail(e.to_string()))?;
     let spec = TableSpec {
         channel: Some(Channel::Generic),
+        inventory: true,
         columns: config
             .columns
             .iter()

@@ -1,8 +1,9 @@
-//! STK001 invalid-stock: stock blank on a SKU row, negative, fractional or not a number.
+//! STK001 invalid-stock: stock blank, negative, fractional or not a number, on
+//! any listing row, with or without a SKU.
 //! A blank stock is fine on a row whose stock status column (`In stock?`) is
 //! filled: the quantity is not counted there.
 
-use super::{finding, skus};
+use super::finding;
 use crate::diagnostic::Diagnostic;
 use crate::settings::Settings;
 use crate::table::layout::parse_number;
@@ -12,8 +13,10 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
     if table.column(Role::Stock).is_none() {
         return Vec::new();
     }
-    skus(table)
-        .filter_map(|(row, _)| {
+    table
+        .data_rows
+        .iter()
+        .filter_map(|&row| {
             let value = table.value(row, Role::Stock);
             let problem = match parse_number(value) {
                 _ if value.is_empty() || matches!(value, Value::Text(t) if t.trim().is_empty()) => {

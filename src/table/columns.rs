@@ -155,10 +155,10 @@ impl Vocabulary {
                     .map(|k| (k, AliasKind::Key))
                     .chain(entry.labels.iter().map(|l| (l, AliasKind::Label)));
                 for (alias, kind) in kinds {
-                    aliases
-                        .entry(normalize_header(alias))
-                        .or_default()
-                        .push((role, kind));
+                    let roles = aliases.entry(normalize_header(alias)).or_default();
+                    if !roles.contains(&(role, kind)) {
+                        roles.push((role, kind));
+                    }
                 }
             }
             Vocabulary {
@@ -177,6 +177,30 @@ impl Vocabulary {
             .get(normalized)
             .map(Vec::as_slice)
             .unwrap_or(&[])
+    }
+
+    /// The roles a header cell's text may name. Templates decorate known
+    /// headers: Shopee's mass-upload keys carry flags (`ps_sku_short|0|0`),
+    /// Shopify's inventory labels a note (`Available (not editable)`); the
+    /// header without them is tried when the whole text names nothing.
+    pub fn roles_of_header(&self, text: &str) -> &[(Role, AliasKind)] {
+        let whole = self.roles_of(&normalize_header(text));
+        if !whole.is_empty() {
+            return whole;
+        }
+        let trimmed = text.trim();
+        if let Some((key, _)) = trimmed.split_once('|')
+            && !key.contains(' ')
+        {
+            return self.roles_of(&normalize_header(key));
+        }
+        if let Some(open) = trimmed.rfind('(')
+            && trimmed.ends_with(')')
+            && open > 0
+        {
+            return self.roles_of(&normalize_header(&trimmed[..open]));
+        }
+        &[]
     }
 
     pub fn is_marker(&self, normalized: &str) -> bool {

@@ -27,6 +27,9 @@ pub struct TableSpec {
     pub columns: BTreeMap<Role, String>,
     /// Only these sheets (by name); empty: every sheet.
     pub sheets: Vec<String>,
+    /// The file is the master inventory (`--inventory`), whose available
+    /// stock is a column of its own.
+    pub inventory: bool,
 }
 
 /// The non-empty texts of one column in the data rows: (row, text).
@@ -590,6 +593,15 @@ fn table_of<'a>(
         let at_least = found_at.unwrap_or(0);
         header_row = Some(header_row.map_or(at_least, |row| row.max(at_least)));
     }
+    // In a channel's export, the stock it can sell is the stock to check
+    // (Shopify's inventory export names it `Available`).
+    if !spec.inventory
+        && columns[Role::Stock.index()].is_none()
+        && let Some(col) = columns[Role::Available.index()].take()
+    {
+        columns[Role::Stock.index()] = Some(col);
+        sources[Role::Stock.index()] = sources[Role::Available.index()].take();
+    }
     let Some(header_row) = header_row else {
         return Ok(Err(SheetSkip::NoSkuColumn {
             seen: headers_seen(sheet),
@@ -667,11 +679,19 @@ fn read_product_level_sku_as_parent(table: &mut Table) {
         entry.0.insert(sku.trim().to_string());
         entry.1 += 1;
     }
+    // By design, not by accident: the column is filled on nearly every row,
+    // several products have variations, and nearly all of those repeat one
+    // code (a code copied onto a few rows is a duplicate, reported as such).
+    let filled: usize = products.values().map(|(_, rows)| rows).sum();
     let multi: Vec<&(BTreeSet<String>, usize)> =
         products.values().filter(|(_, rows)| *rows > 1).collect();
     let single_code = multi.iter().filter(|(codes, _)| codes.len() == 1).count();
     let codes: BTreeSet<&String> = products.values().flat_map(|(codes, _)| codes).collect();
-    if multi.len() < 2 || single_code * 10 < multi.len() * 9 || codes.len() < 2 {
+    if filled * 5 < table.data_rows.len() * 4
+        || multi.len() < 3
+        || single_code * 10 < multi.len() * 9
+        || codes.len() < 3
+    {
         return;
     }
     let header = short(&table.header(col));
@@ -935,7 +955,7 @@ fn match_row(vocabulary: &Vocabulary, row: &[Value]) -> RowMatch {
         .enumerate()
         .filter_map(|(col, value)| match value {
             Value::Text(text) if text.chars().count() <= 80 => {
-                let roles = vocabulary.roles_of(&normalize_header(text));
+                let roles = vocabulary.roles_of_header(text);
                 (!roles.is_empty()).then(|| (col, text.clone(), roles.to_vec()))
             }
             _ => None,

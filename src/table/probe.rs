@@ -20,6 +20,8 @@ pub enum Content {
     Html,
     /// Excel 2003 XML ("XML Spreadsheet").
     XmlSpreadsheet,
+    /// Another XML document.
+    Xml,
     Pdf,
     Text,
     Binary,
@@ -55,16 +57,19 @@ pub fn content(bytes: &[u8]) -> Content {
     if !looks_like_text(bytes) {
         return Content::Binary;
     }
+    // Markup is judged by where the file starts: a delimited file can hold
+    // HTML inside a quoted field (Shopify's `Body (HTML)`), a page cannot
+    // start with a header row.
     let head = text_head(bytes);
-    if head.contains("urn:schemas-microsoft-com:office:spreadsheet") {
-        Content::XmlSpreadsheet
-    } else if head.contains("<html")
-        || head.contains("<table")
-        || head.trim_start().starts_with("<!doctype html")
-    {
-        Content::Html
-    } else {
+    let start = head.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    if !start.starts_with('<') {
         Content::Text
+    } else if head.contains("urn:schemas-microsoft-com:office:spreadsheet") {
+        Content::XmlSpreadsheet
+    } else if start.starts_with("<?xml") && !head.contains("<html") {
+        Content::Xml
+    } else {
+        Content::Html
     }
 }
 
@@ -619,6 +624,29 @@ mod tests {
         assert_eq!(
             content(b"<?xml version=\"1.0\"?>\n<Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\">"),
             Content::XmlSpreadsheet
+        );
+        // Markup inside a quoted field is a CSV, wherever the field is.
+        assert_eq!(
+            content(
+                b"Handle,Title,Body (HTML),Variant SKU\nshirt,Shirt,\"<table><tr><td>Size</td></tr></table>\",SH-1\n"
+            ),
+            Content::Text
+        );
+        assert_eq!(
+            content(b"SKU;Deskripsi\nA;<html><body>x</body></html>\n"),
+            Content::Text
+        );
+        assert_eq!(
+            content(b"\r\n  <!DOCTYPE html><html><table></table>"),
+            Content::Html
+        );
+        assert_eq!(
+            content(b"<!-- export --><table><tr><td>SKU</td></tr></table>"),
+            Content::Html
+        );
+        assert_eq!(
+            content(b"<?xml version=\"1.0\"?>\n<products><sku>A</sku></products>"),
+            Content::Xml
         );
         let utf16: Vec<u8> = "SKU,Stock\nA,1\n"
             .encode_utf16()

@@ -428,6 +428,11 @@ fn real_format(
                 "the file is an Excel 2003 XML spreadsheet; open it in Excel, save it as .xlsx and run again",
             );
         }
+        Content::Xml => {
+            return not_spreadsheet(&format!(
+                "the file is an XML document named .{declared}, not a spreadsheet; export the listing again as .xlsx or .csv"
+            ));
+        }
         Content::Text => match declared {
             Format::Tsv => Format::Tsv,
             _ => Format::Csv,
