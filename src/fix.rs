@@ -14,7 +14,8 @@ use crate::rules::trimmed;
 use crate::table::layout::parse_number;
 use crate::table::{Role, Table, Value, Workbook};
 use crate::text::{
-    lookalike_fix, near_duplicate_key, near_duplicate_key_into, nfkc_fix, safe_fix, visible,
+    compatibility_fix, lookalike_fix, near_duplicate_key, near_duplicate_key_into, safe_fix,
+    visible,
 };
 
 /// (row, column) → the codes whose fixes apply to that cell.
@@ -50,7 +51,7 @@ impl Change {
 pub fn compose(old: &str, codes: &[&str]) -> String {
     let mut value = safe_fix(old);
     if codes.contains(&"SKU005") {
-        value = nfkc_fix(&value);
+        value = compatibility_fix(&value);
     }
     if codes.contains(&"SKU006") {
         value = lookalike_fix(&value);

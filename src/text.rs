@@ -45,11 +45,26 @@ pub fn is_invisible(c: char) -> bool {
     is_unicode_space(c) || is_removable_invisible(c)
 }
 
-/// Unicode spaces become ASCII spaces, other invisibles are dropped.
+/// A tab or line break: it shows as a gap, and a seller who typed one meant a
+/// separator, so it becomes a space like the Unicode spaces.
+pub fn is_tab_or_line_break(c: char) -> bool {
+    matches!(c, '\t' | '\r' | '\n')
+}
+
+/// Unicode spaces, tabs and line breaks become ASCII spaces, other invisibles
+/// are dropped. [`collapse_spaces`] then leaves one space between two words and
+/// none at the edges.
 pub fn replace_invisibles(text: &str) -> String {
     text.chars()
-        .filter(|&c| !is_removable_invisible(c))
-        .map(|c| if is_unicode_space(c) { ' ' } else { c })
+        .filter_map(|c| {
+            if is_unicode_space(c) || is_tab_or_line_break(c) {
+                Some(' ')
+            } else if is_removable_invisible(c) {
+                None
+            } else {
+                Some(c)
+            }
+        })
         .collect()
 }
 
@@ -76,9 +91,81 @@ pub fn safe_fix(text: &str) -> String {
     collapse_spaces(&nfc)
 }
 
-/// NFKC on top of the safe fixes (SKU005, unsafe).
-pub fn nfkc_fix(text: &str) -> String {
-    safe_fix(&safe_fix(text).nfkc().collect::<String>())
+/// The compatibility characters SKU005 reports replaced by their NFKC form, on
+/// top of the safe fixes (unsafe). The letters and punctuation that keyboards
+/// of Asian scripts type stay as they are (see [`is_compatibility_character`]).
+pub fn compatibility_fix(text: &str) -> String {
+    let cleaned = safe_fix(text);
+    let cjk = has_cjk(&cleaned);
+    let mut out = String::with_capacity(cleaned.len());
+    for c in cleaned.chars() {
+        if is_compatibility_character(c, cjk) {
+            out.extend(std::iter::once(c).nfkc());
+        } else {
+            out.push(c);
+        }
+    }
+    safe_fix(&out)
+}
+
+/// Whether SKU005 reports `c`: NFKC changes it, and it is not what an ordinary
+/// keyboard types. Full-width Latin letters and digits, half-width katakana and
+/// Hangul, ligatures, circled, squared, super- and subscript forms are reported.
+/// Not reported: Thai SARA AM (`ดำ`) and Lao AM, which every Thai and Lao
+/// keyboard types as one key; Lao HO NO and HO MO; the Hangul compatibility
+/// jamo Korean keyboards type for a lone consonant or vowel; and, in a SKU that
+/// has Chinese, Japanese or Korean text (`cjk_text`), the full-width punctuation
+/// their input methods type (`（黑色）`). Invisible characters are SKU003's.
+pub fn is_compatibility_character(c: char, cjk_text: bool) -> bool {
+    if c.is_ascii() || is_invisible(c) || is_keyboard_letter(c) {
+        return false;
+    }
+    if cjk_text && is_cjk_punctuation(c) {
+        return false;
+    }
+    !std::iter::once(c).nfkc().eq(std::iter::once(c))
+}
+
+/// Letters with a compatibility decomposition that are the only way keyboards
+/// type them.
+fn is_keyboard_letter(c: char) -> bool {
+    matches!(
+        c,
+        '\u{0E33}' // THAI CHARACTER SARA AM
+            | '\u{0EB3}' // LAO VOWEL SIGN AM
+            | '\u{0EDC}' // LAO HO NO
+            | '\u{0EDD}' // LAO HO MO
+            | '\u{3131}'..='\u{318E}' // Hangul compatibility jamo
+    )
+}
+
+/// The full-width punctuation and symbols that Chinese, Japanese and Korean
+/// input methods type: `！` to `／`, `：` to `＠`, `［` to `｀`, `｛` to `～`, `￠` to `￦`.
+fn is_cjk_punctuation(c: char) -> bool {
+    matches!(
+        c,
+        '\u{FF01}'..='\u{FF0F}'
+            | '\u{FF1A}'..='\u{FF20}'
+            | '\u{FF3B}'..='\u{FF40}'
+            | '\u{FF5B}'..='\u{FF5E}'
+            | '\u{FFE0}'..='\u{FFE6}'
+    )
+}
+
+/// Whether the text has Chinese, Japanese or Korean letters (Han, kana, Hangul).
+pub fn has_cjk(text: &str) -> bool {
+    text.chars().any(|c| {
+        matches!(
+            c,
+            '\u{1100}'..='\u{11FF}'
+                | '\u{3040}'..='\u{30FF}'
+                | '\u{3130}'..='\u{318F}'
+                | '\u{3400}'..='\u{4DBF}'
+                | '\u{4E00}'..='\u{9FFF}'
+                | '\u{AC00}'..='\u{D7A3}'
+                | '\u{20000}'..='\u{3134F}'
+        )
+    })
 }
 
 /// Lookalike letters mapped to Latin on top of the safe fixes (SKU006, unsafe).
@@ -106,8 +193,11 @@ pub fn near_duplicate_key_into(text: &str, key: &mut String) {
     if text.is_ascii() {
         let start = key.len();
         let mut space = false;
-        for c in text.chars().filter(|c| !c.is_ascii_control()) {
-            if c == ' ' {
+        for c in text
+            .chars()
+            .filter(|&c| !c.is_ascii_control() || is_tab_or_line_break(c))
+        {
+            if c == ' ' || is_tab_or_line_break(c) {
                 space = key.len() > start;
             } else {
                 if space {
@@ -269,7 +359,11 @@ mod tests {
         assert_eq!(safe_fix("  KAOS  HITAM\u{00A0}L\u{200B} "), "KAOS HITAM L");
         assert_eq!(safe_fix("A\u{0301}O"), "ÁO");
         assert_eq!(safe_fix("A\u{200B}\u{0301}"), "Á");
-        assert_eq!(safe_fix("KAOS\tPUTIH"), "KAOSPUTIH");
+        assert_eq!(safe_fix("KAOS\tPUTIH"), "KAOS PUTIH");
+        assert_eq!(safe_fix("KAOS\r\nPUTIH"), "KAOS PUTIH");
+        assert_eq!(safe_fix("KAOS \n PUTIH\t"), "KAOS PUTIH");
+        assert_eq!(safe_fix("\tKAOS\u{0007}PUTIH"), "KAOSPUTIH");
+        assert_eq!(near_duplicate_key("KAOS\tPUTIH"), "kaos putih");
     }
 
     /// Found by fuzzing: line and paragraph separators and the Ogham space mark
