@@ -215,7 +215,12 @@ pub fn plan(tables: &[Table], diagnostics: &mut [Diagnostic], unsafe_fixes: bool
             }
             for change in candidates {
                 let key = (shop(change.row), near_duplicate_key(&change.new));
-                let collision = keys[&key].iter().find(|(_, other)| *other != change.old);
+                // A parent SKU repeats on the rows of its product: those rows
+                // hold one value, fixed together, whatever each cell held.
+                let collision = keys[&key].iter().find(|(row, other)| {
+                    *other != change.old
+                        && !(role == Role::ParentSku && same_product(table, change.row, *row))
+                });
                 match collision {
                     Some((row, other)) => {
                         let note = format!(
@@ -243,6 +248,31 @@ pub fn plan(tables: &[Table], diagnostics: &mut [Diagnostic], unsafe_fixes: bool
         }
     }
     changes
+}
+
+/// Whether two rows are variations of one product: the same product id, or,
+/// in a sheet without product ids, the same product name.
+fn same_product(table: &Table, a: usize, b: usize) -> bool {
+    let product = |row| {
+        [Role::ProductId, Role::ProductName]
+            .into_iter()
+            .find(|&role| table.column(role).is_some())
+            .map(|role| trimmed(table.str(row, role)))
+            .filter(|value| !value.is_empty())
+    };
+    matches!((product(a), product(b)), (Some(a), Some(b)) if a == b)
+}
+
+/// Whether a row is a product without variations: no variation SKU, no
+/// variation name and no variation id (or Shopee's `0`). Its parent SKU is the
+/// SKU that stock updates use.
+pub fn is_single_product(table: &Table, row: usize) -> bool {
+    let blank = |role| table.str(row, role).trim().is_empty();
+    let variation = table.str(row, Role::VariationId);
+    table.column(Role::ParentSku).is_some()
+        && blank(Role::Sku)
+        && blank(Role::VariationName)
+        && (variation.trim().is_empty() || variation.trim() == "0")
 }
 
 /// The workbook with the changes applied (only the changed cells differ). A
@@ -307,8 +337,10 @@ pub struct ResyncEntry {
 /// The SKU change and the stock change of one row.
 type RowChanges<'c> = (Option<&'c Change>, Option<&'c Change>);
 
-/// The resync plan: one entry per row whose SKU or stock changed (parent SKU
-/// changes need no resync), with the new SKU and the stock to push.
+/// The resync plan: one entry per row whose SKU or stock changed, with the new
+/// SKU and the stock to push. A parent SKU change needs no resync, except on a
+/// product without variations ([`is_single_product`]), where the parent SKU is
+/// the SKU.
 pub fn resync_entries(tables: &[Table], changes: &[Change]) -> Vec<ResyncEntry> {
     let non_empty = |text: String| {
         let text = text.trim().to_string();
@@ -323,6 +355,9 @@ pub fn resync_entries(tables: &[Table], changes: &[Change]) -> Vec<ResyncEntry> 
         let entry = rows.entry((index, change.row)).or_default();
         match change.role {
             Role::Sku => entry.0 = Some(change),
+            Role::ParentSku if is_single_product(&tables[index], change.row) => {
+                entry.0 = Some(change)
+            }
             Role::Stock => entry.1 = Some(change),
             _ => {}
         }
@@ -331,7 +366,11 @@ pub fn resync_entries(tables: &[Table], changes: &[Change]) -> Vec<ResyncEntry> 
         .filter(|(_, (sku, stock))| sku.is_some() || stock.is_some())
         .map(|((index, row), (sku, stock))| {
             let table = &tables[index];
-            let current_sku = table.text(row, Role::Sku);
+            let current_sku = if is_single_product(table, row) {
+                table.text(row, Role::ParentSku)
+            } else {
+                table.text(row, Role::Sku)
+            };
             let stock = match stock {
                 Some(change) => change.new.parse::<i64>().ok(),
                 None => parse_number(table.value(row, Role::Stock))

@@ -2,7 +2,7 @@
 //! A blank stock is fine on a row whose stock status column (`In stock?`) is
 //! filled: the quantity is not counted there.
 
-use super::{finding, skus};
+use super::{finding, stock_skus};
 use crate::diagnostic::Diagnostic;
 use crate::settings::Settings;
 use crate::table::layout::parse_number;
@@ -12,7 +12,7 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
     if table.column(Role::Stock).is_none() {
         return Vec::new();
     }
-    skus(table)
+    stock_skus(table)
         .filter_map(|(row, _)| {
             let value = table.value(row, Role::Stock);
             let problem = match parse_number(value) {
