@@ -172,6 +172,63 @@ fn big_faulty_csv(dir: &Path, rows: usize) -> String {
 }
 
 // ---------------------------------------------------------------------------
+// 0. grouped text: ten findings of a rule per sheet, the rest counted
+
+#[test]
+fn text_shows_ten_findings_of_a_rule_per_sheet_and_counts_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = big_faulty_csv(dir.path(), 25);
+    let text = stdout(&run(["check", csv.as_str()]));
+    let shown = |text: &str| {
+        text.lines()
+            .filter(|l| l.contains(" SKU001 error "))
+            .count()
+    };
+    assert_eq!(shown(&text), 10, "{text}");
+    let more: Vec<&str> = text.lines().filter(|l| l.contains("more")).collect();
+    assert_eq!(
+        more,
+        ["    … and 15 more SKU001 in this sheet (--show-all lists them)"],
+        "{text}"
+    );
+    // The count and the next step cover every finding, shown or not.
+    assert!(text.contains("Found 25 problems"), "{text}");
+    let next = text
+        .split("What to do next:")
+        .nth(1)
+        .expect("a next-steps section");
+    assert_eq!(
+        next.trim(),
+        format!("25  SKU001  run `skulint fix {csv}`"),
+        "{text}"
+    );
+
+    let all = stdout(&run(["check", csv.as_str(), "--show-all"]));
+    assert_eq!(shown(&all), 25, "{all}");
+    assert!(!all.contains("more SKU001"), "{all}");
+
+    // Machine formats always list everything.
+    let report = json([csv.as_str()]);
+    assert_eq!(diagnostics(&report).len(), 25);
+}
+
+#[test]
+fn next_steps_repeat_the_options_a_fix_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "my shop.csv", "Kode,Stock\nKAOS  HITAM,1\n");
+    let text = stdout(&run(["check", path.as_str(), "--sku-column", "Kode"]));
+    let next = text
+        .split("What to do next:")
+        .nth(1)
+        .expect("a next-steps section");
+    assert_eq!(
+        next.trim(),
+        format!("1  SKU001  run `skulint fix '{path}' --sku-column Kode`"),
+        "{text}"
+    );
+}
+
+// ---------------------------------------------------------------------------
 // 1. the demo: exit code and snapshots
 
 #[test]

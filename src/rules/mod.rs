@@ -231,6 +231,9 @@ pub struct RuleDoc {
     /// The channel errors (or sync states) the problem causes; each is named in `why`.
     pub errors: Vec<String>,
     pub fix_note: String,
+    /// What the seller does by hand where `fix` does not: the text report's
+    /// "What to do next" line for the rule.
+    pub next_step: String,
     #[serde(default)]
     pub params: Vec<Param>,
     pub example: Example,
