@@ -213,13 +213,20 @@ pub fn plan(tables: &[Table], diagnostics: &mut [Diagnostic], unsafe_fixes: bool
                     keys.entry(key).or_default().push((*row, old));
                 }
             }
+            let products = if role == Role::ParentSku {
+                products(table)
+            } else {
+                HashMap::new()
+            };
             for change in candidates {
                 let key = (shop(change.row), near_duplicate_key(&change.new));
                 // A parent SKU repeats on the rows of its product: those rows
                 // hold one value, fixed together, whatever each cell held.
                 let collision = keys[&key].iter().find(|(row, other)| {
-                    *other != change.old
-                        && !(role == Role::ParentSku && same_product(table, change.row, *row))
+                    let same_product = role == Role::ParentSku
+                        && products.contains_key(&change.row)
+                        && products.get(&change.row) == products.get(row);
+                    *other != change.old && !same_product
                 });
                 match collision {
                     Some((row, other)) => {
@@ -250,17 +257,29 @@ pub fn plan(tables: &[Table], diagnostics: &mut [Diagnostic], unsafe_fixes: bool
     changes
 }
 
-/// Whether two rows are variations of one product: the same product id, or,
-/// in a sheet without product ids, the same product name.
-fn same_product(table: &Table, a: usize, b: usize) -> bool {
-    let product = |row| {
-        [Role::ProductId, Role::ProductName]
-            .into_iter()
-            .find(|&role| table.column(role).is_some())
-            .map(|role| trimmed(table.str(row, role)))
-            .filter(|value| !value.is_empty())
+/// The product of each data row: its product id, or, in a sheet without
+/// product ids, its product name. A row that leaves it blank continues the
+/// product above (Shopee's mass-upload template names a product on its first
+/// variation row only). Rows before any named product have none.
+fn products<'t>(table: &'t Table) -> HashMap<usize, Cow<'t, str>> {
+    let mut products = HashMap::new();
+    let Some(role) = [Role::ProductId, Role::ProductName]
+        .into_iter()
+        .find(|&role| table.column(role).is_some())
+    else {
+        return products;
     };
-    matches!((product(a), product(b)), (Some(a), Some(b)) if a == b)
+    let mut current: Option<Cow<'t, str>> = None;
+    for &row in &table.data_rows {
+        let value = trimmed(table.str(row, role));
+        if !value.is_empty() {
+            current = Some(value);
+        }
+        if let Some(product) = &current {
+            products.insert(row, product.clone());
+        }
+    }
+    products
 }
 
 /// Whether a row is a product without variations: no variation SKU, no

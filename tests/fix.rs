@@ -715,7 +715,7 @@ fn fixture_shopee_mass_upload_parents_round_trips() {
     fixture_round_trip("shopee-mass-upload-parents.xlsx");
     let input = root().join("fixtures/shopee-mass-upload-parents.xlsx");
     let report = check_json(&input, &[]);
-    for cell in ["D6", "D7", "D8", "D9", "D13", "D14"] {
+    for cell in ["D6", "D7", "D8", "D9", "D13", "D14", "D16", "D18"] {
         assert_eq!(
             finding(&report, cell, "SKU001")["fix"]["applicability"],
             "safe",
