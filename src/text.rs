@@ -55,16 +55,47 @@ pub fn is_tab_or_line_break(c: char) -> bool {
 /// are dropped. [`collapse_spaces`] then leaves one space between two words and
 /// none at the edges.
 pub fn replace_invisibles(text: &str) -> String {
-    text.chars()
-        .filter_map(|c| {
-            if is_unicode_space(c) || is_tab_or_line_break(c) {
-                Some(' ')
-            } else if is_removable_invisible(c) {
-                None
-            } else {
-                Some(c)
-            }
-        })
+    clean_invisibles(text, |_, _| false)
+}
+
+/// [`replace_invisibles`], keeping the characters for which `keep(chars, index)`
+/// holds.
+fn clean_invisibles(text: &str, keep: impl Fn(&[char], usize) -> bool) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    for (index, &c) in chars.iter().enumerate() {
+        if keep(&chars, index) {
+            out.push(c);
+        } else if is_unicode_space(c) || is_tab_or_line_break(c) {
+            out.push(' ');
+        } else if !is_removable_invisible(c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Khmer letters, signs and symbols.
+fn is_khmer(c: char) -> bool {
+    matches!(c, '\u{1780}'..='\u{17FF}' | '\u{19E0}'..='\u{19FF}')
+}
+
+/// A zero-width space between two Khmer characters: Khmer keyboards type it
+/// between words (the space bar of the standard layout), so it is part of
+/// normally typed Khmer text, not an invisible character to remove.
+pub fn is_khmer_word_break(chars: &[char], index: usize) -> bool {
+    chars[index] == '\u{200B}'
+        && index > 0
+        && chars.get(index + 1).is_some_and(|&next| is_khmer(next))
+        && is_khmer(chars[index - 1])
+}
+
+/// The character indexes SKU003 reports: the invisible characters other than
+/// Khmer word breaks.
+pub fn reported_invisibles(text: &str) -> Vec<usize> {
+    let chars: Vec<char> = text.chars().collect();
+    (0..chars.len())
+        .filter(|&i| is_invisible(chars[i]) && !is_khmer_word_break(&chars, i))
         .collect()
 }
 
@@ -81,8 +112,9 @@ pub fn collapse_spaces(text: &str) -> String {
 }
 
 /// All safe fixes of a SKU in one pass: invisibles → NFC → trim → collapse spaces.
+/// A Khmer word break stays ([`is_khmer_word_break`]).
 pub fn safe_fix(text: &str) -> String {
-    let cleaned = replace_invisibles(text);
+    let cleaned = clean_invisibles(text, is_khmer_word_break);
     let nfc: String = if is_nfc(&cleaned) {
         cleaned
     } else {
@@ -385,6 +417,18 @@ mod tests {
         assert!(is_invisible('\u{1680}'));
         assert_eq!(safe_fix("KAOS\u{1680}HITAM"), "KAOS HITAM");
         assert_eq!(visible("A\u{2028}B"), "A⟨U+2028⟩B");
+    }
+
+    #[test]
+    fn a_zero_width_space_between_khmer_words_stays() {
+        let typed = "អាវ\u{200B}ខ្មៅ";
+        assert_eq!(safe_fix(typed), typed);
+        assert!(reported_invisibles(typed).is_empty());
+        // At an edge or beside a Latin letter it is what it is anywhere else.
+        assert_eq!(safe_fix("អាវ\u{200B}-L\u{200B}"), "អាវ-L");
+        assert_eq!(reported_invisibles("\u{200B}អាវ\u{200B}A"), [0, 4]);
+        // Near-duplicates still ignore it.
+        assert_eq!(near_duplicate_key(typed), near_duplicate_key("អាវខ្មៅ"));
     }
 
     #[test]

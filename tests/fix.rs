@@ -886,7 +886,7 @@ fn csv_fixture_typed_scripts_turns_a_tab_into_a_space() {
     let input = root().join("fixtures/csv/typed-scripts.csv");
     let report = check_json(&input, &[]);
     assert_eq!(
-        finding(&report, "B15", "SKU003")["fix"]["replacement"],
+        finding(&report, "B16", "SKU003")["fix"]["replacement"],
         "KAOS BIRU-L"
     );
     assert_eq!(safe_fixes(&report).len(), 1, "{report:#}");
