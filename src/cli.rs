@@ -259,6 +259,11 @@ pub struct OutputOptions {
     /// Print only the findings, no summary.
     #[arg(long, short)]
     pub quiet: bool,
+    /// List every finding in the text report. Without it, a sheet shows the
+    /// first 10 findings of each rule and counts the rest; machine formats
+    /// always list every finding.
+    #[arg(long)]
+    pub show_all: bool,
 }
 
 /// `--report FORMAT=PATH`: one more report, written to a file.

@@ -14,7 +14,8 @@ use crate::rules::trimmed;
 use crate::table::layout::parse_number;
 use crate::table::{Role, Table, Value, Workbook};
 use crate::text::{
-    lookalike_fix, near_duplicate_key, near_duplicate_key_into, nfkc_fix, safe_fix, visible,
+    compatibility_fix, lookalike_fix, near_duplicate_key, near_duplicate_key_into, safe_fix,
+    visible,
 };
 
 /// (row, column) → the codes whose fixes apply to that cell.
@@ -50,7 +51,7 @@ impl Change {
 pub fn compose(old: &str, codes: &[&str]) -> String {
     let mut value = safe_fix(old);
     if codes.contains(&"SKU005") {
-        value = nfkc_fix(&value);
+        value = compatibility_fix(&value);
     }
     if codes.contains(&"SKU006") {
         value = lookalike_fix(&value);
@@ -212,9 +213,21 @@ pub fn plan(tables: &[Table], diagnostics: &mut [Diagnostic], unsafe_fixes: bool
                     keys.entry(key).or_default().push((*row, old));
                 }
             }
+            let products = if role == Role::ParentSku {
+                products(table)
+            } else {
+                HashMap::new()
+            };
             for change in candidates {
                 let key = (shop(change.row), near_duplicate_key(&change.new));
-                let collision = keys[&key].iter().find(|(_, other)| *other != change.old);
+                // A parent SKU repeats on the rows of its product: those rows
+                // hold one value, fixed together, whatever each cell held.
+                let collision = keys[&key].iter().find(|(row, other)| {
+                    let same_product = role == Role::ParentSku
+                        && products.contains_key(&change.row)
+                        && products.get(&change.row) == products.get(row);
+                    *other != change.old && !same_product
+                });
                 match collision {
                     Some((row, other)) => {
                         let note = format!(
@@ -242,6 +255,43 @@ pub fn plan(tables: &[Table], diagnostics: &mut [Diagnostic], unsafe_fixes: bool
         }
     }
     changes
+}
+
+/// The product of each data row: its product id, or, in a sheet without
+/// product ids, its product name. A row that leaves it blank continues the
+/// product above (Shopee's mass-upload template names a product on its first
+/// variation row only). Rows before any named product have none.
+fn products<'t>(table: &'t Table) -> HashMap<usize, Cow<'t, str>> {
+    let mut products = HashMap::new();
+    let Some(role) = [Role::ProductId, Role::ProductName]
+        .into_iter()
+        .find(|&role| table.column(role).is_some())
+    else {
+        return products;
+    };
+    let mut current: Option<Cow<'t, str>> = None;
+    for &row in &table.data_rows {
+        let value = trimmed(table.str(row, role));
+        if !value.is_empty() {
+            current = Some(value);
+        }
+        if let Some(product) = &current {
+            products.insert(row, product.clone());
+        }
+    }
+    products
+}
+
+/// Whether a row is a product without variations: no variation SKU, no
+/// variation name and no variation id (or Shopee's `0`). Its parent SKU is the
+/// SKU that stock updates use.
+pub fn is_single_product(table: &Table, row: usize) -> bool {
+    let blank = |role| table.str(row, role).trim().is_empty();
+    let variation = table.str(row, Role::VariationId);
+    table.column(Role::ParentSku).is_some()
+        && blank(Role::Sku)
+        && blank(Role::VariationName)
+        && (variation.trim().is_empty() || variation.trim() == "0")
 }
 
 /// The workbook with the changes applied (only the changed cells differ). A
@@ -306,8 +356,10 @@ pub struct ResyncEntry {
 /// The SKU change and the stock change of one row.
 type RowChanges<'c> = (Option<&'c Change>, Option<&'c Change>);
 
-/// The resync plan: one entry per row whose SKU or stock changed (parent SKU
-/// changes need no resync), with the new SKU and the stock to push.
+/// The resync plan: one entry per row whose SKU or stock changed, with the new
+/// SKU and the stock to push. A parent SKU change needs no resync, except on a
+/// product without variations ([`is_single_product`]), where the parent SKU is
+/// the SKU.
 pub fn resync_entries(tables: &[Table], changes: &[Change]) -> Vec<ResyncEntry> {
     let non_empty = |text: String| {
         let text = text.trim().to_string();
@@ -322,6 +374,9 @@ pub fn resync_entries(tables: &[Table], changes: &[Change]) -> Vec<ResyncEntry> 
         let entry = rows.entry((index, change.row)).or_default();
         match change.role {
             Role::Sku => entry.0 = Some(change),
+            Role::ParentSku if is_single_product(&tables[index], change.row) => {
+                entry.0 = Some(change)
+            }
             Role::Stock => entry.1 = Some(change),
             _ => {}
         }
@@ -330,7 +385,11 @@ pub fn resync_entries(tables: &[Table], changes: &[Change]) -> Vec<ResyncEntry> 
         .filter(|(_, (sku, stock))| sku.is_some() || stock.is_some())
         .map(|((index, row), (sku, stock))| {
             let table = &tables[index];
-            let current_sku = table.text(row, Role::Sku);
+            let current_sku = if is_single_product(table, row) {
+                table.text(row, Role::ParentSku)
+            } else {
+                table.text(row, Role::Sku)
+            };
             let stock = match stock {
                 Some(change) => change.new.parse::<i64>().ok(),
                 None => parse_number(table.value(row, Role::Stock))

@@ -125,6 +125,11 @@ impl Inventory {
         })
     }
 
+    /// Every master item, in no particular order.
+    pub fn items(&self) -> impl Iterator<Item = &Item> {
+        self.items.values().flatten()
+    }
+
     /// How many SKU rows the master has.
     pub fn len(&self) -> usize {
         self.items.values().map(Vec::len).sum()

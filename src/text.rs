@@ -45,11 +45,57 @@ pub fn is_invisible(c: char) -> bool {
     is_unicode_space(c) || is_removable_invisible(c)
 }
 
-/// Unicode spaces become ASCII spaces, other invisibles are dropped.
+/// A tab or line break: it shows as a gap, and a seller who typed one meant a
+/// separator, so it becomes a space like the Unicode spaces.
+pub fn is_tab_or_line_break(c: char) -> bool {
+    matches!(c, '\t' | '\r' | '\n')
+}
+
+/// Unicode spaces, tabs and line breaks become ASCII spaces, other invisibles
+/// are dropped. [`collapse_spaces`] then leaves one space between two words and
+/// none at the edges.
 pub fn replace_invisibles(text: &str) -> String {
-    text.chars()
-        .filter(|&c| !is_removable_invisible(c))
-        .map(|c| if is_unicode_space(c) { ' ' } else { c })
+    clean_invisibles(text, |_, _| false)
+}
+
+/// [`replace_invisibles`], keeping the characters for which `keep(chars, index)`
+/// holds.
+fn clean_invisibles(text: &str, keep: impl Fn(&[char], usize) -> bool) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    for (index, &c) in chars.iter().enumerate() {
+        if keep(&chars, index) {
+            out.push(c);
+        } else if is_unicode_space(c) || is_tab_or_line_break(c) {
+            out.push(' ');
+        } else if !is_removable_invisible(c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Khmer letters, signs and symbols.
+fn is_khmer(c: char) -> bool {
+    matches!(c, '\u{1780}'..='\u{17FF}' | '\u{19E0}'..='\u{19FF}')
+}
+
+/// A zero-width space between two Khmer characters: Khmer keyboards type it
+/// between words (the space bar of the standard layout), so it is part of
+/// normally typed Khmer text, not an invisible character to remove.
+pub fn is_khmer_word_break(chars: &[char], index: usize) -> bool {
+    chars[index] == '\u{200B}'
+        && index > 0
+        && chars.get(index + 1).is_some_and(|&next| is_khmer(next))
+        && is_khmer(chars[index - 1])
+}
+
+/// The character indexes SKU003 reports: the invisible characters other than
+/// Khmer word breaks.
+pub fn reported_invisibles(text: &str) -> Vec<usize> {
+    let chars: Vec<char> = text.chars().collect();
+    (0..chars.len())
+        .filter(|&i| is_invisible(chars[i]) && !is_khmer_word_break(&chars, i))
         .collect()
 }
 
@@ -66,8 +112,9 @@ pub fn collapse_spaces(text: &str) -> String {
 }
 
 /// All safe fixes of a SKU in one pass: invisibles → NFC → trim → collapse spaces.
+/// A Khmer word break stays ([`is_khmer_word_break`]).
 pub fn safe_fix(text: &str) -> String {
-    let cleaned = replace_invisibles(text);
+    let cleaned = clean_invisibles(text, is_khmer_word_break);
     let nfc: String = if is_nfc(&cleaned) {
         cleaned
     } else {
@@ -76,9 +123,81 @@ pub fn safe_fix(text: &str) -> String {
     collapse_spaces(&nfc)
 }
 
-/// NFKC on top of the safe fixes (SKU005, unsafe).
-pub fn nfkc_fix(text: &str) -> String {
-    safe_fix(&safe_fix(text).nfkc().collect::<String>())
+/// The compatibility characters SKU005 reports replaced by their NFKC form, on
+/// top of the safe fixes (unsafe). The letters and punctuation that keyboards
+/// of Asian scripts type stay as they are (see [`is_compatibility_character`]).
+pub fn compatibility_fix(text: &str) -> String {
+    let cleaned = safe_fix(text);
+    let cjk = has_cjk(&cleaned);
+    let mut out = String::with_capacity(cleaned.len());
+    for c in cleaned.chars() {
+        if is_compatibility_character(c, cjk) {
+            out.extend(std::iter::once(c).nfkc());
+        } else {
+            out.push(c);
+        }
+    }
+    safe_fix(&out)
+}
+
+/// Whether SKU005 reports `c`: NFKC changes it, and it is not what an ordinary
+/// keyboard types. Full-width Latin letters and digits, half-width katakana and
+/// Hangul, ligatures, circled, squared, super- and subscript forms are reported.
+/// Not reported: Thai SARA AM (`ดำ`) and Lao AM, which every Thai and Lao
+/// keyboard types as one key; Lao HO NO and HO MO; the Hangul compatibility
+/// jamo Korean keyboards type for a lone consonant or vowel; and, in a SKU that
+/// has Chinese, Japanese or Korean text (`cjk_text`), the full-width punctuation
+/// their input methods type (`（黑色）`). Invisible characters are SKU003's.
+pub fn is_compatibility_character(c: char, cjk_text: bool) -> bool {
+    if c.is_ascii() || is_invisible(c) || is_keyboard_letter(c) {
+        return false;
+    }
+    if cjk_text && is_cjk_punctuation(c) {
+        return false;
+    }
+    !std::iter::once(c).nfkc().eq(std::iter::once(c))
+}
+
+/// Letters with a compatibility decomposition that are the only way keyboards
+/// type them.
+fn is_keyboard_letter(c: char) -> bool {
+    matches!(
+        c,
+        '\u{0E33}' // THAI CHARACTER SARA AM
+            | '\u{0EB3}' // LAO VOWEL SIGN AM
+            | '\u{0EDC}' // LAO HO NO
+            | '\u{0EDD}' // LAO HO MO
+            | '\u{3131}'..='\u{318E}' // Hangul compatibility jamo
+    )
+}
+
+/// The full-width punctuation and symbols that Chinese, Japanese and Korean
+/// input methods type: `！` to `／`, `：` to `＠`, `［` to `｀`, `｛` to `～`, `￠` to `￦`.
+fn is_cjk_punctuation(c: char) -> bool {
+    matches!(
+        c,
+        '\u{FF01}'..='\u{FF0F}'
+            | '\u{FF1A}'..='\u{FF20}'
+            | '\u{FF3B}'..='\u{FF40}'
+            | '\u{FF5B}'..='\u{FF5E}'
+            | '\u{FFE0}'..='\u{FFE6}'
+    )
+}
+
+/// Whether the text has Chinese, Japanese or Korean letters (Han, kana, Hangul).
+pub fn has_cjk(text: &str) -> bool {
+    text.chars().any(|c| {
+        matches!(
+            c,
+            '\u{1100}'..='\u{11FF}'
+                | '\u{3040}'..='\u{30FF}'
+                | '\u{3130}'..='\u{318F}'
+                | '\u{3400}'..='\u{4DBF}'
+                | '\u{4E00}'..='\u{9FFF}'
+                | '\u{AC00}'..='\u{D7A3}'
+                | '\u{20000}'..='\u{3134F}'
+        )
+    })
 }
 
 /// Lookalike letters mapped to Latin on top of the safe fixes (SKU006, unsafe).
@@ -106,8 +225,11 @@ pub fn near_duplicate_key_into(text: &str, key: &mut String) {
     if text.is_ascii() {
         let start = key.len();
         let mut space = false;
-        for c in text.chars().filter(|c| !c.is_ascii_control()) {
-            if c == ' ' {
+        for c in text
+            .chars()
+            .filter(|&c| !c.is_ascii_control() || is_tab_or_line_break(c))
+        {
+            if c == ' ' || is_tab_or_line_break(c) {
                 space = key.len() > start;
             } else {
                 if space {
@@ -269,7 +391,11 @@ mod tests {
         assert_eq!(safe_fix("  KAOS  HITAM\u{00A0}L\u{200B} "), "KAOS HITAM L");
         assert_eq!(safe_fix("A\u{0301}O"), "ÁO");
         assert_eq!(safe_fix("A\u{200B}\u{0301}"), "Á");
-        assert_eq!(safe_fix("KAOS\tPUTIH"), "KAOSPUTIH");
+        assert_eq!(safe_fix("KAOS\tPUTIH"), "KAOS PUTIH");
+        assert_eq!(safe_fix("KAOS\r\nPUTIH"), "KAOS PUTIH");
+        assert_eq!(safe_fix("KAOS \n PUTIH\t"), "KAOS PUTIH");
+        assert_eq!(safe_fix("\tKAOS\u{0007}PUTIH"), "KAOSPUTIH");
+        assert_eq!(near_duplicate_key("KAOS\tPUTIH"), "kaos putih");
     }
 
     /// Found by fuzzing: line and paragraph separators and the Ogham space mark
@@ -291,6 +417,18 @@ mod tests {
         assert!(is_invisible('\u{1680}'));
         assert_eq!(safe_fix("KAOS\u{1680}HITAM"), "KAOS HITAM");
         assert_eq!(visible("A\u{2028}B"), "A⟨U+2028⟩B");
+    }
+
+    #[test]
+    fn a_zero_width_space_between_khmer_words_stays() {
+        let typed = "អាវ\u{200B}ខ្មៅ";
+        assert_eq!(safe_fix(typed), typed);
+        assert!(reported_invisibles(typed).is_empty());
+        // At an edge or beside a Latin letter it is what it is anywhere else.
+        assert_eq!(safe_fix("អាវ\u{200B}-L\u{200B}"), "អាវ-L");
+        assert_eq!(reported_invisibles("\u{200B}អាវ\u{200B}A"), [0, 4]);
+        // Near-duplicates still ignore it.
+        assert_eq!(near_duplicate_key(typed), near_duplicate_key("អាវខ្មៅ"));
     }
 
     #[test]

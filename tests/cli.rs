@@ -172,6 +172,63 @@ fn big_faulty_csv(dir: &Path, rows: usize) -> String {
 }
 
 // ---------------------------------------------------------------------------
+// 0. grouped text: ten findings of a rule per sheet, the rest counted
+
+#[test]
+fn text_shows_ten_findings_of_a_rule_per_sheet_and_counts_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = big_faulty_csv(dir.path(), 25);
+    let text = stdout(&run(["check", csv.as_str()]));
+    let shown = |text: &str| {
+        text.lines()
+            .filter(|l| l.contains(" SKU001 error "))
+            .count()
+    };
+    assert_eq!(shown(&text), 10, "{text}");
+    let more: Vec<&str> = text.lines().filter(|l| l.contains("more")).collect();
+    assert_eq!(
+        more,
+        ["    … and 15 more SKU001 in this sheet (--show-all lists them)"],
+        "{text}"
+    );
+    // The count and the next step cover every finding, shown or not.
+    assert!(text.contains("Found 25 problems"), "{text}");
+    let next = text
+        .split("What to do next:")
+        .nth(1)
+        .expect("a next-steps section");
+    assert_eq!(
+        next.trim(),
+        format!("25  SKU001  run `skulint fix {csv}`"),
+        "{text}"
+    );
+
+    let all = stdout(&run(["check", csv.as_str(), "--show-all"]));
+    assert_eq!(shown(&all), 25, "{all}");
+    assert!(!all.contains("more SKU001"), "{all}");
+
+    // Machine formats always list everything.
+    let report = json([csv.as_str()]);
+    assert_eq!(diagnostics(&report).len(), 25);
+}
+
+#[test]
+fn next_steps_repeat_the_options_a_fix_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "my shop.csv", "Kode,Stock\nKAOS  HITAM,1\n");
+    let text = stdout(&run(["check", path.as_str(), "--sku-column", "Kode"]));
+    let next = text
+        .split("What to do next:")
+        .nth(1)
+        .expect("a next-steps section");
+    assert_eq!(
+        next.trim(),
+        format!("1  SKU001  run `skulint fix '{path}' --sku-column Kode`"),
+        "{text}"
+    );
+}
+
+// ---------------------------------------------------------------------------
 // 1. the demo: exit code and snapshots
 
 #[test]
@@ -608,15 +665,17 @@ fn a_folder_lints_every_csv_and_tsv_in_it() {
         [
             "fixtures/csv/comma-bom-crlf.csv",
             "fixtures/csv/semicolon.csv",
-            "fixtures/csv/tabs.tsv"
+            "fixtures/csv/shopify-untracked.csv",
+            "fixtures/csv/tabs.tsv",
+            "fixtures/csv/typed-scripts.csv"
         ]
     );
     let formats: Vec<&str> = files
         .iter()
         .map(|f| f["format"].as_str().unwrap())
         .collect();
-    assert_eq!(formats, ["csv", "csv", "tsv"]);
-    assert_eq!(report["summary"]["files"], 3);
+    assert_eq!(formats, ["csv", "csv", "csv", "tsv", "csv"]);
+    assert_eq!(report["summary"]["files"], 5);
     for path in paths {
         assert!(
             diagnostics(&report).iter().any(|d| d["file"] == path),
@@ -946,7 +1005,8 @@ fn a_closed_pipe_is_not_a_failure_on_a_large_report() {
 }
 
 // ---------------------------------------------------------------------------
-// 10. header rows are never findings
+// 10. header rows are never findings, except a note about a whole column
+// (SKU010's number cells with nothing lost), which is an info at its header cell
 
 #[test]
 fn no_finding_is_on_or_above_the_header_row() {
@@ -961,6 +1021,14 @@ fn no_finding_is_on_or_above_the_header_row() {
                 .unwrap_or_else(|| panic!("{fixture}: finding on an unreported sheet: {d}"));
             let header_row = sheet["header_row"].as_u64().unwrap();
             let row = d["row"].as_u64().unwrap();
+            let column_note = d["severity"] == "info" && d["value"] == "" && d["sku"].is_null();
+            if column_note {
+                assert_eq!(
+                    row, header_row,
+                    "{fixture}: column note {d} not at the header"
+                );
+                continue;
+            }
             assert!(
                 row > header_row,
                 "{fixture} / {}: {} {} is on or above header row {header_row}",

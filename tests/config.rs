@@ -162,12 +162,12 @@ fn ignore_on_the_command_line_replaces_the_config_ignore() {
 
 #[test]
 fn raising_a_severity_changes_the_exit_code() {
-    // SKU010 is a warning: with only it selected, the default fail-on (error) passes.
+    // SKU005 is a warning: with only it selected, the default fail-on (error) passes.
     let plain = Project::new(None);
-    let report = plain.check_json(&[&demo(), "--select", "SKU010"], 0);
+    let report = plain.check_json(&[&demo(), "--select", "SKU005"], 0);
     assert_eq!(report["diagnostics"][0]["severity"], "warning");
-    let raised = Project::new(Some("[severity]\nSKU010 = \"error\"\n"));
-    let report = raised.check_json(&[&demo(), "--select", "SKU010"], 1);
+    let raised = Project::new(Some("[severity]\nSKU005 = \"error\"\n"));
+    let report = raised.check_json(&[&demo(), "--select", "SKU005"], 1);
     assert_eq!(report["diagnostics"][0]["severity"], "error");
     // A prefix lowers a whole family; the exact code still wins over it.
     let lowered = Project::new(Some("[severity]\nSKU = \"info\"\nSKU001 = \"error\"\n"));
@@ -185,8 +185,8 @@ fn raising_a_severity_changes_the_exit_code() {
 #[test]
 fn fail_on_from_the_config_and_from_the_command_line() {
     let project = Project::new(Some("fail-on = \"warning\"\n"));
-    project.check_json(&[&demo(), "--select", "SKU010"], 1);
-    project.check_json(&[&demo(), "--select", "SKU010", "--fail-on", "error"], 0);
+    project.check_json(&[&demo(), "--select", "SKU005"], 1);
+    project.check_json(&[&demo(), "--select", "SKU005", "--fail-on", "error"], 0);
     let never = Project::new(Some("fail-on = \"never\"\n"));
     never.check_json(&[&demo()], 0);
 }

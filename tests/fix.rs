@@ -609,22 +609,46 @@ fn fixture_round_trip(name: &str) {
     let problems = compare_xlsx(&read_xlsx(&input), &read_xlsx(&fixed), &expected);
     assert!(problems.is_empty(), "{name}:\n{}", problems.join("\n"));
 
-    // One resync line per changed cell in a SKU column (parent SKUs need no resync).
-    let sku_columns: BTreeMap<String, u32> = report["files"][0]["sheets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|s| {
-            let letter = s["columns"]["sku"].as_str()?;
-            Some((
-                s["name"].as_str().unwrap().to_string(),
-                parse_cell(&format!("{letter}1")).1,
-            ))
-        })
-        .collect();
+    // One resync line per changed cell in a SKU column; parent SKUs need no
+    // resync, except on a product without variations (no SKU, no variation name
+    // or id), where the parent SKU is the SKU.
+    let column_of = |role: &str| -> BTreeMap<String, u32> {
+        report["files"][0]["sheets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|s| {
+                let letter = s["columns"][role].as_str()?;
+                Some((
+                    s["name"].as_str().unwrap().to_string(),
+                    parse_cell(&format!("{letter}1")).1,
+                ))
+            })
+            .collect()
+    };
+    let sku_columns = column_of("sku");
+    let parent_columns = column_of("parent_sku");
+    let sheets = read_xlsx(&input);
+    let blank = |sheet: &str, row: u32, role: &str| -> bool {
+        let Some(col) = column_of(role).get(sheet).copied() else {
+            return true;
+        };
+        let data = sheets.iter().find(|s| s.name == sheet).unwrap();
+        data.cells
+            .get(&(row, col))
+            .is_none_or(|v| matches!(v.to_string().trim(), "" | "0"))
+    };
+    let single_product = |sheet: &str, row: u32| {
+        ["sku", "variation_name", "variation_id"]
+            .iter()
+            .all(|role| blank(sheet, row, role))
+    };
     let want: BTreeSet<(String, u64, String, String)> = expected
         .iter()
-        .filter(|((sheet, _, col), _)| sku_columns.get(sheet) == Some(col))
+        .filter(|((sheet, row, col), _)| {
+            sku_columns.get(sheet) == Some(col)
+                || (parent_columns.get(sheet) == Some(col) && single_product(sheet, *row))
+        })
         .map(|((sheet, row, _), (old, new))| {
             (sheet.clone(), *row as u64 + 1, old.clone(), new.clone())
         })
@@ -682,9 +706,44 @@ fn fixture_shopee_sales_info_failures_round_trips() {
     fixture_round_trip("shopee-sales-info-failures.xlsx");
 }
 
+/// The parent SKU repeats on every variation row: its fix applies to all of
+/// them, even where a row of the same product already holds the fixed value;
+/// only another product's parent SKU blocks it. A product without variations
+/// has its parent SKU fix in the resync plan (checked by the round trip).
+#[test]
+fn fixture_shopee_mass_upload_parents_round_trips() {
+    fixture_round_trip("shopee-mass-upload-parents.xlsx");
+    let input = root().join("fixtures/shopee-mass-upload-parents.xlsx");
+    let report = check_json(&input, &[]);
+    for cell in ["D6", "D7", "D8", "D9", "D13", "D14", "D16", "D18"] {
+        assert_eq!(
+            finding(&report, cell, "SKU001")["fix"]["applicability"],
+            "safe",
+            "{cell}"
+        );
+    }
+    assert_blocked(&report, "D10", "SKU001", "D12");
+    assert_blocked(&report, "D11", "SKU001", "D12");
+}
+
+#[test]
+fn fixture_shopee_mass_upload_numbers_has_nothing_to_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = copy_into(
+        dir.path(),
+        &root().join("fixtures/shopee-mass-upload-numbers.xlsx"),
+    );
+    let report = check_json(&input, &[]);
+    assert!(safe_fixes(&report).is_empty(), "{report:#}");
+    let note = finding(&report, "N2", "SKU010");
+    assert_eq!(note["severity"], "info", "{note:#}");
+}
+
 #[test]
 fn every_xlsx_fixture_has_a_round_trip_test() {
     let tested = [
+        "shopee-mass-upload-parents.xlsx",
+        "shopee-mass-upload-numbers.xlsx",
         "demo-shopee-sales-info.xlsx",
         "shopee-basic-template.xlsx",
         "lazada-price-stock.xlsx",
@@ -817,6 +876,20 @@ fn csv_fixture_comma_bom_crlf_keeps_its_dialect() {
 #[test]
 fn csv_fixture_semicolon_keeps_its_dialect() {
     csv_fixture_round_trip("semicolon.csv", b';', false, false);
+}
+
+/// A tab between two words of a SKU becomes one space; SKUs typed in Thai,
+/// Lao, Khmer, Burmese, Vietnamese and CJK are left as they are.
+#[test]
+fn csv_fixture_typed_scripts_turns_a_tab_into_a_space() {
+    csv_fixture_round_trip("typed-scripts.csv", b',', false, false);
+    let input = root().join("fixtures/csv/typed-scripts.csv");
+    let report = check_json(&input, &[]);
+    assert_eq!(
+        finding(&report, "B16", "SKU003")["fix"]["replacement"],
+        "KAOS BIRU-L"
+    );
+    assert_eq!(safe_fixes(&report).len(), 1, "{report:#}");
 }
 
 #[test]

@@ -336,3 +336,79 @@ fn bad_master_files_are_usage_errors() {
     let output = run_in(dir.path(), &["check", "--inventory", shopee, shopee]);
     assert!(stderr(&output).contains("is also given as an export to check"));
 }
+
+/// `check ARGS --output-format json --fail-on never` in `dir`.
+fn check_in(dir: &Path, args: &[&str]) -> Value {
+    let output = run_in(
+        dir,
+        &[
+            &["check"],
+            args,
+            &["--output-format", "json", "--fail-on", "never"],
+        ]
+        .concat(),
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// A SKU stored as the number 40111 lost its leading zero when the master has
+/// the text `040111`: a finding of its own, naming the master's cell.
+#[test]
+fn a_number_sku_whose_master_code_has_a_leading_zero_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("master.csv"), "SKU,Available\n040111,5\n").unwrap();
+    let export = fixtures().join("shopee-mass-upload-numbers.xlsx");
+    let export = export.to_str().unwrap();
+    let report = check_in(dir.path(), &[export, "--inventory", "master.csv"]);
+    let numeric: BTreeSet<String> = diagnostics(&report)
+        .iter()
+        .filter(|d| d["code"] == "SKU010")
+        .map(|d| d["cell"].as_str().unwrap().to_string())
+        .collect();
+    let expected: BTreeSet<String> = ["N2", "N7", "N14", "N16", "N17"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(numeric, expected, "{report:#}");
+    let lost = diagnostics(&report)
+        .iter()
+        .find(|d| d["code"] == "SKU010" && d["cell"] == "N7")
+        .unwrap();
+    assert!(
+        lost["message"]
+            .as_str()
+            .unwrap()
+            .contains("`040111` is text in the master"),
+        "{lost:#}"
+    );
+    assert_eq!(lost["related"][0]["file"], "master.csv", "{lost:#}");
+}
+
+/// Items whose stock nobody tracks (a blank Variant Inventory Tracker: Route's
+/// ROUTEINS, a gift wrap) are not stock listings: no cross-file stock findings.
+#[test]
+fn untracked_items_get_no_stock_findings_against_the_master() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("master.csv"),
+        "SKU,Available\nLNN-SHT-M,3\nLNN-SHT-XL,1\n",
+    )
+    .unwrap();
+    let export = fixtures().join("csv/shopify-untracked.csv");
+    let report = check_in(
+        dir.path(),
+        &[export.to_str().unwrap(), "--inventory", "master.csv"],
+    );
+    for d in diagnostics(&report) {
+        let sku = d["sku"].as_str().unwrap_or_default();
+        assert!(
+            sku != "ROUTEINS" && sku != "GIFTWRAP",
+            "a finding on an untracked item: {d:#}"
+        );
+    }
+    assert!(
+        diagnostics(&report).iter().any(|d| d["code"] == "STK004"),
+        "the tracked rows are still checked: {report:#}"
+    );
+}

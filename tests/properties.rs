@@ -246,3 +246,86 @@ proptest! {
         check_no_new_duplicates(&skus, &output)?;
     }
 }
+
+/// Real words of each script, as sellers type them (`tests/data/typed-words.toml`).
+fn typed_words() -> &'static BTreeMap<String, Vec<String>> {
+    static WORDS: std::sync::OnceLock<BTreeMap<String, Vec<String>>> = std::sync::OnceLock::new();
+    WORDS.get_or_init(|| {
+        toml::from_str(include_str!("data/typed-words.toml")).expect("typed-words.toml is valid")
+    })
+}
+
+/// A SKU made the way sellers make them: one to three words of one script,
+/// joined by a separator, with an optional code (`KAOS-01`, `XL`) before or after.
+fn typed_sku() -> impl Strategy<Value = (String, String)> {
+    let scripts: Vec<String> = typed_words().keys().cloned().collect();
+    prop::sample::select(scripts).prop_flat_map(|script| {
+        let words = typed_words()[&script].clone();
+        (
+            Just(script),
+            prop::collection::vec(prop::sample::select(words), 1..4),
+            prop::sample::select(vec!["-", "_", " ", ".", "/", ""]),
+            prop::option::of(prop::sample::select(vec!["XL", "M", "01", "A12", "SKU-7"])),
+            any::<bool>(),
+        )
+            .prop_map(|(script, words, separator, code, code_first)| {
+                let mut parts: Vec<&str> = words.iter().map(String::as_str).collect();
+                if let Some(code) = code {
+                    if code_first {
+                        parts.insert(0, code);
+                    } else {
+                        parts.push(code);
+                    }
+                }
+                (script, parts.join(separator))
+            })
+    })
+}
+
+#[test]
+fn typed_words_are_in_the_form_keyboards_type() {
+    for (script, words) in typed_words() {
+        assert!(words.len() >= 10, "{script}: too few words");
+        for word in words {
+            assert!(is_nfc(word), "{script}: {word:?} is not NFC");
+            assert_eq!(word.trim(), word, "{script}: {word:?}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Text typed normally in Thai, Lao, Khmer, Burmese, Vietnamese, Malay,
+    /// Filipino, Chinese, Japanese and Korean gets no SKU finding.
+    #[test]
+    fn normally_typed_text_gets_no_sku_finding((script, s) in typed_sku()) {
+        let found: Vec<Diagnostic> = lint(std::slice::from_ref(&s))
+            .into_iter()
+            .filter(|d| d.code.starts_with("SKU"))
+            .collect();
+        prop_assert!(found.is_empty(), "{} {:?}:\n{}", script, s, describe(&found));
+    }
+
+    /// The same text with a full-width code in it gets one SKU005, marking the
+    /// full-width characters only, and its fix changes only them.
+    #[test]
+    fn a_full_width_code_in_typed_text_is_still_reported(
+        (script, s) in typed_sku(),
+        code in prop::sample::select(vec!["ＸＬ", "０１", "ｶﾞ", "ﬁt", "②", "M²"]),
+    ) {
+        let planted = format!("{s}-{code}");
+        let found: Vec<Diagnostic> = lint(std::slice::from_ref(&planted))
+            .into_iter()
+            .filter(|d| d.code.starts_with("SKU"))
+            .collect();
+        prop_assert_eq!(found.len(), 1, "{} {:?}:\n{}", script, planted, describe(&found));
+        let d = &found[0];
+        prop_assert_eq!(d.code, "SKU005");
+        let start = s.chars().count() + 1;
+        let marked: Vec<usize> = d.highlight.iter().flat_map(|&(a, b)| a..b).collect();
+        prop_assert!(marked.iter().all(|&i| i >= start), "{:?} marks {:?}", planted, d.highlight);
+        let replacement = &d.fix.as_ref().unwrap().replacement;
+        prop_assert!(replacement.starts_with(&format!("{s}-")), "{:?} → {:?}", planted, replacement);
+    }
+}

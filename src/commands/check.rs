@@ -3,8 +3,8 @@
 use anyhow::Result;
 
 use super::{
-    ExitStatus, Progress, check_outputs, collect_inputs, emit, exit_status, lint_with_progress,
-    progress_for, refuse_inventory_as_input, report_errors, setup,
+    ExitStatus, Progress, check_outputs, collect_inputs, emit, exit_status, fix_args,
+    lint_with_progress, progress_for, refuse_inventory_as_input, report_errors, setup,
 };
 use crate::cli::CheckArgs;
 
@@ -15,6 +15,7 @@ pub fn check(args: &CheckArgs) -> Result<ExitStatus> {
     refuse_inventory_as_input(&setup, &files)?;
     let progress = Progress::new(files.len(), progress_for(&args.output));
     let (mut report, lint_errors) = lint_with_progress(&files, &setup, &progress);
+    report.fix_args = fix_args(&args.lint);
     errors.extend(lint_errors);
     report_errors(&errors);
     report.errors = errors;

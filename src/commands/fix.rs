@@ -81,6 +81,7 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
     }
     let mut report = Report {
         rules: enabled_rules(&setup),
+        fix_args: super::fix_args(&args.lint),
         ..Report::default()
     };
     let mut all_changes = Vec::new();

@@ -668,7 +668,9 @@ pub fn emit(report: &Report, output: &OutputOptions) -> Result<()> {
                 .statistics_emitter()
                 .context("--statistics has no form in this format")
         } else {
-            Ok(output.output_format.emitter(color, output.quiet))
+            Ok(output
+                .output_format
+                .emitter(color, output.quiet, output.show_all))
         }
     };
     match &output.output_file {
@@ -689,7 +691,7 @@ pub fn emit(report: &Report, output: &OutputOptions) -> Result<()> {
         let mut buffer = Vec::new();
         target
             .format
-            .emitter(false, output.quiet)
+            .emitter(false, output.quiet, output.show_all)
             .emit(&mut buffer, report)?;
         write_atomically(&target.path, &buffer)?;
     }
@@ -733,4 +735,57 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     file.persist(path)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
+}
+
+/// The options of `lint` that decide what a run finds, as command-line
+/// arguments: the text report's suggested `skulint fix` commands repeat them,
+/// so that the fix finds what the report shows.
+pub fn fix_args(lint: &LintOptions) -> Vec<String> {
+    use clap::ValueEnum;
+    let mut args: Vec<String> = Vec::new();
+    let mut push = |flag: &str, value: String| {
+        args.push(flag.to_string());
+        args.push(value);
+    };
+    if let Some(channel) = lint.channel
+        && let Some(value) = channel.to_possible_value()
+    {
+        push("--channel", value.get_name().to_string());
+    }
+    if !lint.select.is_empty() {
+        push("--select", lint.select.join(","));
+    }
+    if !lint.ignore.is_empty() {
+        push("--ignore", lint.ignore.join(","));
+    }
+    if let Some(config) = &lint.config {
+        push("--config", config.display().to_string());
+    }
+    if let Some(inventory) = &lint.inventory {
+        push("--inventory", inventory.display().to_string());
+    }
+    for (flag, column) in [
+        ("--sku-column", &lint.sku_column),
+        ("--parent-sku-column", &lint.parent_sku_column),
+        ("--stock-column", &lint.stock_column),
+        ("--campaign-reserved-column", &lint.campaign_reserved_column),
+        ("--unpaid-reserved-column", &lint.unpaid_reserved_column),
+        ("--product-id-column", &lint.product_id_column),
+        ("--variation-id-column", &lint.variation_id_column),
+        ("--shop-column", &lint.shop_column),
+    ] {
+        if let Some(column) = column {
+            push(flag, column.clone());
+        }
+    }
+    if let Some(row) = lint.header_row {
+        push("--header-row", row.to_string());
+    }
+    for sheet in &lint.sheet {
+        push("--sheet", sheet.clone());
+    }
+    if let Some(encoding) = lint.encoding {
+        push("--encoding", encoding.name().to_string());
+    }
+    args
 }

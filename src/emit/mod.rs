@@ -119,6 +119,10 @@ pub struct Report {
     pub rules: Vec<&'static str>,
     /// The files that could not be read, in input order.
     pub errors: Vec<FileError>,
+    /// The options a `skulint fix` of these files needs to find the same
+    /// findings (`--inventory master.csv`, `--sku-column F`), for the commands
+    /// the text report suggests.
+    pub fix_args: Vec<String>,
 }
 
 impl Report {
@@ -182,9 +186,15 @@ pub enum OutputFormat {
 }
 
 impl OutputFormat {
-    pub fn emitter(self, color: bool, quiet: bool) -> Box<dyn Emitter> {
+    /// The emitter of this format. `show_all` lists every finding in the text
+    /// report; the other formats always do.
+    pub fn emitter(self, color: bool, quiet: bool, show_all: bool) -> Box<dyn Emitter> {
         match self {
-            OutputFormat::Text => Box::new(TextEmitter { color, quiet }),
+            OutputFormat::Text => Box::new(TextEmitter {
+                color,
+                quiet,
+                show_all,
+            }),
             OutputFormat::Concise => Box::new(ConciseEmitter { quiet }),
             OutputFormat::Json => Box::new(JsonEmitter),
             OutputFormat::Jsonl => Box::new(JsonlEmitter),

@@ -1,13 +1,12 @@
 //! SKU005 compatibility-character: full-width and other compatibility forms that
-//! NFKC changes (`ＳＫＵ１２`).
-
-use unicode_normalization::UnicodeNormalization;
+//! NFKC changes (`ＳＫＵ１２`), but not the ones keyboards of Thai, Lao, Korean,
+//! Chinese and Japanese type (see [`is_compatibility_character`]).
 
 use super::{char_runs, finding, sku_cells};
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::settings::Settings;
 use crate::table::Table;
-use crate::text::{is_invisible, nfkc_fix, safe_fix};
+use crate::text::{compatibility_fix, has_cjk, is_compatibility_character};
 
 pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
     sku_cells(table)
@@ -16,13 +15,17 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
             if sku.is_ascii() {
                 return None;
             }
-            let cleaned = safe_fix(&sku);
-            if cleaned.nfkc().eq(cleaned.chars()) {
+            let cjk = has_cjk(&sku);
+            if !sku.chars().any(|c| is_compatibility_character(c, cjk)) {
                 return None;
             }
-            let highlight = char_runs(&sku, |_, c| !is_invisible(c) && !c.to_string().nfkc().eq(std::iter::once(c)));
+            let highlight = char_runs(&sku, |_, c| is_compatibility_character(c, cjk));
             let message = "SKU has full-width or compatibility characters; channels treat it as a different SKU".to_string();
-            Some(finding(table, "SKU005", row, role, message).with_highlight(highlight).with_fix(Applicability::Unsafe, nfkc_fix(&sku)))
+            Some(
+                finding(table, "SKU005", row, role, message)
+                    .with_highlight(highlight)
+                    .with_fix(Applicability::Unsafe, compatibility_fix(&sku)),
+            )
         })
         .collect()
 }

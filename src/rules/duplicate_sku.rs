@@ -1,8 +1,9 @@
-//! DUP001 duplicate-sku: the same SKU on more than one listing row of a shop.
+//! DUP001 duplicate-sku: the same SKU on more than one listing row of a shop
+//! (stock listings only: an item nobody tracks stock of is not one).
 //! On a channel whose profile says `case-sensitive = false`, SKUs that differ
 //! only in case are the same SKU.
 
-use super::{by_shop, finding, row_list, skus};
+use super::{by_shop, finding, row_list, stock_skus};
 use crate::diagnostic::Diagnostic;
 use crate::settings::Settings;
 use crate::table::{Role, Table};
@@ -10,7 +11,7 @@ use crate::table::{Role, Table};
 pub fn check(table: &Table, settings: &Settings) -> Vec<Diagnostic> {
     let case_sensitive = settings.profile(table.channel).case_sensitive;
     let mut diagnostics = Vec::new();
-    for rows in by_shop(table, skus(table)).into_values() {
+    for rows in by_shop(table, stock_skus(table)).into_values() {
         let key = |i: usize, key: &mut String| {
             let sku: &str = &rows[i].1;
             if case_sensitive {

@@ -3,7 +3,7 @@
 //! A blank stock is fine on a row whose stock status column (`In stock?`) is
 //! filled: the quantity is not counted there.
 
-use super::finding;
+use super::{finding, is_stock_listing};
 use crate::diagnostic::Diagnostic;
 use crate::settings::Settings;
 use crate::table::layout::parse_number;
@@ -16,6 +16,7 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
     table
         .data_rows
         .iter()
+        .filter(|&&row| is_stock_listing(table, row))
         .filter_map(|&row| {
             let value = table.value(row, Role::Stock);
             let problem = match parse_number(value) {

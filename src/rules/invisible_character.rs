@@ -5,22 +5,28 @@ use super::{char_runs, finding, sku_cells};
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::settings::Settings;
 use crate::table::Table;
-use crate::text::{is_invisible, safe_fix};
+use crate::text::{is_invisible, reported_invisibles, safe_fix};
 
 pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
     sku_cells(table)
-        .filter(|(_, _, sku)| {
+        .filter_map(|(row, role, sku)| {
             // In ASCII only control characters are invisible.
             if sku.is_ascii() {
-                sku.bytes().any(|b| b.is_ascii_control())
-            } else {
-                sku.chars().any(is_invisible)
+                if !sku.bytes().any(|b| b.is_ascii_control()) {
+                    return None;
+                }
+            } else if !sku.chars().any(is_invisible) {
+                return None;
             }
+            // A zero-width space between Khmer words is how Khmer is typed.
+            let reported = reported_invisibles(&sku);
+            (!reported.is_empty()).then_some((row, role, sku, reported))
         })
-        .map(|(row, role, sku)| {
-            let mut found: Vec<String> = sku
-                .chars()
-                .filter(|&c| is_invisible(c))
+        .map(|(row, role, sku, reported)| {
+            let chars: Vec<char> = sku.chars().collect();
+            let mut found: Vec<String> = reported
+                .iter()
+                .map(|&i| chars[i])
                 .map(|c| format!("U+{:04X} {}", c as u32, char_name(c)))
                 .collect();
             found.dedup();
@@ -28,7 +34,7 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
                 "SKU contains invisible characters ({}); it looks right but matches no other SKU",
                 found.join(", ")
             );
-            let highlight = char_runs(&sku, |_, c| is_invisible(c));
+            let highlight = char_runs(&sku, |i, _| reported.binary_search(&i).is_ok());
             finding(table, "SKU003", row, role, message)
                 .with_highlight(highlight)
                 .with_fix(Applicability::Safe, safe_fix(&sku))

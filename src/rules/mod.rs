@@ -231,6 +231,9 @@ pub struct RuleDoc {
     /// The channel errors (or sync states) the problem causes; each is named in `why`.
     pub errors: Vec<String>,
     pub fix_note: String,
+    /// What the seller does by hand where `fix` does not: the text report's
+    /// "What to do next" line for the rule.
+    pub next_step: String,
     #[serde(default)]
     pub params: Vec<Param>,
     pub example: Example,
@@ -301,6 +304,11 @@ pub fn run_cross(tables: &[&Table], inventory: &Inventory, settings: &Settings) 
         .filter(|r| settings.is_enabled(r.code))
         .flat_map_iter(|rule| (rule.check)(&run, settings))
         .collect();
+    // SKU010 is a per-table rule that also compares a number SKU with the
+    // zero-padded codes of the master and the other exports, when there are any.
+    if settings.is_enabled("SKU010") {
+        diagnostics.extend(numeric_sku::check_run(&run, settings));
+    }
     finish(&mut diagnostics, settings);
     diagnostics
 }
@@ -410,6 +418,19 @@ pub(crate) fn skus<'t>(table: &'t Table) -> impl Iterator<Item = (usize, Cow<'t,
         .texts(Role::Sku)
         .iter()
         .map(|(row, text)| (*row, Cow::Borrowed(&**text)))
+}
+
+/// Whether a row is a stock listing: not an item whose stock nobody tracks
+/// (a blank `Variant Inventory Tracker`, as on shipping protection or gift
+/// wrap). Duplicate-SKU and stock rules look only at stock listings.
+pub(crate) fn is_stock_listing(table: &Table, row: usize) -> bool {
+    table.column(Role::StockTracker).is_none()
+        || !table.str(row, Role::StockTracker).trim().is_empty()
+}
+
+/// [`skus`] of the stock listings only (see [`is_stock_listing`]).
+pub(crate) fn stock_skus<'t>(table: &'t Table) -> impl Iterator<Item = (usize, Cow<'t, str>)> + 't {
+    skus(table).filter(move |(row, _)| is_stock_listing(table, *row))
 }
 
 /// The non-empty SKU and parent SKU cells of the data rows: the rules about the
@@ -547,6 +568,7 @@ pub(crate) fn below_reserve(
     table
         .data_rows
         .iter()
+        .filter(|&&row| is_stock_listing(table, row))
         .filter_map(|&row| {
             let stock = whole(table.value(row, Role::Stock))?;
             let held = whole(table.value(row, reserved))?;
@@ -562,13 +584,13 @@ pub(crate) fn stock_count(value: &crate::table::Value) -> Option<i64> {
         .map(|n| n as i64)
 }
 
-/// Every data row with a SKU, in every table of a run.
+/// Every stock listing with a SKU, in every table of a run.
 pub(crate) fn run_skus<'r, 't>(
     run: &'r Run<'r, 't>,
 ) -> impl Iterator<Item = (&'r Table<'t>, usize, String)> + 'r {
     run.tables
         .iter()
-        .flat_map(|table| skus(table).map(move |(row, sku)| (*table, row, sku.into_owned())))
+        .flat_map(|table| stock_skus(table).map(move |(row, sku)| (*table, row, sku.into_owned())))
 }
 
 /// A cell of the master inventory, for `related`.

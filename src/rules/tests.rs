@@ -106,6 +106,7 @@ fn every_rule_has_documentation_and_every_entry_a_rule() {
             ("summary", &doc.summary),
             ("why", &doc.why),
             ("fix-note", &doc.fix_note),
+            ("next-step", &doc.next_step),
         ] {
             assert!(
                 !text.trim().is_empty(),

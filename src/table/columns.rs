@@ -29,10 +29,13 @@ pub enum Role {
     /// Whether the item is in stock, where the quantity is not counted
     /// (WooCommerce `In stock?` beside a blank `Stock`).
     StockStatus,
+    /// Who tracks the item's stock (Shopify `Variant Inventory Tracker`):
+    /// blank where nobody does, as on shipping protection or gift wrap.
+    StockTracker,
 }
 
 impl Role {
-    pub const ALL: [Role; 15] = [
+    pub const ALL: [Role; 16] = [
         Role::Sku,
         Role::ParentSku,
         Role::Stock,
@@ -48,6 +51,7 @@ impl Role {
         Role::Available,
         Role::SafetyStock,
         Role::StockStatus,
+        Role::StockTracker,
     ];
 
     /// The name used in `rules/columns.toml`, the config and the JSON report.
@@ -68,6 +72,7 @@ impl Role {
             Role::Available => "available",
             Role::SafetyStock => "safety_stock",
             Role::StockStatus => "stock_status",
+            Role::StockTracker => "stock_tracker",
         }
     }
 
