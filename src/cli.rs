@@ -62,6 +62,19 @@ pub enum Command {
     ///
     /// The seller's own rules of `skulint.toml` (`[[custom-rules]]`) are listed too.
     Rules(RulesArgs),
+    /// Show how skulint reads each export: sheets read and left out, header row,
+    /// listing rows, each column's role and why it was chosen, and the channel.
+    ///
+    /// For support agents and sellers whose file gives no findings, or the wrong
+    /// ones: it shows what was read before any rule runs. The same options as
+    /// `check` name columns, the header row or sheets.
+    ///
+    /// Exit code 0: every file was read; 2: a file could not be read or has no SKU column.
+    #[command(after_help = "Examples:\n  \
+        skulint layout export.xlsx\n  \
+        skulint layout listing.csv --sku-column \"Kode SKU\"\n  \
+        skulint layout exports/ --output-format json")]
+    Layout(Box<LayoutArgs>),
     /// Explain sync errors: the cause, the numbers in the message and what to do.
     ///
     /// Give the messages the multichannel tool or Seller Center showed, or the
@@ -321,6 +334,18 @@ impl ChannelChoice {
 }
 
 #[derive(Debug, Args)]
+pub struct LayoutArgs {
+    /// Files or folders to read.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub lint: LintOptions,
+    /// `text` for people, `json` for scripts.
+    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+    pub output_format: RulesFormat,
+}
+
+#[derive(Debug, Args)]
 pub struct RulesArgs {
     /// `text` for a table, `json` for an array of rule objects.
     #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
@@ -330,7 +355,7 @@ pub struct RulesArgs {
     pub config: Option<PathBuf>,
 }
 
-/// The formats of `skulint rules`.
+/// The formats of `skulint rules` and `skulint layout`: a table for people or JSON.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum RulesFormat {
     #[default]

@@ -27,6 +27,7 @@ fn main() -> ExitCode {
     let threads = match &cli.command {
         Command::Check(args) => args.lint.threads,
         Command::Fix(args) => args.lint.threads,
+        Command::Layout(args) => args.lint.threads,
         Command::Rules(_) | Command::Diagnose(_) | Command::Explain(_) | Command::Resync(_) => None,
     };
     if let Some(threads) = threads {
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check(args),
         Command::Fix(args) => commands::fix(args),
         Command::Rules(args) => commands::list_rules(args),
+        Command::Layout(args) => commands::layout(args),
         Command::Diagnose(args) => commands::diagnose(args),
         Command::Explain(args) => commands::explain(args),
         Command::Resync(args) => commands::resync(args),

@@ -8,6 +8,7 @@ mod fix;
 mod progress;
 mod resync;
 mod rules;
+mod show_layout;
 pub mod stream;
 
 pub use check::check;
@@ -17,6 +18,7 @@ pub use fix::fix;
 pub use progress::Progress;
 pub use resync::resync;
 pub use rules::list_rules;
+pub use show_layout::layout;
 
 use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};

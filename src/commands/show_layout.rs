@@ -1,0 +1,301 @@
+//! `skulint layout`: how each export is read, before any rule runs. Support
+//! agents use it when a file gives no findings, or the wrong ones.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::{ExitStatus, FileError, collect_inputs, read_books, report_errors, setup};
+use crate::cli::{LayoutArgs, RulesFormat};
+use crate::diagnostic::column_letter;
+use crate::table::layout::{self, Layout, RowSkip, Table};
+use crate::table::{Role, Workbook, read};
+
+/// Row numbers listed per reason; the rest are counted.
+const ROWS_SHOWN: usize = 10;
+
+#[derive(Serialize)]
+struct Document {
+    schema: &'static str,
+    files: Vec<FileLayout>,
+    errors: Vec<ErrorEntry>,
+}
+
+#[derive(Serialize)]
+struct ErrorEntry {
+    file: String,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct FileLayout {
+    path: String,
+    format: &'static str,
+    channel: &'static str,
+    /// How the channel was decided.
+    channel_source: &'static str,
+    sheets: Vec<SheetLayout>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum SheetLayout {
+    Read {
+        name: String,
+        /// 1-based.
+        header_row: usize,
+        listing_rows: usize,
+        /// 1-based rows of the first and last listing.
+        first_listing_row: Option<usize>,
+        last_listing_row: Option<usize>,
+        /// Why non-empty rows under the header are not listings, with their 1-based rows.
+        rows_skipped: Vec<Skipped>,
+        columns: Vec<ColumnLayout>,
+        notes: Vec<String>,
+    },
+    Skipped {
+        name: String,
+        skipped: &'static str,
+        reason: String,
+    },
+}
+
+#[derive(Serialize)]
+struct Skipped {
+    reason: &'static str,
+    description: &'static str,
+    rows: Vec<usize>,
+}
+
+#[derive(Serialize)]
+struct ColumnLayout {
+    role: &'static str,
+    column: String,
+    header: String,
+    /// Why the column was given the role.
+    source: String,
+}
+
+pub fn layout(args: &LayoutArgs) -> Result<ExitStatus> {
+    let setup = setup(&args.lint, None)?;
+    let (files, mut errors) = collect_inputs(&args.paths);
+    let books = read_books(&files, &setup, read::Depth::Values);
+    let mut document = Document {
+        schema: "skulint/layout/v1",
+        files: Vec::new(),
+        errors: Vec::new(),
+    };
+    for book in &books.books {
+        let workbook = match book {
+            Ok(workbook) => workbook,
+            Err(error) => {
+                errors.push(error.clone());
+                continue;
+            }
+        };
+        match layout::detect(workbook, &setup.spec) {
+            Ok(found) => {
+                document
+                    .files
+                    .push(file_layout(workbook, &found, setup.spec.channel.is_some()))
+            }
+            Err(e) => errors.push(FileError {
+                path: workbook.display.to_string(),
+                message: e.to_string(),
+            }),
+        }
+    }
+    report_errors(&errors);
+    document.errors = errors
+        .iter()
+        .map(|e| ErrorEntry {
+            file: e.path.clone(),
+            message: e.one_line(),
+        })
+        .collect();
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    match args.output_format {
+        RulesFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &document)?;
+            writeln!(out)?;
+        }
+        RulesFormat::Text => write_text(&mut out, &document)?,
+    }
+    out.flush()?;
+    Ok(if errors.is_empty() {
+        ExitStatus::Clean
+    } else {
+        ExitStatus::Error
+    })
+}
+
+fn file_layout(workbook: &Workbook, found: &Layout, channel_given: bool) -> FileLayout {
+    let channel = found
+        .tables
+        .first()
+        .map(|t| t.channel)
+        .unwrap_or_else(|| layout::detect_channel(workbook));
+    let channel_source = if channel_given {
+        "given with --channel or in skulint.toml"
+    } else if channel == crate::table::columns::Channel::Generic {
+        "no channel's sheet names, machine keys or marker rows were found"
+    } else {
+        "detected from the sheet names, machine keys and marker rows"
+    };
+    let mut sheets: BTreeMap<usize, SheetLayout> = found
+        .skipped
+        .iter()
+        .map(|s| {
+            (
+                s.position,
+                SheetLayout::Skipped {
+                    name: s.name.to_string(),
+                    skipped: s.reason.key(),
+                    reason: s.reason.to_string(),
+                },
+            )
+        })
+        .collect();
+    for table in &found.tables {
+        let position = workbook
+            .sheets
+            .iter()
+            .position(|s| s.name == table.sheet.name)
+            .unwrap_or(0);
+        sheets.insert(position, sheet_layout(table));
+    }
+    FileLayout {
+        path: workbook.display.to_string(),
+        format: workbook.format.as_str(),
+        channel: channel.key(),
+        channel_source,
+        sheets: sheets.into_values().collect(),
+    }
+}
+
+fn sheet_layout(table: &Table) -> SheetLayout {
+    let mut skipped: BTreeMap<RowSkip, Vec<usize>> = BTreeMap::new();
+    for (row, reason) in &table.skipped {
+        skipped
+            .entry(*reason)
+            .or_default()
+            .push(table.file_row(*row) + 1);
+    }
+    SheetLayout::Read {
+        name: table.sheet.name.to_string(),
+        header_row: table.header_row + 1,
+        listing_rows: table.data_rows.len(),
+        first_listing_row: table.data_rows.first().map(|r| table.file_row(*r) + 1),
+        last_listing_row: table.data_rows.last().map(|r| table.file_row(*r) + 1),
+        rows_skipped: skipped
+            .into_iter()
+            .map(|(reason, rows)| Skipped {
+                reason: reason.key(),
+                description: reason.describe(),
+                rows,
+            })
+            .collect(),
+        columns: table
+            .roles()
+            .map(|(role, col)| ColumnLayout {
+                role: role.key(),
+                column: column_letter(col as u32),
+                header: one_line(&table.header(col)),
+                source: table
+                    .source(role)
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+            })
+            .collect(),
+        notes: table.notes.clone(),
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn write_text(out: &mut dyn Write, document: &Document) -> io::Result<()> {
+    for (i, file) in document.files.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        let title = crate::table::columns::ChannelProfile::all()
+            .iter()
+            .find(|(c, _)| c.key() == file.channel)
+            .map_or(file.channel, |(_, p)| p.title.as_str());
+        writeln!(out, "{} ({})", file.path, file.format)?;
+        writeln!(out, "  channel: {title} ({})", file.channel_source)?;
+        for sheet in &file.sheets {
+            match sheet {
+                SheetLayout::Skipped { name, reason, .. } => {
+                    writeln!(out, "  sheet {name}: not checked: {reason}")?;
+                }
+                SheetLayout::Read {
+                    name,
+                    header_row,
+                    listing_rows,
+                    first_listing_row,
+                    last_listing_row,
+                    rows_skipped,
+                    columns,
+                    notes,
+                } => {
+                    let span = match (first_listing_row, last_listing_row) {
+                        (Some(first), Some(last)) => format!(", rows {first}–{last}"),
+                        _ => String::new(),
+                    };
+                    writeln!(
+                        out,
+                        "  sheet {name}: header row {header_row}, {listing_rows} listing rows{span}"
+                    )?;
+                    for skipped in rows_skipped {
+                        let shown: Vec<String> = skipped
+                            .rows
+                            .iter()
+                            .take(ROWS_SHOWN)
+                            .map(ToString::to_string)
+                            .collect();
+                        let more = skipped.rows.len().saturating_sub(ROWS_SHOWN);
+                        let more = if more > 0 {
+                            format!(" and {more} more")
+                        } else {
+                            String::new()
+                        };
+                        let rows = if skipped.rows.len() == 1 {
+                            "row"
+                        } else {
+                            "rows"
+                        };
+                        writeln!(
+                            out,
+                            "    not read: {} ({rows} {}{more})",
+                            skipped.description,
+                            shown.join(", ")
+                        )?;
+                    }
+                    let width = columns.iter().map(|c| c.role.len()).max().unwrap_or(0);
+                    for column in columns {
+                        writeln!(
+                            out,
+                            "    {:<width$}  {:<3} {}",
+                            column.role, column.column, column.source
+                        )?;
+                    }
+                    if !columns.iter().any(|c| c.role == Role::Stock.key()) {
+                        writeln!(
+                            out,
+                            "    (no stock column: name one with --stock-column to check stock)"
+                        )?;
+                    }
+                    for note in notes {
+                        writeln!(out, "    note: {note}")?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,314 @@
+//! How exports are read (DESIGN §13): every listing row with or without a SKU,
+//! the sheets and rows left out said out loud, a header under a title row, a
+//! named column's header row, a product-level SKU column, and unreadable files
+//! in every machine report. Each file here is a small export written by the
+//! test, named for the layout it stands for.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{code, root, skulint, stderr, stdout};
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn json(args: &[&str], path: &Path) -> (i32, serde_json::Value) {
+    let output = skulint()
+        .arg("check")
+        .arg(path)
+        .args(["--output-format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", stderr(&output)));
+    (code(&output), report)
+}
+
+fn cells(report: &serde_json::Value) -> Vec<String> {
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {}",
+                d["cell"].as_str().unwrap(),
+                d["code"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn stock_faults_on_listings_without_a_sku_are_found_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    // A TikTok upload whose products have no Seller SKU: each is still a listing.
+    let path = write(
+        dir.path(),
+        "upload.csv",
+        "Product Name,Retail Price,Quantity,Seller SKU\n\
+         Gamis Anak Abu S,189000,16,\n\
+         Gamis Anak Abu M,189000,-5,\n\
+         Gamis Anak Abu L,199000,abc,\n\
+         Gamis Anak Pink S,189000,4,GMS-PNK-S\n",
+    );
+    let (exit, report) = json(&[], &path);
+    assert_eq!(exit, 1);
+    assert_eq!(report["files"][0]["sheets"][0]["data_rows"], 4);
+    let found = cells(&report);
+    for expected in [
+        "C3 STK001",
+        "C4 STK001",
+        "D2 SKU007",
+        "D3 SKU007",
+        "D4 SKU007",
+    ] {
+        assert!(
+            found.contains(&expected.to_string()),
+            "{expected} in {found:?}"
+        );
+    }
+    assert_eq!(found.len(), 5, "{found:?}");
+}
+
+#[test]
+fn a_sheet_mostly_without_skus_is_never_a_bare_clean_bill() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "shopify.csv",
+        "Handle,Title,Option1 Value,Variant SKU,Variant Inventory Qty,Variant Price,Image Src\n\
+         ocean-shirt,Ocean Shirt,S,,5,50,https://cdn.example/a.jpg\n\
+         ocean-shirt,,M,,3,50,\n\
+         ocean-shirt,,,,,,https://cdn.example/b.jpg\n",
+    );
+    let output = skulint()
+        .arg("check")
+        .arg(&path)
+        .args(["--ignore", "SKU007"])
+        .output()
+        .unwrap();
+    let text = stdout(&output);
+    assert_eq!(code(&output), 0, "{text}");
+    assert!(!text.contains("No problems found in 1 file"), "{text}");
+    assert!(
+        text.contains("the SKU column D is empty in 2 of 2 listing rows"),
+        "{text}"
+    );
+    // The image-only row continues the product: not a listing, and said so.
+    assert!(text.contains("1 continuation row"), "{text}");
+    let (_, report) = json(&["--ignore", "SKU007"], &path);
+    let sheet = &report["files"][0]["sheets"][0];
+    assert_eq!(sheet["data_rows"], 2);
+    assert_eq!(sheet["rows_skipped"]["continuation"], 1);
+    assert_eq!(sheet["warnings"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_csv_with_a_web_page_inside_a_quoted_field_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "products.csv",
+        "Handle,Title,Body (HTML),Variant SKU,Variant Inventory Qty\n\
+         shirt,Shirt,\"<html><table><tr><td>Size</td><td>S</td></tr></table></html>\",SH  1,4\n",
+    );
+    let (exit, report) = json(&[], &path);
+    assert_eq!(exit, 1, "{report}");
+    assert_eq!(cells(&report), ["D2 SKU001"]);
+    // A page saved as .csv is still refused, by where it starts.
+    let page = write(
+        dir.path(),
+        "page.csv",
+        "<!DOCTYPE html><html><body><table><tr><td>SKU</td></tr></table></body></html>",
+    );
+    let output = skulint().arg("check").arg(&page).output().unwrap();
+    assert_eq!(code(&output), 2);
+    assert!(stderr(&output).contains("web page"), "{}", stderr(&output));
+}
+
+#[test]
+fn a_header_under_a_title_row_is_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "po.csv",
+        "Purchase order import - fill in from row 3\n\
+         *SKU,*Cost,Supplier Code\n\
+         PO  001,1200,SUP-1\n\
+         PO-002,1500,SUP-1\n",
+    );
+    let (exit, report) = json(&[], &path);
+    assert_eq!(exit, 1);
+    assert_eq!(report["files"][0]["sheets"][0]["header_row"], 2);
+    assert_eq!(cells(&report), ["A3 SKU001"]);
+}
+
+#[test]
+fn a_named_column_sets_the_header_row_where_its_header_stands() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing near the top names a known column; the seller names it.
+    let path = write(
+        dir.path(),
+        "custom.csv",
+        "Stock list,exported 2026-11-30\n\
+         warehouse,Jakarta 2\n\
+         Kode Barang,Sisa\n\
+         KB  01,4\n\
+         KB-02,5\n",
+    );
+    let (exit, report) = json(&["--sku-column", "Kode Barang"], &path);
+    assert_eq!(exit, 1);
+    let sheet = &report["files"][0]["sheets"][0];
+    assert_eq!(sheet["header_row"], 3);
+    assert_eq!(sheet["data_rows"], 2);
+    assert_eq!(cells(&report), ["A4 SKU001"]);
+}
+
+#[test]
+fn a_product_level_code_column_reports_only_codes_shared_by_products() {
+    let dir = tempfile::tempdir().unwrap();
+    // Akulaku-style: one `*Produk SKU` on every variation of a product.
+    let mut text = String::from("*Goods Name,Color,*Price,*Stock,*Product SKU\n");
+    for (name, code) in [
+        ("Gamis Naura", "NSB01"),
+        ("Sabina One Set", "SABI01"),
+        ("Khimar Ceruty", "KHM02"),
+        ("Khimar Jersey", "KHM02"),
+    ] {
+        for color in ["Abu", "Pink", "Hitam"] {
+            text.push_str(&format!("{name},{color},189000,5,{code}\n"));
+        }
+    }
+    let path = write(dir.path(), "akulaku.csv", &text);
+    let (_, report) = json(&[], &path);
+    let found = cells(&report);
+    assert!(found.iter().all(|f| f.ends_with("DUP003")), "{found:?}");
+    // The first row of each of the two products that share KHM02.
+    assert_eq!(found, ["E8 DUP003", "E11 DUP003"]);
+    let sheet = &report["files"][0]["sheets"][0];
+    assert_eq!(sheet["columns"]["parent_sku"], "E");
+    assert!(sheet["columns"].get("sku").is_none());
+    assert_eq!(sheet["notes"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn the_same_code_on_one_product_only_is_a_duplicate_not_a_parent() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "shop.csv",
+        "Handle,Title,Option1 Value,Variant SKU,Variant Inventory Qty\n\
+         route,Route,0.98,ROUTEINS,1\n\
+         route,,1.15,ROUTEINS,1\n\
+         shirt,Shirt,S,SH-S,1\n\
+         shirt,,M,SH-M,1\n",
+    );
+    let (_, report) = json(&[], &path);
+    assert_eq!(cells(&report), ["D2 DUP001", "D3 DUP001"]);
+}
+
+#[test]
+fn hidden_example_and_instruction_sheets_are_left_out_unless_named() {
+    let fixture = root().join("fixtures/lazada-price-stock.xlsx");
+    let (_, report) = json(&["--fail-on", "never"], &fixture);
+    let sheets = report["files"][0]["sheets"].as_array().unwrap();
+    let hidden: Vec<&serde_json::Value> =
+        sheets.iter().filter(|s| s["skipped"] == "hidden").collect();
+    assert_eq!(hidden.len(), 1, "{sheets:?}");
+    assert_eq!(hidden[0]["name"], "template_hide");
+    assert!(
+        report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["sheet"] != "template_hide")
+    );
+}
+
+#[test]
+fn an_unreadable_file_is_in_every_machine_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = root().join("fixtures/demo-shopee-sales-info.xlsx");
+    let missing = dir.path().join("missing.xlsx");
+    let run = |format: &str| {
+        let output = skulint()
+            .arg("check")
+            .arg(&good)
+            .arg(&missing)
+            .args(["--output-format", format])
+            .output()
+            .unwrap();
+        assert_eq!(code(&output), 2);
+        stdout(&output)
+    };
+    let report: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    assert_eq!(report["errors"][0]["file"], missing.display().to_string());
+    assert_eq!(report["errors"][0]["message"], "no such file or folder");
+    let sarif: serde_json::Value = serde_json::from_str(&run("sarif")).unwrap();
+    let invocation = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    assert_eq!(
+        invocation["toolExecutionNotifications"][0]["message"]["text"],
+        "no such file or folder"
+    );
+    let junit = run("junit");
+    let doc = roxmltree::Document::parse(&junit).unwrap();
+    let error = doc
+        .descendants()
+        .find(|n| n.has_tag_name("error"))
+        .expect("an error test case");
+    assert_eq!(error.attribute("message"), Some("no such file or folder"));
+    let csv = run("csv");
+    assert!(
+        csv.lines()
+            .any(|l| l.contains("missing.xlsx") && l.contains("unreadable-file")),
+        "{csv}"
+    );
+    let html = run("html");
+    assert!(html.contains("Files that could not be read"));
+    assert!(html.contains("missing.xlsx"));
+}
+
+#[test]
+fn layout_shows_what_was_read_and_why() {
+    let fixture = root().join("fixtures/demo-shopee-sales-info.xlsx");
+    let output = skulint().arg("layout").arg(&fixture).output().unwrap();
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("channel: Shopee"), "{text}");
+    assert!(
+        text.contains("sheet Sheet1: header row 3, 28 listing rows, rows 7–34"),
+        "{text}"
+    );
+    assert!(
+        text.contains("machine key `et_title_variation_sku` in row 1"),
+        "{text}"
+    );
+    let output = skulint()
+        .arg("layout")
+        .arg(root().join("fixtures/lazada-price-stock.xlsx"))
+        .arg("missing.csv")
+        .args(["--output-format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 2);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["schema"], "skulint/layout/v1");
+    let sheets = report["files"][0]["sheets"].as_array().unwrap();
+    let read = sheets.iter().find(|s| s.get("columns").is_some()).unwrap();
+    let sku = read["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["role"] == "sku")
+        .unwrap();
+    assert_eq!(sku["column"], "L");
+    assert!(sheets.iter().any(|s| s["skipped"] == "hidden"));
+    assert_eq!(report["errors"][0]["file"], "missing.csv");
+}
