@@ -766,7 +766,10 @@ fn sku_columns(path: &Path) -> Vec<(String, u32, u32)> {
         .unwrap()
         .iter()
         .filter_map(|s| {
-            let letter = s["columns"]["sku"].as_str()?;
+            // A product-level code column is read as the parent SKU.
+            let letter = s["columns"]["sku"]
+                .as_str()
+                .or_else(|| s["columns"]["parent_sku"].as_str())?;
             Some((
                 s["name"].as_str().unwrap().to_string(),
                 s["header_row"].as_u64().unwrap() as u32 - 1,
@@ -864,6 +867,7 @@ fn real_exports_keep_everything_but_the_fixed_skus() {
         "shopee_tiktok_riseloka/template/mass_update_sales_info_464946005_20230414114201.xlsx",
         "shopee_listingport/samples/mass_update_sales_info_2051980_20260405231511.xlsx",
         "shopee_tiktok_riseloka/result/update/[14 Apr 2023] mass-update-shopee-result/[14 Apr 2023] mass-update-shopee-result.xlsx",
+        "shopee_tiktok_riseloka/result/akulaku/hoofla/(25 Apr 2023)hoofla.xlsx",
     ];
     let pairs: Vec<_> = exports
         .iter()
