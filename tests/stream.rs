@@ -25,6 +25,14 @@ fn assert_streams_like_whole(path: &Path, options: &LintOptions) {
             whole.files[0].sheets[0].header_row
         );
         assert_eq!(
+            report.sheets[0].rows_skipped,
+            whole.files[0].sheets[0].rows_skipped
+        );
+        assert_eq!(
+            report.sheets[0].without_sku,
+            whole.files[0].sheets[0].without_sku
+        );
+        assert_eq!(
             diagnostics,
             whole.diagnostics,
             "{} in parts of {part_rows} rows",
@@ -67,6 +75,11 @@ fn duplicates_and_blocked_fixes_across_parts_stream_like_whole() {
         "A,109,1091,Gamis,GMS,GMS  JMB,2",
         "A,109,1092,Gamis,,GMS JMB,2",
         "A,110,1101,Jaket,HDI,HDI-ABU-L,0",
+        // A listing without a SKU, a row that only continues product 110, a
+        // row with nothing a listing has.
+        "A,111,1111,Sandal,,,-5",
+        "A,110,,,,,",
+        "A,,,,,,",
     ];
     for (i, row) in rows.iter().enumerate() {
         text.push_str(row);
