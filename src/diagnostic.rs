@@ -88,6 +88,9 @@ pub struct Diagnostic {
     pub message: String,
     pub fix: Option<Fix>,
     pub related: Vec<Related>,
+    /// 0-based position of the sheet in its workbook, for ordering.
+    #[serde(skip)]
+    pub sheet_index: u32,
     /// 0-based column index, for ordering.
     #[serde(skip)]
     pub col_index: u32,
@@ -98,8 +101,14 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// The deterministic report order: file, sheet position, row, column, code.
-    pub fn sort_key(&self) -> (&str, &str, u32, u32, &'static str) {
-        (&self.file, &self.sheet, self.row, self.col_index, self.code)
+    pub fn sort_key(&self) -> (&str, u32, u32, u32, &'static str) {
+        (
+            &self.file,
+            self.sheet_index,
+            self.row,
+            self.col_index,
+            self.code,
+        )
     }
 
     pub fn is_fixable(&self) -> bool {

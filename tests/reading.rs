@@ -312,3 +312,26 @@ fn layout_shows_what_was_read_and_why() {
     assert!(sheets.iter().any(|s| s["skipped"] == "hidden"));
     assert_eq!(report["errors"][0]["file"], "missing.csv");
 }
+
+#[test]
+fn findings_follow_the_sheets_order_in_the_workbook() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("two-sheets.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    for name in ["Zeta", "Alpha"] {
+        let sheet = book.add_worksheet().set_name(name).unwrap();
+        sheet.write_string(0, 0, "SKU").unwrap();
+        sheet.write_string(0, 1, "Stock").unwrap();
+        sheet.write_string(1, 0, "KAOS  HITAM").unwrap();
+        sheet.write_number(1, 1, 3.0).unwrap();
+    }
+    book.save(&path).unwrap();
+    let (_, report) = json(&[], &path);
+    let sheets: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["sheet"].as_str().unwrap())
+        .collect();
+    assert_eq!(sheets, ["Zeta", "Alpha"]);
+}

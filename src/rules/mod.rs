@@ -370,6 +370,7 @@ pub(crate) fn finding_as(
         message,
         fix: None,
         related: Vec::new(),
+        sheet_index: table.sheet_index as u32,
         col_index: col as u32,
         highlight: Vec::new(),
     }

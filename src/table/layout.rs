@@ -41,6 +41,8 @@ pub type ColumnTexts<'a> = Vec<(usize, Cow<'a, str>)>;
 pub struct Table<'a> {
     pub file: Arc<str>,
     pub sheet: &'a Sheet,
+    /// 0-based position of the sheet in its workbook: reports follow it.
+    pub sheet_index: usize,
     pub channel: Channel,
     pub profile: &'static ChannelProfile,
     /// 0-based index of the header row that names the columns for people.
@@ -261,6 +263,7 @@ impl<'a> Table<'a> {
         let mut table = Table {
             file: self.file.clone(),
             sheet,
+            sheet_index: self.sheet_index,
             channel: self.channel,
             profile: self.profile,
             header_row: self.header_row,
@@ -399,9 +402,16 @@ pub fn detect<'a>(workbook: &'a Workbook, spec: &TableSpec) -> Result<Layout<'a>
     // The products of the channel's example sheets: the same product left in
     // the listing sheet is the template's example, not the seller's.
     let mut context = Context::default();
-    for (_, sheet, skip) in &selected {
+    for (position, sheet, skip) in &selected {
         if *skip == Some(SheetSkip::Example)
-            && let Ok(Ok(example)) = table_of(workbook, sheet, channel, spec, &Context::default())
+            && let Ok(Ok(example)) = table_of(
+                workbook,
+                sheet,
+                *position,
+                channel,
+                spec,
+                &Context::default(),
+            )
         {
             context.example_skus.extend(
                 example
@@ -427,7 +437,7 @@ pub fn detect<'a>(workbook: &'a Workbook, spec: &TableSpec) -> Result<Layout<'a>
             });
             continue;
         }
-        match table_of(workbook, sheet, channel, spec, &context) {
+        match table_of(workbook, sheet, position, channel, spec, &context) {
             Ok(Ok(table)) => layout.tables.push(table),
             Ok(Err(reason)) => layout.skipped.push(SkippedSheet {
                 name: sheet.name.clone(),
@@ -502,6 +512,7 @@ fn headers_seen(sheet: &Sheet) -> String {
 fn table_of<'a>(
     workbook: &'a Workbook,
     sheet: &'a Sheet,
+    sheet_index: usize,
     channel: Channel,
     spec: &TableSpec,
     context: &Context,
@@ -615,6 +626,7 @@ fn table_of<'a>(
     let mut table = Table {
         file: workbook.display.clone(),
         sheet,
+        sheet_index,
         channel,
         profile: channel.profile(),
         header_row,
