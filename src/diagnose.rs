@@ -641,11 +641,23 @@ pub fn is_failure(text: &str) -> bool {
 
 /// The JSON document a message holds or ends with (an API error body).
 fn json_in(message: &str) -> Option<serde_json::Value> {
-    let start = message.find(['{', '['])?;
-    serde_json::Deserializer::from_str(&message[start..])
-        .into_iter::<serde_json::Value>()
-        .next()?
-        .ok()
+    json_at(message).map(|(_, json)| json)
+}
+
+/// Where the JSON document of a message starts, and the document. A bracket
+/// before the body (`[Lazada] {"code":…}`) is not where it starts.
+fn json_at(message: &str) -> Option<(usize, serde_json::Value)> {
+    message
+        .match_indices(['{', '['])
+        .take(8)
+        .find_map(|(start, _)| {
+            serde_json::Deserializer::from_str(&message[start..])
+                .into_iter::<serde_json::Value>()
+                .next()?
+                .ok()
+                .filter(|v| v.is_object() || v.as_array().is_some_and(|a| !a.is_empty()))
+                .map(|json| (start, json))
+        })
 }
 
 fn string_leaves<'v>(value: &'v serde_json::Value, out: &mut Vec<(Option<&'v str>, &'v str)>) {
@@ -726,6 +738,15 @@ fn strip_prefix(text: &str) -> (&str, &str) {
     (&text[..end], &text[end..])
 }
 
+/// Whether a JSON body's field holds text for people (`message`, `msg`,
+/// `failed_reason`, `description`, `warning`) rather than an id or a code.
+fn is_message_key(key: Option<&str>) -> bool {
+    let key = key.unwrap_or_default().to_ascii_lowercase();
+    ["message", "msg", "reason", "desc", "warning", "hint"]
+        .iter()
+        .any(|word| key.contains(word))
+}
+
 /// A message made ready for the patterns: cleaned, its copy prefix set apart,
 /// and the strings of its JSON body unescaped (a Thai message may arrive as
 /// `\u0e2a…`).
@@ -748,17 +769,21 @@ impl Text {
         let mut prose = rest.to_string();
         // The body is parsed from the decoded message: a copied body may have `&quot;`.
         let decoded = decode_html_entities(&decode_html_entities(message));
-        if let Some(json) = json_in(&decoded) {
-            let start = rest.find(['{', '[']).unwrap_or(rest.len());
-            prose = rest[..start].to_string();
+        if let Some((start, json)) = json_at(&decoded) {
+            let before = clean(&decoded[..start]);
+            prose = strip_prefix(&before).1.to_string();
             let mut leaves = Vec::new();
             string_leaves(&json, &mut leaves);
-            for (_, leaf) in leaves {
+            for (key, leaf) in leaves {
                 let leaf = clean(leaf);
                 haystack.push('\n');
                 haystack.push_str(&leaf);
-                prose.push_str(" | ");
-                prose.push_str(&leaf);
+                // Numbers are read from the texts meant for people, not from
+                // ids, SKUs and codes (`"request_id":"21"`, `"seller_sku":"KAOS-1"`).
+                if is_message_key(key) {
+                    prose.push_str(" | ");
+                    prose.push_str(&leaf);
+                }
             }
         }
         Text {
@@ -1184,6 +1209,60 @@ mod tests {
             .replace(r"regex = '\bE0?501\b'", r"regex = '\bE0?501('");
         let error = load(&broken).unwrap_err().to_string();
         assert!(error.contains("platform-server-error"), "{error}");
+    }
+
+    #[test]
+    fn a_catalog_naming_an_unknown_concept_or_a_step_without_its_neutral_wording_is_an_error() {
+        let catalog = include_str!("../rules/sync-errors.toml");
+        let broken = catalog.replacen(
+            r#"all = ["unpaid", "order"]"#,
+            r#"all = ["unpaid", "ordre"]"#,
+            1,
+        );
+        let error = load(&broken).unwrap_err().to_string();
+        assert!(
+            error.contains("below-unpaid-reserve") && error.contains("ordre"),
+            "{error}"
+        );
+        let broken = catalog.replacen("{stock}\\s*", "{stok}\\s*", 1);
+        let error = load(&broken).unwrap_err().to_string();
+        assert!(error.contains("{stok}"), "{error}");
+        let broken = catalog.replacen(
+            "{ any = \"Open the channel's",
+            "{ every = \"Open the channel's",
+            1,
+        );
+        let error = load(&broken).unwrap_err().to_string();
+        assert!(
+            error.contains("vacation-mode") && error.contains("any"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn html_references_are_decoded_and_anything_else_is_left_alone() {
+        assert_eq!(
+            decode_html_entities("can&#39;t &amp; won&#x27;t&nbsp;go"),
+            "can't & won't go"
+        );
+        assert_eq!(
+            decode_html_entities("A & B; &unknown; &#99999999;"),
+            "A & B; &unknown; &#99999999;"
+        );
+        assert_eq!(
+            clean("Stok&amp;amp;<br/>harga\r\n  habis"),
+            "Stok& harga habis"
+        );
+    }
+
+    #[test]
+    fn error_codes_times_and_glued_numbers_are_not_amounts() {
+        let values = |text: &str| candidates(text).iter().map(|c| c.value).collect::<Vec<_>>();
+        assert_eq!(values("Error 501: stok 5"), vec![5]);
+        assert_eq!(values("HTTP 429 at 14:02, E0501, KNT063, (12)"), vec![12]);
+        assert_eq!(values("stok: 1.500 pcs"), vec![1500]);
+        let ids = candidates("item 23938491611");
+        assert!(ids[0].id && ids[0].value == 23938491611);
     }
 
     #[test]
