@@ -633,3 +633,25 @@ fn steps_are_the_channels_own_where_it_is_known_and_vendor_neutral_always() {
     let d = classify(r#"{"code":105002,"message":"Expired credentials."}"#, None);
     assert!(d.steps()[0].contains("TikTok Shop"), "{:?}", d.steps());
 }
+
+#[test]
+fn the_shape_of_an_api_body_names_its_channel() {
+    for (body, channel) in [
+        (
+            r#"{"code":"500","type":"ISV","message":"SellerSku ABC-9 does not exist","request_id":"2141"}"#,
+            Channel::Lazada,
+        ),
+        (
+            r#"{"request_id":"a0b1","error":"","message":"","response":{"failure_list":[{"model_id":1,"failed_reason":"The item has been deleted."}]}}"#,
+            Channel::Shopee,
+        ),
+        (
+            r#"{"code":12019022,"message":"SKU ID does not exist.","request_id":"20240315"}"#,
+            Channel::Tiktok,
+        ),
+    ] {
+        let d = classify(body, None);
+        assert_eq!(d.channel, Some(channel), "{body}");
+        assert!(d.recognized, "{body}");
+    }
+}
