@@ -724,9 +724,9 @@ fn clean(message: &str) -> String {
     spaced.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// What a copied message starts with before the message itself: a channel or
-/// shop tag in brackets (`[Shopee]`), a date and a time (`14:02`), a separator.
-fn strip_prefix(text: &str) -> (&str, &str) {
+/// The message without what a copy puts before it: a channel or shop tag in
+/// brackets (`[Shopee]`), a date and a time (`14:02`), a separator (`·`).
+fn without_prefix(text: &str) -> &str {
     static PREFIX: OnceLock<Regex> = OnceLock::new();
     let prefix = PREFIX.get_or_init(|| {
         Regex::new(
@@ -735,7 +735,7 @@ fn strip_prefix(text: &str) -> (&str, &str) {
         .expect("a valid regex")
     });
     let end = prefix.find(text).map_or(0, |m| m.end());
-    (&text[..end], &text[end..])
+    &text[end..]
 }
 
 /// Whether a JSON body's field holds text for people (`message`, `msg`,
@@ -747,16 +747,14 @@ fn is_message_key(key: Option<&str>) -> bool {
         .any(|word| key.contains(word))
 }
 
-/// A message made ready for the patterns: cleaned, its copy prefix set apart,
-/// and the strings of its JSON body unescaped (a Thai message may arrive as
-/// `\u0e2a…`).
+/// A message made ready for the patterns: cleaned, its copy prefix kept out of
+/// the prose, and the strings of its JSON body unescaped (a Thai message may
+/// arrive as `\u0e2a…`).
 struct Text {
     /// The cleaned message and the cleaned string leaves of its JSON body, one per line.
     haystack: String,
     /// The prose of the message (without JSON syntax and copy prefix), where numbers are looked for.
     prose: String,
-    /// The copy prefix (`[Shopee] 14:02 ·`).
-    prefix: String,
     /// Which concepts appear, computed on demand.
     concepts: std::cell::RefCell<BTreeMap<String, bool>>,
 }
@@ -764,14 +762,14 @@ struct Text {
 impl Text {
     fn new(message: &str) -> Text {
         let cleaned = clean(message);
-        let (prefix, rest) = strip_prefix(&cleaned);
+        let rest = without_prefix(&cleaned);
         let mut haystack = cleaned.clone();
         let mut prose = rest.to_string();
         // The body is parsed from the decoded message: a copied body may have `&quot;`.
         let decoded = decode_html_entities(&decode_html_entities(message));
         if let Some((start, json)) = json_at(&decoded) {
             let before = clean(&decoded[..start]);
-            prose = strip_prefix(&before).1.to_string();
+            prose = without_prefix(&before).to_string();
             let mut leaves = Vec::new();
             string_leaves(&json, &mut leaves);
             for (key, leaf) in leaves {
@@ -789,7 +787,6 @@ impl Text {
         Text {
             haystack,
             prose,
-            prefix: prefix.to_string(),
             concepts: Default::default(),
         }
     }
@@ -954,7 +951,7 @@ fn channel_named_in(text: &Text) -> Option<Channel> {
     let named: BTreeSet<Channel> = catalog()
         .channel_names
         .iter()
-        .filter(|(_, regex)| regex.is_match(&text.prefix) || regex.is_match(&text.haystack))
+        .filter(|(_, regex)| regex.is_match(&text.haystack))
         .map(|(channel, _)| *channel)
         .collect();
     match named.len() {
