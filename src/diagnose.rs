@@ -152,6 +152,8 @@ pub struct NumberSpec {
     pub near: Vec<String>,
     /// The number is an id (8 digits or more) rather than a quantity.
     pub id: bool,
+    /// What the number is multiplied by: 60 names minutes in seconds.
+    pub scale: i64,
 }
 
 /// When the SKU an error is about decides the cause: an E501 on a SKU with
@@ -336,6 +338,12 @@ struct NumberEntry {
     near: Vec<String>,
     #[serde(default)]
     id: bool,
+    #[serde(default = "one")]
+    scale: i64,
+}
+
+fn one() -> i64 {
+    1
 }
 
 #[derive(Deserialize)]
@@ -514,6 +522,7 @@ pub fn load(text: &str) -> Result<Catalog, CatalogError> {
                         .map(|c| known_concept(id, c))
                         .collect::<Result<_, CatalogError>>()?,
                     id: n.id,
+                    scale: n.scale,
                 })
             })
             .collect::<Result<_, CatalogError>>()?;
@@ -940,7 +949,7 @@ fn name_numbers(cause: &Cause, prose: &str, numbers: &mut BTreeMap<String, i64>)
             })
             .min_by_key(|(d, n)| (*d, n.start));
         if let Some((_, n)) = best {
-            numbers.insert(spec.name.clone(), n.value);
+            numbers.insert(spec.name.clone(), n.value.saturating_mul(spec.scale));
             taken.insert(n.value);
         }
     }
