@@ -51,7 +51,79 @@ pub struct Catalog {
 #[derive(Debug)]
 pub struct Concept {
     pub name: String,
-    pub regex: Regex,
+    /// The words as one regex (see `concept_regex`).
+    regex: Regex,
+}
+
+impl Concept {
+    /// Where the concept's words appear in `text`, as whole words (in spaced
+    /// scripts; Thai words anywhere).
+    pub fn find(&self, text: &str) -> Vec<(usize, usize)> {
+        let mut found = Vec::new();
+        let mut at = 0;
+        while at <= text.len() {
+            let Some(m) = self.regex.find_at(text, at) else {
+                break;
+            };
+            let (mut start, mut end) = (m.start(), m.end());
+            // The edges the regex matched in place of word boundaries.
+            if let Some(c) = text[start..end]
+                .chars()
+                .next()
+                .filter(|&c| !is_word_char(c))
+            {
+                start += c.len_utf8();
+            }
+            if let Some(c) = text[start..end]
+                .chars()
+                .next_back()
+                .filter(|&c| !is_word_char(c))
+            {
+                end -= c.len_utf8();
+            }
+            found.push((start, end));
+            // The edge after a word may be the edge before the next one.
+            at = end.max(m.start() + 1);
+            while !text.is_char_boundary(at) {
+                at += 1;
+            }
+        }
+        found
+    }
+
+    pub fn is_in(&self, text: &str) -> bool {
+        self.regex.is_match(text)
+    }
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// A concept's words as one regex the fast engines can run: words of spaced
+/// scripts between non-word characters (what `\b` means, without `\b`, which
+/// needs a slow engine on Thai or Vietnamese text), Thai words anywhere.
+fn concept_regex(words: &[&String]) -> String {
+    let (thai, spaced): (Vec<&String>, Vec<&String>) =
+        words.iter().partition(|w| w.chars().any(is_thai));
+    let group = |words: &[&String]| {
+        words
+            .iter()
+            .map(|w| format!("(?:{w})"))
+            .collect::<Vec<_>>()
+            .join("|")
+    };
+    let mut parts = Vec::new();
+    if !spaced.is_empty() {
+        parts.push(format!(
+            r"(?:^|[^\p{{L}}\p{{N}}_])(?:{})(?:$|[^\p{{L}}\p{{N}}_])",
+            group(&spaced)
+        ));
+    }
+    if !thai.is_empty() {
+        parts.push(format!("(?:{})", group(&thai)));
+    }
+    parts.join("|")
 }
 
 /// One cause of sync failures.
@@ -454,7 +526,7 @@ pub fn load(text: &str) -> Result<Catalog, CatalogError> {
             )));
         }
         let alternation = concept_alternation(&words);
-        let regex = compile(&format!("concept {name}"), &alternation)?;
+        let regex = compile(&format!("concept {name}"), &concept_regex(&words))?;
         alternations.insert(name.clone(), alternation);
         concepts.insert(
             name.clone(),
@@ -809,7 +881,7 @@ impl Text {
                 catalog()
                     .concepts
                     .get(concept)
-                    .is_some_and(|c| c.regex.is_match(&self.haystack))
+                    .is_some_and(|c| c.is_in(&self.haystack))
             })
     }
 }
@@ -885,9 +957,9 @@ fn candidates(prose: &str) -> Vec<Candidate> {
         let lead = &prose[..m.start()];
         let lead = &lead[lead.char_indices().rev().nth(15).map_or(0, |(i, _)| i)..];
         if code_word.is_some_and(|c| {
-            c.regex
-                .find_iter(lead)
-                .any(|w| lead[w.end()..].chars().all(|c| !c.is_alphanumeric()))
+            c.find(lead)
+                .iter()
+                .any(|&(_, end)| lead[end..].chars().all(|c| !c.is_alphanumeric()))
         }) {
             continue;
         }
@@ -934,7 +1006,7 @@ fn name_numbers(cause: &Cause, prose: &str, numbers: &mut BTreeMap<String, i64>)
             .near
             .iter()
             .filter_map(|c| catalog.concepts.get(c))
-            .flat_map(|c| c.regex.find_iter(prose).map(|m| (m.start(), m.end())))
+            .flat_map(|c| c.find(prose))
             .collect();
         let best = found
             .iter()
@@ -1269,6 +1341,22 @@ mod tests {
         assert_eq!(values("stok: 1.500 pcs"), vec![1500]);
         let ids = candidates("item 23938491611");
         assert!(ids[0].id && ids[0].value == 23938491611);
+    }
+
+    #[test]
+    fn concept_words_match_as_whole_words_and_thai_words_anywhere() {
+        let concepts = &catalog().concepts;
+        let stock = &concepts["stock"];
+        assert!(!stock.is_in("stokis resmi"));
+        assert_eq!(stock.find("stok stok"), vec![(0, 4), (5, 9)]);
+        assert_eq!(stock.find("(stok)"), vec![(1, 5)]);
+        // A word of one language is not cut short by a shorter word of another.
+        let campaign = &concepts["campaign"];
+        assert_eq!(campaign.find("stok promosi (10)"), vec![(5, 12)]);
+        let thai = "สต็อกแคมเปญ";
+        assert!(stock.is_in(thai) && campaign.is_in(thai));
+        assert!(concepts["bound"].is_in("phải lớn hơn số lượng"));
+        assert!(!concepts["bound"].is_in("lớnhơn"));
     }
 
     #[test]
