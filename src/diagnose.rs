@@ -446,20 +446,29 @@ fn is_thai(c: char) -> bool {
     ('\u{0E00}'..='\u{0E7F}').contains(&c)
 }
 
-/// A concept's words as one alternation; words in spaced scripts only match
-/// whole words (`stok` is not in `stokis`).
+/// A concept's words as one alternation for a `{concept}` in a regex: words in
+/// spaced scripts start a word (`stok` is not in `pastok`), Thai words start
+/// anywhere. The start is a non-word character rather than `\b`, which needs a
+/// slow regex engine on Thai or Vietnamese text; `{stock}\s*{campaign}` still
+/// matches "stok kampanye" (the space is the second word's start).
 fn concept_alternation(words: &[&String]) -> String {
-    let alternatives: Vec<String> = words
-        .iter()
-        .map(|word| {
-            if word.chars().any(is_thai) {
-                format!("(?:{word})")
-            } else {
-                format!(r"\b(?:{word})\b")
-            }
-        })
-        .collect();
-    format!("(?:{})", alternatives.join("|"))
+    let (thai, spaced): (Vec<&String>, Vec<&String>) =
+        words.iter().partition(|w| w.chars().any(is_thai));
+    let group = |words: &[&String]| {
+        words
+            .iter()
+            .map(|w| format!("(?:{w})"))
+            .collect::<Vec<_>>()
+            .join("|")
+    };
+    let mut parts = Vec::new();
+    if !spaced.is_empty() {
+        parts.push(format!(r"(?:^|[^\p{{L}}\p{{N}}_])(?:{})", group(&spaced)));
+    }
+    if !thai.is_empty() {
+        parts.push(format!("(?:{})", group(&thai)));
+    }
+    format!("(?:{})", parts.join("|"))
 }
 
 /// Replaces every `{concept}` of a pattern with the concept's alternation; a
