@@ -1,12 +1,16 @@
 //! Sync errors: what the message of a failed stock or SKU update means and what
 //! to do about it.
 //!
-//! The causes live in `rules/sync-errors.toml` (embedded at build time): each
-//! with its patterns over English, Indonesian, Vietnamese and Thai messages and
-//! the API error bodies of Shopee, Lazada and TikTok Shop, the numbers they
-//! capture, an explanation, the steps to take and the rules that find the cause
-//! in an export. One catalog serves `skulint diagnose`, `skulint explain`, rule
-//! SYN001 and the channel client's retry decisions:
+//! The causes live in `rules/sync-errors.toml` (embedded at build time). Words
+//! are not matched as sentences: the catalog holds *concepts* (stock, campaign,
+//! "less than", unpaid, deleted, …) with their words in English, Indonesian,
+//! Malay, Filipino, Vietnamese and Thai, and a cause is recognised when the
+//! concepts it needs all appear in the message, whatever the wording and the
+//! order. Channel API error codes of Shopee, Lazada and TikTok Shop are matched
+//! as regular expressions. Numbers in the message are named by the concept they
+//! stand next to (a campaign reserve, unpaid orders, seconds to wait, a limit).
+//! One catalog serves `skulint diagnose`, `skulint explain`, rule SYN001 and the
+//! channel client's retry decisions:
 //!
 //! ```
 //! use skulint::diagnose;
@@ -14,6 +18,9 @@
 //! assert_eq!(d.cause.id, "rate-limited");
 //! assert!(d.cause.retryable);
 //! assert_eq!(d.numbers["ban_seconds"], 3);
+//! let d = diagnose::classify("Gagal update stok: stok tidak boleh lebih kecil dari stok promosi (10)", None);
+//! assert_eq!(d.cause.id, "below-campaign-reserve");
+//! assert_eq!(d.numbers["reserved"], 10);
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -33,7 +40,90 @@ use crate::table::{Format, Sheet, TableSpec, Value, Visibility, Workbook, layout
 #[derive(Debug)]
 pub struct Catalog {
     pub causes: Vec<Cause>,
+    /// The concepts patterns combine, by name.
+    pub concepts: BTreeMap<String, Concept>,
     success: Vec<Regex>,
+    /// How a message names the channel it comes from.
+    channel_names: Vec<(Channel, Regex)>,
+}
+
+/// A concept and its words in every language of the catalog, as one regex.
+#[derive(Debug)]
+pub struct Concept {
+    pub name: String,
+    /// The words as one regex (see `concept_regex`).
+    regex: Regex,
+}
+
+impl Concept {
+    /// Where the concept's words appear in `text`, as whole words (in spaced
+    /// scripts; Thai words anywhere).
+    pub fn find(&self, text: &str) -> Vec<(usize, usize)> {
+        let mut found = Vec::new();
+        let mut at = 0;
+        while at <= text.len() {
+            let Some(m) = self.regex.find_at(text, at) else {
+                break;
+            };
+            let (mut start, mut end) = (m.start(), m.end());
+            // The edges the regex matched in place of word boundaries.
+            if let Some(c) = text[start..end]
+                .chars()
+                .next()
+                .filter(|&c| !is_word_char(c))
+            {
+                start += c.len_utf8();
+            }
+            if let Some(c) = text[start..end]
+                .chars()
+                .next_back()
+                .filter(|&c| !is_word_char(c))
+            {
+                end -= c.len_utf8();
+            }
+            found.push((start, end));
+            // The edge after a word may be the edge before the next one.
+            at = end.max(m.start() + 1);
+            while !text.is_char_boundary(at) {
+                at += 1;
+            }
+        }
+        found
+    }
+
+    pub fn is_in(&self, text: &str) -> bool {
+        self.regex.is_match(text)
+    }
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// A concept's words as one regex the fast engines can run: words of spaced
+/// scripts between non-word characters (what `\b` means, without `\b`, which
+/// needs a slow engine on Thai or Vietnamese text), Thai words anywhere.
+fn concept_regex(words: &[&String]) -> String {
+    let (thai, spaced): (Vec<&String>, Vec<&String>) =
+        words.iter().partition(|w| w.chars().any(is_thai));
+    let group = |words: &[&String]| {
+        words
+            .iter()
+            .map(|w| format!("(?:{w})"))
+            .collect::<Vec<_>>()
+            .join("|")
+    };
+    let mut parts = Vec::new();
+    if !spaced.is_empty() {
+        parts.push(format!(
+            r"(?:^|[^\p{{L}}\p{{N}}_])(?:{})(?:$|[^\p{{L}}\p{{N}}_])",
+            group(&spaced)
+        ));
+    }
+    if !thai.is_empty() {
+        parts.push(format!("(?:{})", group(&thai)));
+    }
+    parts.join("|")
 }
 
 /// One cause of sync failures.
@@ -50,9 +140,14 @@ pub struct Cause {
     /// What to do, in one line.
     pub action: String,
     pub explanation: String,
+    /// What to do, in order, worded for any channel and any multichannel tool.
     pub steps: Vec<String>,
+    /// Per step, its wording for a known channel (where it differs).
+    step_variants: Vec<BTreeMap<Channel, String>>,
     pub related_rules: Vec<String>,
     pub patterns: Vec<Pattern>,
+    /// How the numbers of a message with this cause are named.
+    pub numbers: Vec<NumberSpec>,
     /// Messages that must be given this cause (checked by tests).
     pub examples: Vec<String>,
     pub sku_evidence: Option<SkuEvidence>,
@@ -60,10 +155,34 @@ pub struct Cause {
     pub fallback: bool,
 }
 
+impl Cause {
+    /// The steps for `channel`: its own wording where the catalog has one.
+    pub fn steps_for(&self, channel: Option<Channel>) -> Vec<&str> {
+        self.steps
+            .iter()
+            .zip(&self.step_variants)
+            .map(|(any, variants)| {
+                channel
+                    .and_then(|c| variants.get(&c))
+                    .map_or(any.as_str(), String::as_str)
+            })
+            .collect()
+    }
+}
+
+/// What a pattern looks for.
+#[derive(Debug)]
+pub enum Matcher {
+    /// A regular expression (API error codes, fixed phrases, numbers).
+    Regex(Regex),
+    /// Every concept of `all` appears in the message and none of `none`.
+    Concepts { all: Vec<String>, none: Vec<String> },
+}
+
 /// A pattern of a cause: when it matches a message, the cause applies with its priority.
 #[derive(Debug)]
 pub struct Pattern {
-    pub regex: Regex,
+    pub matcher: Matcher,
     /// Higher wins when patterns of several causes match one message.
     pub priority: u32,
     /// The channels whose API errors it describes; empty: any message.
@@ -79,6 +198,34 @@ impl Pattern {
             Some(channel) => self.channels.is_empty() || self.channels.contains(&channel),
         }
     }
+
+    fn is_match(&self, text: &Text) -> bool {
+        match &self.matcher {
+            Matcher::Regex(regex) => regex.is_match(&text.haystack),
+            Matcher::Concepts { all, none } => {
+                all.iter().all(|c| text.has(c)) && !none.iter().any(|c| text.has(c))
+            }
+        }
+    }
+
+    fn regex(&self) -> Option<&Regex> {
+        match &self.matcher {
+            Matcher::Regex(regex) => Some(regex),
+            Matcher::Concepts { .. } => None,
+        }
+    }
+}
+
+/// A number of the message that stands next to one of `near` is the `name` of
+/// the diagnosis (`reserved`, `unpaid`, `retry_after`, `limit`, `item_id`).
+#[derive(Debug)]
+pub struct NumberSpec {
+    pub name: String,
+    pub near: Vec<String>,
+    /// The number is an id (8 digits or more) rather than a quantity.
+    pub id: bool,
+    /// What the number is multiplied by: 60 names minutes in seconds.
+    pub scale: i64,
 }
 
 /// When the SKU an error is about decides the cause: an E501 on a SKU with
@@ -103,9 +250,9 @@ pub struct Diagnosis {
     pub cause: &'static Cause,
     /// A pattern matched; `false`: the message fell back to the `unknown` cause.
     pub recognized: bool,
-    /// Numbers the message gives (`reserved`, `unpaid`, `ban_seconds`, `retry_after`).
+    /// Numbers the message gives (`reserved`, `unpaid`, `ban_seconds`, `retry_after`, `limit`, `item_id`).
     pub numbers: BTreeMap<String, i64>,
-    /// The channel given, or the one whose API error code the message carries.
+    /// The channel given, or the one the message names or whose API error code it carries.
     pub channel: Option<Channel>,
     /// The SKU the error is about: given, or found in the API body.
     pub sku: Option<String>,
@@ -162,6 +309,11 @@ impl Diagnosis {
             .collect::<Vec<_>>()
             .join(", ")
     }
+
+    /// The steps to take, worded for the diagnosis's channel where it is known.
+    pub fn steps(&self) -> Vec<&str> {
+        self.cause.steps_for(self.channel)
+    }
 }
 
 /// Why `rules/sync-errors.toml` cannot be used.
@@ -182,10 +334,30 @@ pub enum CatalogError {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct CatalogFile {
     success: Vec<String>,
+    channel_names: BTreeMap<String, String>,
+    concepts: BTreeMap<String, ConceptEntry>,
     cause: Vec<CauseEntry>,
+}
+
+/// A concept's words (regular expressions) per language.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConceptEntry {
+    #[serde(default)]
+    en: Vec<String>,
+    #[serde(default)]
+    id: Vec<String>,
+    #[serde(default)]
+    ms: Vec<String>,
+    #[serde(default)]
+    tl: Vec<String>,
+    #[serde(default)]
+    vi: Vec<String>,
+    #[serde(default)]
+    th: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -200,12 +372,23 @@ struct CauseEntry {
     fallback: bool,
     action: String,
     explanation: String,
-    steps: Vec<String>,
+    steps: Vec<StepEntry>,
     related_rules: Vec<String>,
     patterns: Vec<PatternEntry>,
     #[serde(default)]
+    numbers: Vec<NumberEntry>,
+    #[serde(default)]
     examples: Vec<String>,
     sku_evidence: Option<SkuEvidenceEntry>,
+}
+
+/// A step: one text for every channel, or a text for any channel (`any`) and
+/// the channels' own wording.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum StepEntry {
+    Any(String),
+    PerChannel(BTreeMap<String, String>),
 }
 
 #[derive(Deserialize)]
@@ -214,7 +397,25 @@ struct PatternEntry {
     priority: u32,
     #[serde(default)]
     channels: Vec<String>,
-    regex: String,
+    regex: Option<String>,
+    all: Option<Vec<String>>,
+    #[serde(default)]
+    none: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NumberEntry {
+    name: String,
+    near: Vec<String>,
+    #[serde(default)]
+    id: bool,
+    #[serde(default = "one")]
+    scale: i64,
+}
+
+fn one() -> i64 {
+    1
 }
 
 #[derive(Deserialize)]
@@ -239,6 +440,73 @@ fn compile(cause: &str, pattern: &str) -> Result<Regex, CatalogError> {
         })
 }
 
+/// Thai is written without spaces between words: its words have no word
+/// boundaries to anchor on.
+fn is_thai(c: char) -> bool {
+    ('\u{0E00}'..='\u{0E7F}').contains(&c)
+}
+
+/// A concept's words as one alternation for a `{concept}` in a regex: words in
+/// spaced scripts start a word (`stok` is not in `pastok`), Thai words start
+/// anywhere. The start is a non-word character rather than `\b`, which needs a
+/// slow regex engine on Thai or Vietnamese text; `{stock}\s*{campaign}` still
+/// matches "stok kampanye" (the space is the second word's start).
+fn concept_alternation(words: &[&String]) -> String {
+    let (thai, spaced): (Vec<&String>, Vec<&String>) =
+        words.iter().partition(|w| w.chars().any(is_thai));
+    let group = |words: &[&String]| {
+        words
+            .iter()
+            .map(|w| format!("(?:{w})"))
+            .collect::<Vec<_>>()
+            .join("|")
+    };
+    let mut parts = Vec::new();
+    if !spaced.is_empty() {
+        parts.push(format!(r"(?:^|[^\p{{L}}\p{{N}}_])(?:{})", group(&spaced)));
+    }
+    if !thai.is_empty() {
+        parts.push(format!("(?:{})", group(&thai)));
+    }
+    format!("(?:{})", parts.join("|"))
+}
+
+/// Replaces every `{concept}` of a pattern with the concept's alternation; a
+/// `{name}` that is no concept is an error (regex repetitions are `{2,5}`).
+fn expand_concepts(
+    cause: &str,
+    pattern: &str,
+    alternations: &BTreeMap<String, String>,
+) -> Result<String, CatalogError> {
+    let reference = Regex::new(r"\{([a-z][a-z-]*)\}").expect("a valid regex");
+    let mut unknown = None;
+    let expanded = reference.replace_all(pattern, |caps: &regex::Captures| {
+        match alternations.get(&caps[1]) {
+            Some(alternation) => alternation.clone(),
+            None => {
+                unknown = Some(caps[1].to_string());
+                String::new()
+            }
+        }
+    });
+    match unknown {
+        Some(name) => Err(CatalogError::Invalid(format!(
+            "cause {cause}: pattern {pattern:?} names unknown concept {{{name}}}"
+        ))),
+        None => Ok(expanded.into_owned()),
+    }
+}
+
+fn channel_named(cause: &str, name: &str) -> Result<Channel, CatalogError> {
+    Channel::ALL
+        .into_iter()
+        .find(|c| c.key() == name && *c != Channel::Generic)
+        .ok_or_else(|| CatalogError::Channel {
+            cause: cause.to_string(),
+            channel: name.to_string(),
+        })
+}
+
 /// Parses and checks a catalog.
 pub fn load(text: &str) -> Result<Catalog, CatalogError> {
     let file: CatalogFile = toml::from_str(text)?;
@@ -247,38 +515,128 @@ pub fn load(text: &str) -> Result<Catalog, CatalogError> {
         .iter()
         .map(|p| compile("success", p))
         .collect::<Result<_, _>>()?;
+    let channel_names = file
+        .channel_names
+        .iter()
+        .map(|(name, regex)| Ok((channel_named("channel-names", name)?, compile(name, regex)?)))
+        .collect::<Result<_, CatalogError>>()?;
+    let mut alternations = BTreeMap::new();
+    let mut concepts = BTreeMap::new();
+    for (name, entry) in &file.concepts {
+        let words: Vec<&String> = [
+            &entry.en, &entry.id, &entry.ms, &entry.tl, &entry.vi, &entry.th,
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if words.is_empty() {
+            return Err(CatalogError::Invalid(format!(
+                "concept {name} has no words"
+            )));
+        }
+        let alternation = concept_alternation(&words);
+        let regex = compile(&format!("concept {name}"), &concept_regex(&words))?;
+        alternations.insert(name.clone(), alternation);
+        concepts.insert(
+            name.clone(),
+            Concept {
+                name: name.clone(),
+                regex,
+            },
+        );
+    }
+    let known_concept = |cause: &str, name: &String| {
+        if concepts.contains_key(name) {
+            Ok(name.clone())
+        } else {
+            Err(CatalogError::Invalid(format!(
+                "cause {cause}: unknown concept {name:?}"
+            )))
+        }
+    };
     let mut causes = Vec::with_capacity(file.cause.len());
     for entry in file.cause {
-        let patterns = entry
-            .patterns
+        let id = entry.id.as_str();
+        let mut patterns = Vec::with_capacity(entry.patterns.len());
+        for p in &entry.patterns {
+            let channels = p
+                .channels
+                .iter()
+                .map(|name| channel_named(id, name))
+                .collect::<Result<_, _>>()?;
+            let matcher = match (&p.regex, &p.all) {
+                (Some(regex), None) if p.none.is_empty() => {
+                    Matcher::Regex(compile(id, &expand_concepts(id, regex, &alternations)?)?)
+                }
+                (None, Some(all)) if !all.is_empty() => Matcher::Concepts {
+                    all: all
+                        .iter()
+                        .map(|c| known_concept(id, c))
+                        .collect::<Result<_, _>>()?,
+                    none: p
+                        .none
+                        .iter()
+                        .map(|c| known_concept(id, c))
+                        .collect::<Result<_, _>>()?,
+                },
+                _ => {
+                    return Err(CatalogError::Invalid(format!(
+                        "cause {id}: a pattern has either `regex` or `all` (with `none`)"
+                    )));
+                }
+            };
+            patterns.push(Pattern {
+                matcher,
+                priority: p.priority,
+                channels,
+            });
+        }
+        let numbers = entry
+            .numbers
             .iter()
-            .map(|p| {
-                let channels = p
-                    .channels
-                    .iter()
-                    .map(|name| {
-                        Channel::ALL
-                            .into_iter()
-                            .find(|c| c.key() == name && *c != Channel::Generic)
-                            .ok_or_else(|| CatalogError::Channel {
-                                cause: entry.id.clone(),
-                                channel: name.clone(),
-                            })
-                    })
-                    .collect::<Result<_, _>>()?;
-                Ok(Pattern {
-                    regex: compile(&entry.id, &p.regex)?,
-                    priority: p.priority,
-                    channels,
+            .map(|n| {
+                Ok(NumberSpec {
+                    name: n.name.clone(),
+                    near: n
+                        .near
+                        .iter()
+                        .map(|c| known_concept(id, c))
+                        .collect::<Result<_, CatalogError>>()?,
+                    id: n.id,
+                    scale: n.scale,
                 })
             })
             .collect::<Result<_, CatalogError>>()?;
+        let mut steps = Vec::with_capacity(entry.steps.len());
+        let mut step_variants = Vec::with_capacity(entry.steps.len());
+        for step in entry.steps {
+            match step {
+                StepEntry::Any(text) => {
+                    steps.push(text);
+                    step_variants.push(BTreeMap::new());
+                }
+                StepEntry::PerChannel(mut texts) => {
+                    let any = texts.remove("any").ok_or_else(|| {
+                        CatalogError::Invalid(format!(
+                            "cause {id}: a per-channel step needs `any`, the wording for any channel"
+                        ))
+                    })?;
+                    steps.push(any);
+                    step_variants.push(
+                        texts
+                            .into_iter()
+                            .map(|(name, text)| Ok((channel_named(id, &name)?, text)))
+                            .collect::<Result<_, CatalogError>>()?,
+                    );
+                }
+            }
+        }
         let sku_evidence = match entry.sku_evidence {
             Some(e) => Some(SkuEvidence {
                 trigger: e
                     .trigger
                     .iter()
-                    .map(|t| compile(&entry.id, t))
+                    .map(|t| compile(id, t))
                     .collect::<Result<_, _>>()?,
                 rules: e.rules,
                 replaces: e.replaces,
@@ -298,9 +656,11 @@ pub fn load(text: &str) -> Result<Catalog, CatalogError> {
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" "),
-            steps: entry.steps,
+            steps,
+            step_variants,
             related_rules: entry.related_rules,
             patterns,
+            numbers,
             examples: entry.examples,
             sku_evidence,
             fallback: entry.fallback,
@@ -325,7 +685,12 @@ pub fn load(text: &str) -> Result<Catalog, CatalogError> {
             }
         }
     }
-    Ok(Catalog { causes, success })
+    Ok(Catalog {
+        causes,
+        concepts,
+        success,
+        channel_names,
+    })
 }
 
 /// The catalog embedded from `rules/sync-errors.toml`.
@@ -360,16 +725,29 @@ fn evidence_cause() -> Option<(&'static Cause, &'static SkuEvidence)> {
 /// Whether a sync-status cell holds a failure: not empty, and not a success
 /// word such as `OK` or `Berhasil`.
 pub fn is_failure(text: &str) -> bool {
-    !text.trim().is_empty() && !catalog().success.iter().any(|r| r.is_match(text))
+    let text = clean(text);
+    !text.trim().is_empty() && !catalog().success.iter().any(|r| r.is_match(&text))
 }
 
 /// The JSON document a message holds or ends with (an API error body).
 fn json_in(message: &str) -> Option<serde_json::Value> {
-    let start = message.find(['{', '['])?;
-    serde_json::Deserializer::from_str(&message[start..])
-        .into_iter::<serde_json::Value>()
-        .next()?
-        .ok()
+    json_at(message).map(|(_, json)| json)
+}
+
+/// Where the JSON document of a message starts, and the document. A bracket
+/// before the body (`[Lazada] {"code":…}`) is not where it starts.
+fn json_at(message: &str) -> Option<(usize, serde_json::Value)> {
+    message
+        .match_indices(['{', '['])
+        .take(8)
+        .find_map(|(start, _)| {
+            serde_json::Deserializer::from_str(&message[start..])
+                .into_iter::<serde_json::Value>()
+                .next()?
+                .ok()
+                .filter(|v| v.is_object() || v.as_array().is_some_and(|a| !a.is_empty()))
+                .map(|json| (start, json))
+        })
 }
 
 fn string_leaves<'v>(value: &'v serde_json::Value, out: &mut Vec<(Option<&'v str>, &'v str)>) {
@@ -388,19 +766,133 @@ fn string_leaves<'v>(value: &'v serde_json::Value, out: &mut Vec<(Option<&'v str
     walk(None, value, out);
 }
 
-/// The text patterns run on: the message in NFC, and the strings of its JSON
-/// body unescaped (a Thai message may arrive as `\u0e2a…`).
-fn haystack(message: &str) -> String {
-    let mut text: String = message.nfc().collect();
-    if let Some(json) = json_in(message) {
-        let mut leaves = Vec::new();
-        string_leaves(&json, &mut leaves);
-        for (_, leaf) in leaves {
-            text.push('\n');
-            text.extend(leaf.nfc());
+/// Decodes the HTML character references a message picks up when it is copied
+/// from a web page or an HTML e-mail (`&amp;`, `&#39;`, `&nbsp;`, `&#x2F;`);
+/// anything that is not a reference stays as it is.
+fn decode_html_entities(text: &str) -> String {
+    static REFERENCE: OnceLock<Regex> = OnceLock::new();
+    let reference = REFERENCE.get_or_init(|| {
+        Regex::new(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});").expect("a valid regex")
+    });
+    let resolve = |name: &str| match name {
+        "nbsp" => Some(" "),
+        "ndash" => Some("–"),
+        "mdash" => Some("—"),
+        "middot" => Some("·"),
+        "hellip" => Some("…"),
+        "lsquo" | "rsquo" => Some("'"),
+        "ldquo" | "rdquo" => Some("\""),
+        _ => quick_xml::escape::resolve_xml_entity(name),
+    };
+    reference
+        .replace_all(text, |caps: &regex::Captures| {
+            quick_xml::escape::unescape_with(&caps[0], resolve)
+                .map(|decoded| decoded.into_owned())
+                .unwrap_or_else(|_| caps[0].to_string())
+        })
+        .into_owned()
+}
+
+/// The message as the patterns see it: HTML references decoded (twice: a copy
+/// of a copy has `&amp;amp;`), HTML tags and line breaks made spaces, runs of
+/// whitespace (no-break and zero-width spaces too) one space, NFC.
+fn clean(message: &str) -> String {
+    static TAG: OnceLock<Regex> = OnceLock::new();
+    let tag = TAG.get_or_init(|| {
+        Regex::new(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]{0,200})?/?>").expect("a valid regex")
+    });
+    let decoded = decode_html_entities(&decode_html_entities(message));
+    let untagged = tag.replace_all(&decoded, " ");
+    let spaced: String = untagged
+        .nfc()
+        .map(|c| match c {
+            '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' => ' ',
+            c if c.is_whitespace() => ' ',
+            c => c,
+        })
+        .collect();
+    spaced.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The message without what a copy puts before it: a channel or shop tag in
+/// brackets (`[Shopee]`), a date and a time (`14:02`), a separator (`·`).
+fn without_prefix(text: &str) -> &str {
+    static PREFIX: OnceLock<Regex> = OnceLock::new();
+    let prefix = PREFIX.get_or_init(|| {
+        Regex::new(
+            r"^(?:\s*\[[^\[\]]{1,40}\])?(?:\s*\d{4}-\d{2}-\d{2}[ T]?)?(?:\s*\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AaPp][Mm])?)?\s*[·•|»>–—-]?\s*",
+        )
+        .expect("a valid regex")
+    });
+    let end = prefix.find(text).map_or(0, |m| m.end());
+    &text[end..]
+}
+
+/// Whether a JSON body's field holds text for people (`message`, `msg`,
+/// `failed_reason`, `description`, `warning`) rather than an id or a code.
+fn is_message_key(key: Option<&str>) -> bool {
+    let key = key.unwrap_or_default().to_ascii_lowercase();
+    ["message", "msg", "reason", "desc", "warning", "hint"]
+        .iter()
+        .any(|word| key.contains(word))
+}
+
+/// A message made ready for the patterns: cleaned, its copy prefix kept out of
+/// the prose, and the strings of its JSON body unescaped (a Thai message may
+/// arrive as `\u0e2a…`).
+struct Text {
+    /// The cleaned message and the cleaned string leaves of its JSON body, one per line.
+    haystack: String,
+    /// The prose of the message (without JSON syntax and copy prefix), where numbers are looked for.
+    prose: String,
+    /// Which concepts appear, computed on demand.
+    concepts: std::cell::RefCell<BTreeMap<String, bool>>,
+}
+
+impl Text {
+    fn new(message: &str) -> Text {
+        let cleaned = clean(message);
+        let rest = without_prefix(&cleaned);
+        let mut haystack = cleaned.clone();
+        let mut prose = rest.to_string();
+        // The body is parsed from the decoded message: a copied body may have `&quot;`.
+        let decoded = decode_html_entities(&decode_html_entities(message));
+        if let Some((start, json)) = json_at(&decoded) {
+            let before = clean(&decoded[..start]);
+            prose = without_prefix(&before).to_string();
+            let mut leaves = Vec::new();
+            string_leaves(&json, &mut leaves);
+            for (key, leaf) in leaves {
+                let leaf = clean(leaf);
+                haystack.push('\n');
+                haystack.push_str(&leaf);
+                // Numbers are read from the texts meant for people, not from
+                // ids, SKUs and codes (`"request_id":"21"`, `"seller_sku":"KAOS-1"`).
+                if is_message_key(key) {
+                    prose.push_str(" | ");
+                    prose.push_str(&leaf);
+                }
+            }
+        }
+        Text {
+            haystack,
+            prose,
+            concepts: Default::default(),
         }
     }
-    text
+
+    fn has(&self, concept: &str) -> bool {
+        *self
+            .concepts
+            .borrow_mut()
+            .entry(concept.to_string())
+            .or_insert_with(|| {
+                catalog()
+                    .concepts
+                    .get(concept)
+                    .is_some_and(|c| c.is_in(&self.haystack))
+            })
+    }
 }
 
 /// The seller SKU an API error body names (`seller_sku`, `SellerSku`,
@@ -432,16 +924,142 @@ fn parse_number(text: &str) -> Option<i64> {
     digits.parse().ok()
 }
 
+/// A number standing on its own in the prose of a message.
+struct Candidate {
+    start: usize,
+    end: usize,
+    value: i64,
+    /// 8 digits or more without separators: an item, model or request id.
+    id: bool,
+}
+
+/// The numbers of `prose` that can be quantities or ids: not part of a word or
+/// code (`E501`, `KNT063`), of a time (`14:02`) or a decimal, and not an error
+/// code (`Error 501`, `HTTP 429`).
+fn candidates(prose: &str) -> Vec<Candidate> {
+    static NUMBER: OnceLock<Regex> = OnceLock::new();
+    let number =
+        NUMBER.get_or_init(|| Regex::new(r"\d{1,3}(?:[.,]\d{3})+|\d+").expect("a valid regex"));
+    let code_word = catalog().concepts.get("error-code");
+    let mut out = Vec::new();
+    for m in number.find_iter(prose) {
+        let before = prose[..m.start()].chars().next_back();
+        let after = prose[m.end()..].chars().next();
+        let after2 = prose[m.end()..].chars().nth(1);
+        let glued = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        if glued(before) && !before.is_some_and(is_thai)
+            || glued(after) && !after.is_some_and(is_thai)
+        {
+            continue;
+        }
+        // A time, a decimal, a version, a range of digits: `14:02`, `1.5`, `2.0.1`.
+        let joins = |c: Option<char>| matches!(c, Some(':' | '.' | ',' | '/' | '-'));
+        let digit = |c: Option<char>| c.is_some_and(|c| c.is_ascii_digit());
+        if joins(after) && digit(after2) {
+            continue;
+        }
+        let mut back = prose[..m.start()].chars().rev();
+        if joins(back.next()) && digit(back.next()) {
+            continue;
+        }
+        // An error code names the error, not an amount.
+        let lead = &prose[..m.start()];
+        let lead = &lead[lead.char_indices().rev().nth(15).map_or(0, |(i, _)| i)..];
+        if code_word.is_some_and(|c| {
+            c.find(lead)
+                .iter()
+                .any(|&(_, end)| lead[end..].chars().all(|c| !c.is_alphanumeric()))
+        }) {
+            continue;
+        }
+        let Some(value) = parse_number(m.as_str()) else {
+            continue;
+        };
+        let digits = m.as_str().chars().filter(char::is_ascii_digit).count();
+        out.push(Candidate {
+            start: m.start(),
+            end: m.end(),
+            value,
+            id: digits >= 8 && m.as_str().chars().all(|c| c.is_ascii_digit()),
+        });
+    }
+    out
+}
+
+/// Characters between two spans of `text` (0 when they touch or overlap).
+fn gap(text: &str, a: (usize, usize), b: (usize, usize)) -> usize {
+    if a.1 <= b.0 {
+        text[a.1..b.0].chars().count()
+    } else if b.1 <= a.0 {
+        text[b.1..a.0].chars().count()
+    } else {
+        0
+    }
+}
+
+/// How far a number may stand from the word that names it.
+const NEAR: usize = 40;
+
+/// Names the numbers of the prose by the concepts they stand next to: for each
+/// of the cause's names, the closest number within reach. Numbers a pattern
+/// captured by name keep that name.
+fn name_numbers(cause: &Cause, prose: &str, numbers: &mut BTreeMap<String, i64>) {
+    let catalog = catalog();
+    let mut taken: BTreeSet<i64> = numbers.values().copied().collect();
+    let found = candidates(prose);
+    for spec in &cause.numbers {
+        if numbers.contains_key(&spec.name) {
+            continue;
+        }
+        let words: Vec<(usize, usize)> = spec
+            .near
+            .iter()
+            .filter_map(|c| catalog.concepts.get(c))
+            .flat_map(|c| c.find(prose))
+            .collect();
+        let best = found
+            .iter()
+            .filter(|n| n.id == spec.id && !taken.contains(&n.value))
+            .filter_map(|n| {
+                words
+                    .iter()
+                    .map(|&w| gap(prose, (n.start, n.end), w))
+                    .min()
+                    .filter(|&d| d <= NEAR)
+                    .map(|d| (d, n))
+            })
+            .min_by_key(|(d, n)| (*d, n.start));
+        if let Some((_, n)) = best {
+            numbers.insert(spec.name.clone(), n.value.saturating_mul(spec.scale));
+            taken.insert(n.value);
+        }
+    }
+}
+
+/// The channel a message names (`[Shopee]`, "Lazada", "TikTok Shop"), when it names exactly one.
+fn channel_named_in(text: &Text) -> Option<Channel> {
+    let named: BTreeSet<Channel> = catalog()
+        .channel_names
+        .iter()
+        .filter(|(_, regex)| regex.is_match(&text.haystack))
+        .map(|(channel, _)| *channel)
+        .collect();
+    match named.len() {
+        1 => named.into_iter().next(),
+        _ => None,
+    }
+}
+
 /// Classifies a message by its patterns alone. `channel` narrows the patterns to
 /// that channel's API errors and the channel-independent ones.
 pub fn classify(message: &str, channel: Option<Channel>) -> Diagnosis {
     let catalog = catalog();
-    let text = haystack(message);
+    let text = Text::new(message);
     let mut best: Option<(u32, &Cause, &Pattern)> = None;
     for cause in &catalog.causes {
         for pattern in cause.patterns.iter().filter(|p| p.applies(channel)) {
             let better = best.is_none_or(|(priority, _, _)| pattern.priority > priority);
-            if better && pattern.regex.is_match(&text) {
+            if better && pattern.is_match(&text) {
                 best = Some((pattern.priority, cause, pattern));
             }
         }
@@ -451,21 +1069,29 @@ pub fn classify(message: &str, channel: Option<Channel>) -> Diagnosis {
         None => (catalog.fallback(), false),
     };
     let mut numbers = BTreeMap::new();
-    for pattern in cause.patterns.iter().filter(|p| p.applies(channel)) {
-        for captures in pattern.regex.captures_iter(&text) {
-            for name in pattern.regex.capture_names().flatten() {
+    for regex in cause
+        .patterns
+        .iter()
+        .filter(|p| p.applies(channel))
+        .filter_map(Pattern::regex)
+    {
+        for captures in regex.captures_iter(&text.haystack) {
+            for name in regex.capture_names().flatten() {
                 if let Some(value) = captures.name(name).and_then(|m| parse_number(m.as_str())) {
                     numbers.entry(name.to_string()).or_insert(value);
                 }
             }
         }
     }
-    let channel = channel.or_else(|| match best {
-        Some((_, _, pattern)) if pattern.channels.len() == 1 => Some(pattern.channels[0]),
-        _ => None,
-    });
+    name_numbers(cause, &text.prose, &mut numbers);
+    let channel = channel
+        .or_else(|| match best {
+            Some((_, _, pattern)) if pattern.channels.len() == 1 => Some(pattern.channels[0]),
+            _ => None,
+        })
+        .or_else(|| channel_named_in(&text));
     let sku_sensitive = evidence_cause()
-        .is_some_and(|(_, evidence)| evidence.trigger.iter().any(|t| t.is_match(&text)));
+        .is_some_and(|(_, evidence)| evidence.trigger.iter().any(|t| t.is_match(&text.haystack)));
     let mut diagnosis = Diagnosis {
         message: message.to_string(),
         cause,
@@ -540,7 +1166,7 @@ pub fn explain(query: &str) -> Option<String> {
     if query.is_empty() {
         return None;
     }
-    let text = haystack(query);
+    let text = Text::new(query);
     let word = Regex::new(&format!(r"(?i)(^|[^\w]){}($|[^\w])", regex::escape(query))).ok()?;
     let rule_named = |code: &str| {
         rules::catalog().iter().any(|d| {
@@ -553,10 +1179,10 @@ pub fn explain(query: &str) -> Option<String> {
         .iter()
         .filter(|c| {
             c.id.eq_ignore_ascii_case(query)
-                || c.patterns.iter().any(|p| p.regex.is_match(&text))
+                || c.patterns.iter().any(|p| p.is_match(&text))
                 || c.sku_evidence
                     .as_ref()
-                    .is_some_and(|e| e.trigger.iter().any(|t| t.is_match(&text)))
+                    .is_some_and(|e| e.trigger.iter().any(|t| t.is_match(&text.haystack)))
                 || [&c.title, &c.explanation].iter().any(|t| word.is_match(t))
                 || c.related_rules.iter().any(|r| rule_named(r))
         })
@@ -670,6 +1296,76 @@ mod tests {
             .replace(r"regex = '\bE0?501\b'", r"regex = '\bE0?501('");
         let error = load(&broken).unwrap_err().to_string();
         assert!(error.contains("platform-server-error"), "{error}");
+    }
+
+    #[test]
+    fn a_catalog_naming_an_unknown_concept_or_a_step_without_its_neutral_wording_is_an_error() {
+        let catalog = include_str!("../rules/sync-errors.toml");
+        let broken = catalog.replacen(
+            r#"all = ["unpaid", "order"]"#,
+            r#"all = ["unpaid", "ordre"]"#,
+            1,
+        );
+        let error = load(&broken).unwrap_err().to_string();
+        assert!(
+            error.contains("below-unpaid-reserve") && error.contains("ordre"),
+            "{error}"
+        );
+        let broken = catalog.replacen("{stock}\\s*", "{stok}\\s*", 1);
+        let error = load(&broken).unwrap_err().to_string();
+        assert!(error.contains("{stok}"), "{error}");
+        let broken = catalog.replacen(
+            "{ any = \"Open the channel's",
+            "{ every = \"Open the channel's",
+            1,
+        );
+        let error = load(&broken).unwrap_err().to_string();
+        assert!(
+            error.contains("vacation-mode") && error.contains("any"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn html_references_are_decoded_and_anything_else_is_left_alone() {
+        assert_eq!(
+            decode_html_entities("can&#39;t &amp; won&#x27;t&nbsp;go"),
+            "can't & won't go"
+        );
+        assert_eq!(
+            decode_html_entities("A & B; &unknown; &#99999999;"),
+            "A & B; &unknown; &#99999999;"
+        );
+        assert_eq!(
+            clean("Stok&amp;amp;<br/>harga\r\n  habis"),
+            "Stok& harga habis"
+        );
+    }
+
+    #[test]
+    fn error_codes_times_and_glued_numbers_are_not_amounts() {
+        let values = |text: &str| candidates(text).iter().map(|c| c.value).collect::<Vec<_>>();
+        assert_eq!(values("Error 501: stok 5"), vec![5]);
+        assert_eq!(values("HTTP 429 at 14:02, E0501, KNT063, (12)"), vec![12]);
+        assert_eq!(values("stok: 1.500 pcs"), vec![1500]);
+        let ids = candidates("item 23938491611");
+        assert!(ids[0].id && ids[0].value == 23938491611);
+    }
+
+    #[test]
+    fn concept_words_match_as_whole_words_and_thai_words_anywhere() {
+        let concepts = &catalog().concepts;
+        let stock = &concepts["stock"];
+        assert!(!stock.is_in("stokis resmi"));
+        assert_eq!(stock.find("stok stok"), vec![(0, 4), (5, 9)]);
+        assert_eq!(stock.find("(stok)"), vec![(1, 5)]);
+        // A word of one language is not cut short by a shorter word of another.
+        let campaign = &concepts["campaign"];
+        assert_eq!(campaign.find("stok promosi (10)"), vec![(5, 12)]);
+        let thai = "สต็อกแคมเปญ";
+        assert!(stock.is_in(thai) && campaign.is_in(thai));
+        assert!(concepts["bound"].is_in("phải lớn hơn số lượng"));
+        assert!(!concepts["bound"].is_in("lớnhơn"));
     }
 
     #[test]

@@ -511,3 +511,147 @@ fn explain_e501_lists_every_cause_and_rule_tied_to_it() {
     assert!(diagnose::explain("xyzzy").is_none());
     assert!(diagnose::explain("  ").is_none());
 }
+
+#[test]
+fn the_misread_messages_get_the_cause_that_tells_the_seller_what_to_do() {
+    // "must be greater than the quantity on promotion" is a reserve to reach,
+    // not a lock to wait out.
+    let d = classify(
+        "Số lượng tồn kho phải lớn hơn số lượng đang khuyến mãi",
+        None,
+    );
+    assert_eq!(d.cause.id, "below-campaign-reserve");
+    assert!(
+        d.steps()
+            .iter()
+            .any(|s| s.contains("at least the reserved amount"))
+    );
+    for (message, name, value) in [
+        (
+            "Gagal update stok: stok tidak boleh lebih kecil dari stok promosi (10)",
+            "reserved",
+            10,
+        ),
+        (
+            "Stok kampanye (12): stok lebih rendah dari stok kampanye.",
+            "reserved",
+            12,
+        ),
+        (
+            "Tồn kho phải lớn hơn hoặc bằng số lượng khuyến mãi (10)",
+            "reserved",
+            10,
+        ),
+        ("สต็อกต้องไม่น้อยกว่าจำนวนที่สงวนไว้สำหรับแคมเปญ (5)", "reserved", 5),
+        (
+            "Tồn kho phải lớn hơn số lượng trong đơn hàng chưa thanh toán (2)",
+            "unpaid",
+            2,
+        ),
+        (
+            "Stock cannot be lower than the quantity in unpaid orders (3)",
+            "unpaid",
+            3,
+        ),
+        (
+            "Failed to update stock for item 23938491611: the item has been deleted or does not exist",
+            "item_id",
+            23938491611,
+        ),
+    ] {
+        let d = classify(message, None);
+        assert!(d.recognized, "{message}");
+        assert_eq!(
+            d.numbers.get(name),
+            Some(&value),
+            "{message}: {:?}",
+            d.numbers
+        );
+    }
+}
+
+#[test]
+fn a_pasted_message_is_cleaned_and_names_its_channel() {
+    let d = classify(
+        "[Shopee] 14:02 · Stock &amp; price can&#39;t be updated:&nbsp;the shop is in<br>vacation mode",
+        None,
+    );
+    assert_eq!(d.cause.id, "vacation-mode");
+    assert_eq!(d.channel, Some(Channel::Shopee));
+    // The time of the prefix and error codes are not amounts.
+    let d = classify(
+        "[Lazada] 09:15 · Error 501: stok tidak boleh di bawah stok kampanye (7)",
+        None,
+    );
+    assert_eq!(d.cause.id, "below-campaign-reserve");
+    assert_eq!(d.numbers.len(), 1, "{:?}", d.numbers);
+    assert_eq!(d.numbers["reserved"], 7);
+    assert_eq!(d.channel, Some(Channel::Lazada));
+    // Two channels named: none is assumed.
+    let d = classify("Shopee and Lazada: the access token has expired", None);
+    assert_eq!(d.channel, None);
+}
+
+#[test]
+fn steps_are_the_channels_own_where_it_is_known_and_vendor_neutral_always() {
+    let auth = diagnose::catalog().cause("auth-expired").unwrap();
+    let neutral = auth.steps_for(None);
+    assert!(
+        neutral[0].contains("your multichannel tool"),
+        "{}",
+        neutral[0]
+    );
+    for channel in [Channel::Shopee, Channel::Lazada, Channel::Tiktok] {
+        let steps = auth.steps_for(Some(channel));
+        assert_eq!(steps.len(), neutral.len());
+        assert_ne!(steps[0], neutral[0], "{channel:?}");
+        assert!(
+            steps[0].contains(&channel.profile().title.replace(" Shop", "")),
+            "{channel:?}: {}",
+            steps[0]
+        );
+    }
+    // A generic export has no channel wording: the neutral steps.
+    assert_eq!(auth.steps_for(Some(Channel::Generic)), neutral);
+    for cause in &diagnose::catalog().causes {
+        for channel in [
+            None,
+            Some(Channel::Shopee),
+            Some(Channel::Lazada),
+            Some(Channel::Tiktok),
+        ] {
+            for step in cause.steps_for(channel) {
+                assert!(
+                    !step.contains("http") && !step.contains("www."),
+                    "{}: a step quotes a URL: {step}",
+                    cause.id
+                );
+            }
+        }
+    }
+    // The channel named by an API error code picks the steps.
+    let d = classify(r#"{"code":105002,"message":"Expired credentials."}"#, None);
+    assert!(d.steps()[0].contains("TikTok Shop"), "{:?}", d.steps());
+}
+
+#[test]
+fn the_shape_of_an_api_body_names_its_channel() {
+    for (body, channel) in [
+        (
+            r#"{"code":"500","type":"ISV","message":"SellerSku ABC-9 does not exist","request_id":"2141"}"#,
+            Channel::Lazada,
+        ),
+        (
+            r#"{"request_id":"a0b1","error":"","message":"","response":{"failure_list":[{"model_id":1,"failed_reason":"The item has been deleted."}]}}"#,
+            Channel::Shopee,
+        ),
+        (
+            r#"{"code":12019022,"message":"SKU ID does not exist.","request_id":"20240315"}"#,
+            Channel::Tiktok,
+        ),
+    ] {
+        let d = classify(body, None);
+        assert_eq!(d.channel, Some(channel), "{body}");
+        assert!(d.recognized, "{body}");
+    }
+}

@@ -333,3 +333,294 @@ fn explain_lists_causes_and_rules_or_exits_2() {
     assert_error(&skulint(["explain", "xyzzy"]), "xyzzy");
     assert_eq!(code(&skulint(["explain"])), 2);
 }
+
+/// A Shopee mass-update result ("[14 Apr 2023] mass-update-shopee-result.xlsx"
+/// as Shopee gives it back: machine keys, the `sales_info` marker, Indonesian
+/// labels, a note row, then the rows), its `Alasan Gagal` cells holding the
+/// reasons sellers get, worded as they come.
+fn mass_update_result(dir: &std::path::Path) -> std::path::PathBuf {
+    const KEYS: [&str; 9] = [
+        "et_title_product_id",
+        "et_title_product_name",
+        "et_title_variation_id",
+        "et_title_variation_name",
+        "et_title_parent_sku",
+        "et_title_variation_sku",
+        "et_title_variation_price",
+        "et_title_variation_stock",
+        "et_title_reason",
+    ];
+    const LABELS: [&str; 9] = [
+        "Kode Produk",
+        "Nama Produk",
+        "Kode Variasi",
+        "Nama Variasi",
+        "SKU Induk",
+        "SKU",
+        "Harga",
+        "Stok",
+        "Alasan Gagal",
+    ];
+    let knt063 = "CELANA CARGO PRIA - KNT 063";
+    let knt064 = "CELANA CARGO PRIA - KNT 064";
+    let smd346 = "Jaket Anak Perempuan / jaket musim dingin anak perempuan - SMD 346";
+    let scr266 = "Baju Koko Kurta / Baju Muslim Pakistan / Gamis Pria - SCR 266";
+    let rows: [[&str; 9]; 14] = [
+        [
+            "23938491611",
+            knt063,
+            "221464049917",
+            "Tanpa Warna,L",
+            "KNT 063",
+            "4486",
+            "157300",
+            "4",
+            "Gagal update stok: stok tidak boleh lebih kecil dari stok promosi (10)",
+        ],
+        [
+            "23938491611",
+            knt063,
+            "221464049918",
+            "Tanpa Warna,XL",
+            "",
+            "4487",
+            "157300",
+            "5",
+            "Stok kampanye (12): stok yang dimasukkan lebih rendah dari stok kampanye.",
+        ],
+        [
+            "23938491611",
+            knt063,
+            "221464049919",
+            "Tanpa Warna,S",
+            "",
+            "4488",
+            "157300",
+            "5",
+            "",
+        ],
+        [
+            "23938491611",
+            knt063,
+            "221464049920",
+            "Tanpa Warna,M",
+            "",
+            "4485",
+            "157300",
+            "4",
+            "Failed to update stock for item 23938491611: the item has been deleted or does not exist",
+        ],
+        [
+            "23938486435",
+            knt064,
+            "156807788664",
+            "Tanpa Warna,L",
+            "KNT 064",
+            "2372",
+            "157300",
+            "0",
+            "Produk telah dihapus.",
+        ],
+        [
+            "23938486435",
+            knt064,
+            "156807788665",
+            "Tanpa Warna,XL",
+            "",
+            "2373",
+            "157300",
+            "0",
+            "SKU tidak ditemukan di toko ini.",
+        ],
+        [
+            "23938486435",
+            knt064,
+            "156807788666",
+            "Tanpa Warna,S",
+            "",
+            "2374",
+            "157300",
+            "0",
+            "[Shopee] 14:02 · Seller SKU 2374 doesn&#39;t exist in this shop",
+        ],
+        [
+            "23938486435",
+            knt064,
+            "156807788663",
+            "Tanpa Warna,M",
+            "",
+            "2371",
+            "157300",
+            "0",
+            "Stok tidak boleh kurang dari jumlah pesanan\nyang belum dibayar (2)",
+        ],
+        [
+            "23838663813",
+            smd346,
+            "194204590956",
+            "Abu,10 Tahun",
+            "INF 346",
+            "39230",
+            "150260",
+            "1",
+            "",
+        ],
+        [
+            "23838663813",
+            smd346,
+            "194204590957",
+            "Abu,6 Tahun",
+            "",
+            "39231",
+            "150260",
+            "12",
+            "Toko sedang libur, stok tidak dapat diubah.",
+        ],
+        [
+            "23838663813",
+            smd346,
+            "194204590958",
+            "Abu,8 Tahun",
+            "",
+            "39232",
+            "150260",
+            "4",
+            "error_rate_limit: Too many requests, retry after 3 seconds",
+        ],
+        [
+            "23738668120",
+            scr266,
+            "231469798274",
+            "Navy,M",
+            "INF 266",
+            "39408",
+            "159940",
+            "4",
+            "Berhasil",
+        ],
+        [
+            "23738668120",
+            scr266,
+            "231469798275",
+            "Navy,XL",
+            "",
+            "39409",
+            "159940",
+            "21",
+            "Gagal update stok: stok tidak boleh lebih kecil dari stok promosi (10)",
+        ],
+        [
+            "23738668120",
+            scr266,
+            "231469798273",
+            "Navy,L",
+            "",
+            "39407",
+            "159940",
+            "21",
+            "Terjadi kesalahan yang tidak diketahui.",
+        ],
+    ];
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (col, (key, label)) in KEYS.iter().zip(LABELS).enumerate() {
+        sheet.write_string(0, col as u16, *key).unwrap();
+        sheet.write_string(2, col as u16, label).unwrap();
+    }
+    sheet.write_string(1, 0, "sales_info").unwrap();
+    sheet
+        .write_string(1, 1, "4d93e627870723759fffa6927c542c0e")
+        .unwrap();
+    sheet.write_string(1, 2, "0").unwrap();
+    sheet
+        .write_string(
+            5,
+            6,
+            "Batas harga produk termahal dibagi harga produk termurah: 9900000",
+        )
+        .unwrap();
+    for (i, row) in rows.iter().enumerate() {
+        for (col, value) in row.iter().enumerate() {
+            if !value.is_empty() {
+                sheet
+                    .write_string(6 + i as u32, col as u16, *value)
+                    .unwrap();
+            }
+        }
+    }
+    let path = dir.join("[14 Apr 2023] mass-update-shopee-result.xlsx");
+    book.save(&path).unwrap();
+    path
+}
+
+#[test]
+fn diagnose_file_groups_a_mass_update_result_by_cause_with_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = mass_update_result(dir.path());
+    let file = path.to_str().unwrap();
+    let output = skulint(["diagnose", "--file", file, "--output-format", "json"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let report = json(&output);
+    assert_eq!(
+        report["summary"],
+        serde_json::json!({
+            "below-campaign-reserve": 3, "item-not-found": 2, "sku-not-found": 2,
+            "below-unpaid-reserve": 1, "vacation-mode": 1, "rate-limited": 1, "unknown": 1,
+        })
+    );
+    let by_cell: std::collections::BTreeMap<String, (String, Value)> = report["diagnoses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["cell"].as_str().unwrap().to_string(),
+                (
+                    d["cause"].as_str().unwrap().to_string(),
+                    d["numbers"].clone(),
+                ),
+            )
+        })
+        .collect();
+    let numbers = |cell: &str| by_cell[cell].1.clone();
+    assert_eq!(numbers("I7"), serde_json::json!({"reserved": 10}));
+    assert_eq!(numbers("I8"), serde_json::json!({"reserved": 12}));
+    assert_eq!(
+        numbers("I10"),
+        serde_json::json!({"item_id": 23938491611_i64})
+    );
+    assert_eq!(numbers("I14"), serde_json::json!({"unpaid": 2}));
+    assert_eq!(numbers("I17"), serde_json::json!({"retry_after": 3}));
+    // Empty reasons and "Berhasil" are not failures.
+    for cell in ["I9", "I15", "I18"] {
+        assert!(!by_cell.contains_key(cell), "{cell}: {by_cell:?}");
+    }
+    // The steps are Shopee's: the export is a Shopee one.
+    let vacation = report["diagnoses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["cause"] == "vacation-mode")
+        .unwrap();
+    assert!(
+        vacation["steps"][0]
+            .as_str()
+            .unwrap()
+            .contains("Shopee Seller Centre"),
+        "{vacation}"
+    );
+
+    let output = skulint(["diagnose", "--file", file]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("11 failed rows in 1 sheet"), "{text}");
+    let summary = &text[text.find("Summary by cause:").expect("a summary")..];
+    for line in [
+        "3  below-campaign-reserve  rows 7, 8 and 19",
+        "2  item-not-found          rows 10 and 11",
+        "2  sku-not-found           rows 12 and 13",
+        "1  below-unpaid-reserve    row 14",
+    ] {
+        assert!(summary.contains(line), "{line:?} missing:\n{summary}");
+    }
+}

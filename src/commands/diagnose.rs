@@ -199,7 +199,7 @@ fn entry_json(entry: &Entry) -> Json {
         "action": d.cause.action,
         "explanation": d.cause.explanation,
         "numbers": d.numbers,
-        "steps": d.cause.steps,
+        "steps": d.steps(),
         "related_rules": d.cause.related_rules,
         "channel": d.channel.map(Channel::key),
         "sku": d.sku,
@@ -354,7 +354,7 @@ fn write_messages(out: &mut dyn Write, entries: &[Entry]) -> io::Result<()> {
             writeln!(out, "{}{}", label("note"), wrap(note, LABEL))?;
         }
         writeln!(out, "{}{}", label("why"), wrap(&cause.explanation, LABEL))?;
-        for (n, step) in cause.steps.iter().enumerate() {
+        for (n, step) in d.steps().iter().enumerate() {
             let name = if n == 0 { "do" } else { "" };
             writeln!(out, "{}{}. {}", label(name), n + 1, wrap(step, LABEL + 3))?;
         }
@@ -467,8 +467,15 @@ fn write_file_report(out: &mut dyn Write, file: &str, entries: &[Entry]) -> io::
             write_findings(out, d, 6)?;
         }
         writeln!(out, "  why: {}", wrap(&cause.explanation, 7))?;
+        // The channel's own steps when every row of the group has the same channel.
+        let channels: std::collections::BTreeSet<_> =
+            rows.iter().map(|e| e.diagnosis.channel).collect();
+        let channel = match channels.len() {
+            1 => channels.into_iter().next().flatten(),
+            _ => None,
+        };
         writeln!(out, "  what to do:")?;
-        for (n, step) in cause.steps.iter().enumerate() {
+        for (n, step) in cause.steps_for(channel).iter().enumerate() {
             writeln!(out, "    {}. {}", n + 1, wrap(step, 7))?;
         }
         if !cause.related_rules.is_empty() {
