@@ -21,6 +21,7 @@ use crate::channel::tiktok::Tiktok;
 use crate::channel::webhook::Webhook;
 use crate::channel::{self, ChannelClient, Credentials, PlanEntry, Redactor};
 use crate::cli::{ResyncArgs, ResyncChannel};
+use crate::text::printable;
 
 pub fn resync(args: &ResyncArgs) -> Result<ExitStatus> {
     let entries = channel::read_plan(&args.plan)?;
@@ -95,7 +96,7 @@ pub fn resync(args: &ResyncArgs) -> Result<ExitStatus> {
     )?;
     out.flush()?;
     let notes = |note: &str| {
-        eprintln!("skulint: {}", redactor.redact(note));
+        eprintln!("skulint: {}", printable(&redactor.redact(note)));
     };
     let summary = run::run(
         client.as_ref(),
@@ -179,8 +180,10 @@ fn dry_run(
     )?;
     for (indices, request) in &preview.requests {
         let places: Vec<String> = indices.iter().map(|&i| entries[i].location()).collect();
-        writeln!(out, "\n# {}", places.join(", "))?;
-        write!(out, "{}", redactor.redact(&request.to_string()))?;
+        writeln!(out, "\n# {}", printable(&places.join(", ")))?;
+        for line in redactor.redact(&request.to_string()).lines() {
+            writeln!(out, "{}", printable(line))?;
+        }
     }
     let done = preview
         .statuses
@@ -194,9 +197,9 @@ fn dry_run(
             writeln!(
                 out,
                 "\ncannot be sent: {} ({}): {}",
-                entry.location(),
-                entry.change(),
-                redactor.redact(&failure.message)
+                printable(&entry.location()),
+                printable(&entry.change()),
+                printable(&redactor.redact(&failure.message))
             )?;
         }
     }
@@ -237,9 +240,9 @@ fn report(
             out,
             "  {:<11} {:<place_width$}  {}  {}",
             status_word(&result.status),
-            entry.location(),
-            entry.ids(),
-            entry.change()
+            printable(&entry.location()),
+            printable(&entry.ids()),
+            printable(&entry.change())
         )?;
         if let Status::Failed(failure) = &result.status {
             let attempts = if failure.attempts > 1 {
@@ -267,7 +270,7 @@ fn report(
             let line = format!(
                 "{step}{}{numbers}{attempts}: {}",
                 failure.cause_id(),
-                redactor.redact(&failure.message)
+                printable(&redactor.redact(&failure.message))
             );
             writeln!(out, "  {:<11} {}", "", wrap(&line, 14))?;
             if failure.cause.is_some() {
