@@ -8,6 +8,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::time::{Duration, Instant};
 
 use common::{code, skulint, stderr, stdout};
 
@@ -30,6 +31,8 @@ fn run_in(dir: &Path, args: &[&str]) -> Output {
     );
     output
 }
+
+const LISTING: &[u8] = b"SKU,Stock\nKAOS  HITAM,5\nKAOS PUTIH,3\n";
 
 #[test]
 fn values_from_files_cannot_inject_escapes_or_ci_commands() {
@@ -68,4 +71,145 @@ fn values_from_files_cannot_inject_escapes_or_ci_commands() {
             );
         }
     }
+}
+
+#[test]
+fn plain_http_to_another_machine_is_refused_without_the_flag() {
+    let dir = temp();
+    put(dir.path(), "a.csv", LISTING);
+    let output = run_in(dir.path(), &["fix", "a.csv"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let output = skulint()
+        .current_dir(dir.path())
+        .env("SKULINT_WEBHOOK_SECRET", "s")
+        .args([
+            "resync",
+            "a.resync.jsonl",
+            "--channel",
+            "webhook",
+            "--base-url",
+            "http://ops:Hunter2Secret@192.0.2.1/hook",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(message.contains("--allow-insecure-http"), "{message}");
+    assert!(!message.contains("Hunter2Secret"), "{message}");
+    assert!(!dir.path().join("a.resync.journal.jsonl").exists());
+}
+
+#[test]
+fn credentials_in_the_url_are_redacted_in_a_dry_run() {
+    let dir = temp();
+    put(dir.path(), "a.csv", LISTING);
+    run_in(dir.path(), &["fix", "a.csv"]);
+    let output = skulint()
+        .current_dir(dir.path())
+        .args([
+            "resync",
+            "a.resync.jsonl",
+            "--channel",
+            "webhook",
+            "--dry-run",
+            "--base-url",
+            "https://ops:Hunter2Secret@hooks.example.com/services/T0123/B0456/XyZ0aBcDeFgHiJkLmNoP",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let shown = stdout(&output) + &stderr(&output);
+    assert!(!shown.contains("Hunter2Secret"), "{shown}");
+    assert!(!shown.contains("XyZ0aBcDeFgHiJkLmNoP"), "{shown}");
+    assert!(
+        shown.contains("hooks.example.com/services/T0123/B0456/<redacted>"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn the_config_search_stops_at_the_repository_or_home_and_is_named() {
+    let shared = temp();
+    put(shared.path(), "skulint.toml", b"select = [\"STK\"]\n");
+    let below = shared.path().join("a/b");
+    std::fs::create_dir_all(&below).unwrap();
+    put(&below, "x.csv", LISTING);
+    let home = temp();
+    let check = |dir: &Path| {
+        skulint()
+            .current_dir(dir)
+            .env("HOME", home.path())
+            .args(["check", "x.csv", "--output-format", "json"])
+            .output()
+            .unwrap()
+    };
+    // Above, outside any repository and the home folder: not applied.
+    let output = check(&below);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert!(report.get("config").is_none(), "{report}");
+    assert_eq!(code(&output), 1, "the planted select was applied");
+
+    // Inside a repository whose root holds it: applied, and named.
+    std::fs::create_dir(shared.path().join(".git")).unwrap();
+    let output = check(&below);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let named = report["config"].as_str().unwrap();
+    assert!(named.ends_with("skulint.toml"), "{named}");
+    assert_eq!(code(&output), 0);
+    let text = skulint()
+        .current_dir(&below)
+        .env("HOME", home.path())
+        .args(["check", "x.csv"])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&text).contains("Configuration: "),
+        "{}",
+        stdout(&text)
+    );
+}
+
+#[test]
+fn huge_configurations_and_regexes_are_refused_quickly() {
+    let dir = temp();
+    let sparse = std::fs::File::create(dir.path().join("big.toml")).unwrap();
+    sparse.set_len(3 << 30).unwrap();
+    put(dir.path(), "x.csv", LISTING);
+    let started = Instant::now();
+    let output = run_in(dir.path(), &["check", "x.csv", "--config", "big.toml"]);
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains("larger than 1 MiB"),
+        "{}",
+        stderr(&output)
+    );
+
+    let mut rules = String::new();
+    for n in 0..150 {
+        rules.push_str(&format!(
+            "[[custom-rules]]\ncode = \"X{n:03}\"\nname = \"x{n}\"\npattern = '\\w{{200}}'\nmessage = \"m\"\n"
+        ));
+    }
+    put(dir.path(), "rules.toml", rules.as_bytes());
+    let output = run_in(dir.path(), &["check", "x.csv", "--config", "rules.toml"]);
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains("too large once compiled")
+            || stderr(&output).contains("at most 100"),
+        "{}",
+        stderr(&output)
+    );
+    let mut one = String::new();
+    one.push_str(
+        "[[custom-rules]]\ncode = \"X001\"\nname = \"x\"\npattern = '\\w{200}'\nmessage = \"m\"\n",
+    );
+    put(dir.path(), "one.toml", one.as_bytes());
+    let output = run_in(dir.path(), &["check", "x.csv", "--config", "one.toml"]);
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains("too large once compiled"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(started.elapsed() < Duration::from_secs(30));
 }

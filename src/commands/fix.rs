@@ -81,6 +81,7 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
     }
     let mut report = Report {
         rules: enabled_rules(&setup),
+        config: setup.config_path.as_ref().map(|p| p.display().to_string()),
         ..Report::default()
     };
     let mut all_changes = Vec::new();

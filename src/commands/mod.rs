@@ -127,6 +127,8 @@ pub struct Setup {
     pub inventory: Option<Inventory>,
     /// Where the master file was read from.
     pub inventory_path: Option<PathBuf>,
+    /// The configuration file loaded (`--config`, or the `skulint.toml` found).
+    pub config_path: Option<PathBuf>,
 }
 
 /// The configuration of `--config`, or the `skulint.toml` found from the working directory up.
@@ -136,7 +138,9 @@ pub fn load_config(explicit: Option<&Path>) -> Result<Option<Config>> {
 
 /// Merges the command line, the configuration and the defaults, and reads the master file.
 pub fn setup(options: &LintOptions, fail_on: Option<FailOn>) -> Result<Setup> {
-    let config = load_config(options.config.as_deref())?.unwrap_or_default();
+    let config = load_config(options.config.as_deref())?;
+    let config_path = config.as_ref().map(|c| c.path.clone());
+    let config = config.unwrap_or_default();
     let settings = settings(options, fail_on, &config)?;
     let spec = table_spec(options, &config);
     let inventory = options
@@ -150,6 +154,7 @@ pub fn setup(options: &LintOptions, fail_on: Option<FailOn>) -> Result<Setup> {
         read: read_options(options, read::Depth::Values),
         inventory,
         inventory_path: options.inventory.clone(),
+        config_path,
     })
 }
 
@@ -572,6 +577,7 @@ pub fn lint_with_progress(
     progress.finish();
     let mut report = Report {
         rules: enabled_rules(setup),
+        config: setup.config_path.as_ref().map(|p| p.display().to_string()),
         ..Report::default()
     };
     for result in results {

@@ -30,7 +30,13 @@ pub fn resync(args: &ResyncArgs) -> Result<ExitStatus> {
     let lookup = |name: &str| std::env::var(name).ok();
     let credentials = Credentials::new(&lookup, args.dry_run).renamed(config.credentials.clone());
     let client = client(args, &credentials)?;
-    let redactor = Redactor::new(client.secrets());
+    let redactor = Redactor::new(channel::client_secrets(client.as_ref()));
+    let endpoint = channel::shown_endpoint(client.as_ref());
+    if !args.dry_run && !args.allow_insecure_http && channel::is_insecure(&client.endpoint()) {
+        bail!(
+            "{endpoint} is plain http:// to another machine: the credentials would cross the network unencrypted; use https://, or give --allow-insecure-http if the network is trusted"
+        );
+    }
     let journal_path = args
         .journal
         .clone()
@@ -40,20 +46,18 @@ pub fn resync(args: &ResyncArgs) -> Result<ExitStatus> {
     } else {
         Journal::open(&journal_path)?
     };
-    let other_endpoints: Vec<&String> = journal
+    // A journal written before endpoints were stored redacted is shown redacted too.
+    let other_endpoints: Vec<String> = journal
         .endpoints
         .iter()
-        .filter(|e| **e != client.endpoint())
+        .map(|e| channel::redacted_url(e))
+        .filter(|e| *e != endpoint)
         .collect();
     if !other_endpoints.is_empty() {
         eprintln!(
             "skulint: note: {} holds updates sent to {}; entries done there are skipped (give another --journal to send them here too)",
             journal_path.display(),
-            other_endpoints
-                .iter()
-                .map(|e| e.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            other_endpoints.join(", ")
         );
     }
     let mut out = io::BufWriter::new(io::stdout().lock());
@@ -91,7 +95,7 @@ pub fn resync(args: &ResyncArgs) -> Result<ExitStatus> {
         entries.len(),
         args.plan.display(),
         client.title(),
-        client.endpoint(),
+        endpoint,
         journal_path.display()
     )?;
     out.flush()?;
@@ -175,7 +179,7 @@ fn dry_run(
         entries.len(),
         args.plan.display(),
         client.title(),
-        client.endpoint(),
+        channel::shown_endpoint(client),
         channel::REDACTED
     )?;
     for (indices, request) in &preview.requests {

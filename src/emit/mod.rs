@@ -59,6 +59,8 @@ pub struct Report {
     /// Codes of the rules that ran, in code order: reports that list passing
     /// checks (JUnit) need to know what was checked, not only what was found.
     pub rules: Vec<&'static str>,
+    /// The configuration file the run loaded, if any.
+    pub config: Option<String>,
 }
 
 impl Report {

@@ -119,6 +119,9 @@ impl Emitter for TextEmitter {
         if !report.diagnostics.is_empty() {
             writeln!(out)?;
         }
+        if let Some(config) = &report.config {
+            writeln!(out, "Configuration: {}", printable(config))?;
+        }
         let files = report.files.len();
         let rows = report.rows();
         let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
