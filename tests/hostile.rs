@@ -213,3 +213,117 @@ fn huge_configurations_and_regexes_are_refused_quickly() {
     );
     assert!(started.elapsed() < Duration::from_secs(30));
 }
+
+fn mkfifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn a_fix_never_turns_inert_csv_text_into_a_formula() {
+    let dir = temp();
+    put(
+        dir.path(),
+        "x.csv",
+        b"SKU,Stock\n\"\t=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",5\n\"\xc2\xa0+1\",4\nKAOS  HITAM,3\n",
+    );
+    let output = run_in(dir.path(), &["fix", "x.csv", "--changes", "log.csv"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let fixed = std::fs::read_to_string(dir.path().join("x.fixed.csv")).unwrap();
+    for line in fixed.lines() {
+        let first = line.trim_start_matches('"');
+        assert!(!first.starts_with(['=', '+']), "a live formula: {fixed}");
+    }
+    assert!(fixed.contains("KAOS HITAM"), "{fixed}");
+    assert!(stdout(&output).contains("formula"), "{}", stdout(&output));
+    let log = std::fs::read_to_string(dir.path().join("log.csv")).unwrap();
+    assert!(
+        !log.lines()
+            .skip(1)
+            .any(|l| l.starts_with(['=', '+', '-', '@']))
+    );
+
+    // The change log neutralizes values like the CSV report: a stock fix's old value.
+    put(dir.path(), "y.csv", b"SKU,Stock\n\"\tKAOS\",3\n");
+    let output = run_in(dir.path(), &["fix", "y.csv", "--changes", "ylog.csv"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let log = std::fs::read_to_string(dir.path().join("ylog.csv")).unwrap();
+    assert!(log.contains("'\tKAOS"), "{log}");
+}
+
+#[test]
+fn folder_walks_end_report_each_file_once_and_read_only_files_inside() {
+    let outside = temp();
+    put(outside.path(), "secret.csv", b"root:TOPSECRET:0:0\n");
+    let fifo = outside.path().join("pipe.csv");
+    mkfifo(&fifo);
+    let dir = temp();
+    let exports = dir.path().join("exports");
+    std::fs::create_dir(&exports).unwrap();
+    put(&exports, "a.csv", LISTING);
+    std::os::unix::fs::symlink(".", exports.join("s1")).unwrap();
+    std::os::unix::fs::symlink(".", exports.join("s2")).unwrap();
+    std::os::unix::fs::symlink("..", exports.join("up")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret.csv"), exports.join("b.csv")).unwrap();
+    std::os::unix::fs::symlink(&fifo, exports.join("c.csv")).unwrap();
+    mkfifo(&exports.join("d.csv"));
+    let started = Instant::now();
+    let output = run_in(dir.path(), &["check", "exports", "--output-format", "json"]);
+    assert!(started.elapsed() < Duration::from_secs(60));
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let files: Vec<&str> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["exports/a.csv"]);
+    assert!(!stderr(&output).contains("TOPSECRET"));
+    assert!(!stdout(&output).contains("TOPSECRET"));
+}
+
+#[test]
+fn wide_rows_and_long_cells_are_refused_within_the_limits() {
+    let dir = temp();
+    let mut wide = b"SKU,Stock\nA,".to_vec();
+    wide.extend(std::iter::repeat_n(b',', 20_000));
+    wide.push(b'\n');
+    put(dir.path(), "wide.csv", &wide);
+    let output = run_in(dir.path(), &["check", "wide.csv"]);
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains("more than 16384 cells"),
+        "{}",
+        stderr(&output)
+    );
+
+    let mut long = b"SKU,Stock\nA,".to_vec();
+    long.extend(std::iter::repeat_n(b'x', (1 << 20) + 1));
+    long.push(b'\n');
+    put(dir.path(), "long.csv", &long);
+    let output = run_in(dir.path(), &["check", "long.csv"]);
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains("more than 1 MiB"),
+        "{}",
+        stderr(&output)
+    );
+
+    // --max-cells holds for a file read in parts (over 16 MiB) too.
+    let mut big = b"SKU,Stock\n".to_vec();
+    while big.len() < 17 << 20 {
+        big.extend_from_slice(b"KAOS-HITAM-0001,5\n");
+    }
+    put(dir.path(), "big.csv", &big);
+    let output = run_in(dir.path(), &["check", "big.csv", "--max-cells", "1000"]);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("--max-cells"),
+        "{}",
+        stderr(&output)
+    );
+}

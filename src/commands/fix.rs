@@ -20,7 +20,7 @@ use crate::fix::{self, Change, ResyncEntry};
 use crate::table::patch::{self, CellEdit};
 use crate::table::write::{self, Highlight};
 use crate::table::{Format, Role, Workbook, read};
-use crate::text::visible;
+use crate::text::{neutralize, visible};
 
 /// What fixing one file did.
 struct Fixed {
@@ -213,10 +213,12 @@ fn fix_group(
             .into_iter()
             .map(|linted| {
                 let mut linted = linted?;
+                let csv = is_csv(linted.workbook);
                 Ok(fix::plan(
                     &linted.tables,
                     &mut linted.diagnostics,
                     args.unsafe_fixes,
+                    csv,
                 ))
             })
             .collect()
@@ -289,7 +291,13 @@ fn fix_group(
             // From the fixed workbook and the changes kept: a change dropped for
             // a formula renames nothing.
             let resync = fix::resync_entries(&linted.tables, &changes);
-            fix::plan(&linted.tables, &mut linted.diagnostics, args.unsafe_fixes);
+            let csv = is_csv(linted.workbook);
+            fix::plan(
+                &linted.tables,
+                &mut linted.diagnostics,
+                args.unsafe_fixes,
+                csv,
+            );
             let report = file_report(linted.workbook, &linted.tables);
             // With `--in-place`, a file whose every change was dropped is left alone.
             let written = match made.filter(|_| writes(&changes)) {
@@ -383,6 +391,11 @@ fn make_corrected(
         formula_cells: Vec::new(),
         notices,
     })
+}
+
+/// Whether the corrected copy of `workbook` is a CSV or TSV file.
+pub fn is_csv(workbook: &Workbook) -> bool {
+    matches!(workbook.format, Format::Csv | Format::Tsv)
 }
 
 /// Where the corrected copy of `input` goes.
@@ -564,7 +577,9 @@ fn write_change_log(path: &Path, changes: &[Change]) -> Result<()> {
             let mut writer = csv::Writer::from_writer(Vec::new());
             writer.write_record(LOG_HEADER)?;
             for change in changes {
-                writer.write_record(log_row(change))?;
+                // Values from sellers' files: none may run as a formula when the
+                // log is opened in a spreadsheet program.
+                writer.write_record(log_row(change).iter().map(|v| neutralize(v)))?;
             }
             writer.into_inner().map_err(|e| e.into_error())?
         }
