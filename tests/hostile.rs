@@ -6,6 +6,7 @@
 
 mod common;
 
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, Instant};
@@ -323,6 +324,180 @@ fn wide_rows_and_long_cells_are_refused_within_the_limits() {
     assert_eq!(code(&output), 2, "{}", stderr(&output));
     assert!(
         stderr(&output).contains("--max-cells"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// Exit 2, one line naming both paths, and the input unchanged.
+fn assert_collision(dir: &Path, args: &[&str], names: [&str; 2]) {
+    let output = run_in(dir, args);
+    assert_eq!(code(&output), 2, "{args:?}: {}", stderr(&output));
+    let message = stderr(&output);
+    for name in names {
+        assert!(message.contains(name), "{args:?}: {name} not in {message}");
+    }
+    assert_eq!(
+        std::fs::read(dir.join("a.csv")).unwrap(),
+        LISTING,
+        "{args:?}"
+    );
+}
+
+#[test]
+fn no_output_overwrites_an_input_or_another_output() {
+    let dir = temp();
+    put(dir.path(), "a.csv", LISTING);
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    std::os::unix::fs::symlink("a.csv", dir.path().join("link.csv")).unwrap();
+    std::fs::hard_link(dir.path().join("a.csv"), dir.path().join("hard.csv")).unwrap();
+    for changes in ["a.csv", "./a.csv", "sub/../a.csv", "link.csv", "hard.csv"] {
+        assert_collision(
+            dir.path(),
+            &["fix", "a.csv", "--changes", changes],
+            [changes, "a.csv"],
+        );
+    }
+    assert_collision(
+        dir.path(),
+        &[
+            "fix",
+            "a.csv",
+            "-o",
+            "out.csv",
+            "--changes",
+            "sub/../out.csv",
+        ],
+        ["out.csv", "--changes"],
+    );
+    assert_collision(
+        dir.path(),
+        &["fix", "a.csv", "--output-file", "a.resync.jsonl"],
+        ["a.resync.jsonl", "resync plan"],
+    );
+    assert_collision(
+        dir.path(),
+        &["check", "a.csv", "--report", "json=hard.csv"],
+        ["hard.csv", "a.csv"],
+    );
+    assert_collision(
+        dir.path(),
+        &[
+            "check",
+            "a.csv",
+            "--output-file",
+            "r.json",
+            "--report",
+            "json=sub/../r.json",
+        ],
+        ["r.json", "--report"],
+    );
+    // Nothing was written by any of them.
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["a.csv", "hard.csv", "link.csv", "sub"]);
+}
+
+#[test]
+fn a_fifo_output_is_written_through_and_a_symlink_stays_a_symlink() {
+    let dir = temp();
+    put(dir.path(), "a.csv", LISTING);
+    let fifo = dir.path().join("null");
+    mkfifo(&fifo);
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    let output = run_in(
+        dir.path(),
+        &[
+            "check",
+            "a.csv",
+            "--output-format",
+            "json",
+            "--output-file",
+            "null",
+        ],
+    );
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let received = reader.join().unwrap();
+    assert!(
+        String::from_utf8(received)
+            .unwrap()
+            .contains("\"skulint/v1\"")
+    );
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo(),
+        "the FIFO was replaced by a regular file"
+    );
+
+    put(dir.path(), "real.json", b"old");
+    std::os::unix::fs::symlink("real.json", dir.path().join("out.json")).unwrap();
+    let output = run_in(
+        dir.path(),
+        &[
+            "check",
+            "a.csv",
+            "--output-format",
+            "json",
+            "--output-file",
+            "out.json",
+        ],
+    );
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let link = dir.path().join("out.json");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let written = std::fs::read_to_string(dir.path().join("real.json")).unwrap();
+    assert!(written.contains("\"skulint/v1\""), "{written}");
+}
+
+#[test]
+fn in_place_backups_keep_the_mode_and_are_never_overwritten() {
+    let dir = temp();
+    let input = put(dir.path(), "a.csv", LISTING);
+    std::fs::set_permissions(&input, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let output = run_in(dir.path(), &["fix", "a.csv", "--in-place"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let backup = dir.path().join("a.csv.bak");
+    assert_eq!(std::fs::read(&backup).unwrap(), LISTING);
+    let mode = std::fs::metadata(&backup).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let first_plan = std::fs::read(dir.path().join("a.resync.jsonl")).unwrap();
+    assert!(!first_plan.is_empty());
+
+    // A second run, on a file that again needs fixing.
+    std::fs::write(&input, b"SKU,Stock\nKAOS  BIRU,5\n").unwrap();
+    let output = run_in(dir.path(), &["fix", "a.csv", "--in-place"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(
+        std::fs::read(&backup).unwrap(),
+        LISTING,
+        "the first backup was overwritten"
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("a.csv.bak.1")).unwrap(),
+        b"SKU,Stock\nKAOS  BIRU,5\n"
+    );
+    // The first plan was never sent: it is kept, and the new one written beside it.
+    assert_eq!(
+        std::fs::read(dir.path().join("a.resync.jsonl")).unwrap(),
+        first_plan
+    );
+    let second = std::fs::read_to_string(dir.path().join("a.resync.1.jsonl")).unwrap();
+    assert!(second.contains("KAOS BIRU"), "{second}");
+    assert!(
+        stderr(&output).contains("a.resync.1.jsonl"),
         "{}",
         stderr(&output)
     );

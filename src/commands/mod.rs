@@ -5,6 +5,7 @@ mod check;
 mod diagnose;
 mod explain;
 mod fix;
+mod outputs;
 mod progress;
 mod resync;
 mod rules;
@@ -14,6 +15,7 @@ pub use check::check;
 pub use diagnose::diagnose;
 pub use explain::explain;
 pub use fix::fix;
+pub use outputs::Outputs;
 pub use progress::Progress;
 pub use resync::resync;
 pub use rules::list_rules;
@@ -566,44 +568,30 @@ pub fn file_report(workbook: &Workbook, tables: &[Table]) -> FileReport {
     }
 }
 
-/// Refuses a report path that is one of the inputs: a report never overwrites an export.
-pub fn refuse_input_as_output(output: Option<&Path>, files: &[PathBuf]) -> Result<()> {
-    if let Some(output) = output
-        && files.iter().any(|f| same_file(f, output))
-    {
-        anyhow::bail!(
-            "--output-file {} is one of the inputs; choose another path",
-            output.display()
-        );
+/// Checks the report options before any work: no report overwrites an input
+/// (or the master file), no two reports share a path, and `--statistics` has a
+/// format to print in. Returns the outputs, for a command that writes more.
+pub fn check_outputs(output: &OutputOptions, files: &[PathBuf], setup: &Setup) -> Result<Outputs> {
+    let mut outputs = Outputs::new(files.iter().chain(&setup.inventory_path));
+    if let Some(path) = &output.output_file {
+        outputs.add(format!("--output-file {}", path.display()), path)?;
     }
-    Ok(())
-}
-
-/// Checks the report options before any work: no report overwrites an input,
-/// no two reports share a path, and `--statistics` has a format to print in.
-pub fn check_outputs(output: &OutputOptions, files: &[PathBuf]) -> Result<()> {
-    refuse_input_as_output(output.output_file.as_deref(), files)?;
     for target in &output.reports {
-        if files.iter().any(|f| same_file(f, &target.path)) {
-            anyhow::bail!(
-                "--report {}={} is one of the inputs; choose another path",
+        outputs.add(
+            format!(
+                "--report {}={}",
                 target.format.name(),
                 target.path.display()
-            );
-        }
-    }
-    let mut paths: Vec<&Path> = output.output_file.iter().map(PathBuf::as_path).collect();
-    for target in &output.reports {
-        if paths.iter().any(|p| same_file(p, &target.path)) {
-            anyhow::bail!(
-                "{} is given twice as a report path; give each report its own file",
-                target.path.display()
-            );
-        }
-        paths.push(&target.path);
+            ),
+            &target.path,
+        )?;
     }
     // Found out before the work rather than after it.
-    for path in &paths {
+    for path in output
+        .output_file
+        .iter()
+        .chain(output.reports.iter().map(|r| &r.path))
+    {
         folder_of(path)?;
     }
     if output.statistics && output.output_format.statistics_emitter().is_none() {
@@ -613,7 +601,7 @@ pub fn check_outputs(output: &OutputOptions, files: &[PathBuf]) -> Result<()> {
             output.output_format.name()
         );
     }
-    Ok(())
+    Ok(outputs)
 }
 
 /// The codes of the rules a run checks, in code order.
@@ -776,9 +764,40 @@ fn folder_of(path: &Path) -> Result<&Path> {
 }
 
 /// Writes to a temporary file beside `path`, then renames it over `path`, so an
-/// interrupted run never leaves a half-written file.
+/// interrupted run never leaves a half-written file. A symlink stays a symlink
+/// (the file it points to is replaced), and a device or FIFO (`/dev/null`,
+/// `/dev/stdout`) is written through, never replaced by a regular file.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = folder_of(path)?;
+    stage(path, bytes)?.commit()
+}
+
+/// An output written to its temporary file, not yet in place: a command with
+/// several outputs stages them all, then commits them one after the other. A
+/// staged output dropped without being committed removes its temporary file.
+pub struct Staged {
+    path: PathBuf,
+    content: StagedContent,
+}
+
+enum StagedContent {
+    /// A temporary file beside `path`, synced to disk, renamed over `path` on commit.
+    Temporary(tempfile::NamedTempFile),
+    /// The bytes for a device or FIFO, written on commit.
+    WriteThrough(Vec<u8>),
+}
+
+/// Prepares writing `bytes` to `path` (see [`write_atomically`]).
+pub fn stage(path: &Path, bytes: &[u8]) -> Result<Staged> {
+    let path = match outputs::target(path)? {
+        outputs::Target::WriteThrough(device) => {
+            return Ok(Staged {
+                path: device,
+                content: StagedContent::WriteThrough(bytes.to_vec()),
+            });
+        }
+        outputs::Target::Replace(resolved) => resolved,
+    };
+    let dir = folder_of(&path)?;
     let mut builder = tempfile::Builder::new();
     // A temporary file is private (0600); the output is an ordinary file, readable
     // as the user's umask allows, like any file the user creates.
@@ -788,12 +807,30 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .tempfile_in(dir)
         .with_context(|| format!("cannot write in {}", dir.display()))?;
     file.write_all(bytes)
+        .and_then(|()| file.as_file().sync_all())
         .with_context(|| format!("cannot write {}", path.display()))?;
     // A file that is replaced (`--in-place`, a report written again) keeps its permissions.
-    if let Ok(existing) = std::fs::metadata(path) {
+    if let Ok(existing) = std::fs::metadata(&path) {
         let _ = file.as_file().set_permissions(existing.permissions());
     }
-    file.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    Ok(Staged {
+        path,
+        content: StagedContent::Temporary(file),
+    })
+}
+
+impl Staged {
+    /// Puts the output in place.
+    pub fn commit(self) -> Result<()> {
+        match self.content {
+            StagedContent::Temporary(file) => {
+                file.persist(&self.path)
+                    .with_context(|| format!("cannot write {}", self.path.display()))?;
+                Ok(())
+            }
+            StagedContent::WriteThrough(bytes) => {
+                outputs::write_through(&self.path, &self.path, &bytes)
+            }
+        }
+    }
 }
