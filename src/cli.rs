@@ -433,6 +433,10 @@ pub struct ResyncArgs {
     /// For the webhook: the URL, instead of SKULINT_WEBHOOK_URL.
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
+    /// Send to a plain http:// URL on another machine, credentials unencrypted.
+    /// Refused without this flag; http:// to this machine (localhost, 127.0.0.1, [::1]) is always allowed.
+    #[arg(long)]
+    pub allow_insecure_http: bool,
     /// The journal of finished entries [default: the plan's name with `.journal.jsonl`].
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,

@@ -5,11 +5,12 @@
 //! Command-line flags override the file; the merging happens at the command layer.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::num::NonZeroUsize;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use regex::Regex;
+use regex::RegexBuilder;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -56,6 +57,10 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     /// `key` is the dotted path of the offending key (`rules.sku-too-long.max-length`).
+    #[error(
+        "the configuration {path} is larger than 1 MiB; a skulint.toml is a few kilobytes: is it the right file?"
+    )]
+    TooLarge { path: String },
     #[error("{path}:{line}:{column}: {}{message}", key_prefix(.key))]
     Invalid {
         path: String,
@@ -171,16 +176,59 @@ pub fn load(explicit: Option<&Path>) -> Result<Option<Config>, ConfigError> {
             (found, shown)
         }
     };
-    let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+    let read_error = |source| ConfigError::Read {
         path: shown.display().to_string(),
         source,
-    })?;
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(&path)
+        .and_then(|file| file.take(MAX_CONFIG_SIZE + 1).read_to_end(&mut bytes))
+        .map_err(read_error)?;
+    if bytes.len() as u64 > MAX_CONFIG_SIZE {
+        return Err(ConfigError::TooLarge {
+            path: shown.display().to_string(),
+        });
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|e| read_error(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
     parse(&shown, &text).map(Some)
 }
 
-/// The first `skulint.toml` in `dir` or one of its parents.
+/// The largest compiled form of one custom rule's regular expression, and of
+/// the cache its matching builds.
+const MAX_RULE_REGEX_SIZE: usize = 1 << 20;
+
+/// The most custom rules a configuration may hold: with
+/// [`MAX_RULE_REGEX_SIZE`], their memory stays bounded.
+const MAX_CUSTOM_RULES: usize = 100;
+
+/// The largest configuration file read: a real one is a few kilobytes.
+pub const MAX_CONFIG_SIZE: u64 = 1 << 20;
+
+/// The first `skulint.toml` in `dir` or one of its parents, up to the root of
+/// the repository `dir` is in or the home folder, whichever comes first. Outside
+/// both, only `dir` itself: a `skulint.toml` in a shared folder above (`/tmp`)
+/// must not apply to everyone below it.
 pub fn discover(dir: &Path) -> Option<PathBuf> {
-    dir.ancestors()
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+        .and_then(|h| h.canonicalize().ok());
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let mut searched = Vec::new();
+    let mut bounded = false;
+    for folder in dir.ancestors() {
+        searched.push(folder);
+        if folder.join(".git").exists() || home.as_deref() == Some(folder) {
+            bounded = true;
+            break;
+        }
+    }
+    if !bounded {
+        searched.truncate(1);
+    }
+    searched
+        .into_iter()
         .map(|d| d.join(FILE_NAME))
         .find(|candidate| candidate.is_file())
 }
@@ -226,6 +274,13 @@ impl Checker<'_> {
     }
 
     fn check(&self, raw: RawConfig) -> Result<Config, ConfigError> {
+        if let Some(rule) = raw.custom_rules.get(MAX_CUSTOM_RULES) {
+            return Err(self.error(
+                &rule.code,
+                "custom-rules",
+                &format!("at most {MAX_CUSTOM_RULES} custom rules; join patterns with `|`"),
+            ));
+        }
         let custom_rules = raw
             .custom_rules
             .iter()
@@ -413,13 +468,23 @@ impl Checker<'_> {
             }
         };
         let field = if require { "require" } else { "pattern" };
-        let regex = Regex::new(source.get_ref()).map_err(|e| {
-            self.error(
-                source,
-                &key(field),
-                &format!("invalid regular expression: {e}"),
-            )
-        })?;
+        // A custom rule is a short pattern; a size limit keeps one such as
+        // `\w{1000}` (megabytes of Unicode classes, compiled) from costing
+        // gigabytes across a few hundred rules.
+        let regex = RegexBuilder::new(source.get_ref())
+            .size_limit(MAX_RULE_REGEX_SIZE)
+            .dfa_size_limit(MAX_RULE_REGEX_SIZE)
+            .build()
+            .map_err(|e| {
+                let message = match e {
+                    regex::Error::CompiledTooBig(_) => format!(
+                        "the regular expression is too large once compiled (over {} KiB); shorten its repetitions, or match ASCII only with [A-Za-z0-9_] in place of \\w",
+                        MAX_RULE_REGEX_SIZE >> 10
+                    ),
+                    e => format!("invalid regular expression: {e}"),
+                };
+                self.error(source, &key(field), &message)
+            })?;
         let role = match &rule.column {
             None => Role::Sku,
             Some(column) => Role::from_key(column.get_ref()).ok_or_else(|| {

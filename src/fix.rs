@@ -15,7 +15,7 @@ use crate::table::layout::parse_number;
 use crate::table::{Role, Table, Value, Workbook};
 use crate::text::{
     compatibility_fix, lookalike_fix, near_duplicate_key, near_duplicate_key_into, safe_fix,
-    visible,
+    starts_like_formula, visible,
 };
 
 /// (row, column) → the codes whose fixes apply to that cell.
@@ -67,9 +67,18 @@ pub fn compose(old: &str, codes: &[&str]) -> String {
 /// Stock cells (STK004, STK005 with `unsafe_fixes`) take the proposed quantity;
 /// when several fixes propose one, the lowest, which oversells least.
 ///
+/// In a CSV or TSV file (`csv`), a SKU fix whose result would start like a
+/// formula (`\t=HYPERLINK(…)` trimmed to `=HYPERLINK(…)`) is not applied:
+/// inert text would become a formula that runs when the file is opened.
+///
 /// Findings name rows of the file ([`Table::file_row`]); changes, rows of the
 /// table's sheet, where they are applied.
-pub fn plan(tables: &[Table], diagnostics: &mut [Diagnostic], unsafe_fixes: bool) -> Vec<Change> {
+pub fn plan(
+    tables: &[Table],
+    diagnostics: &mut [Diagnostic],
+    unsafe_fixes: bool,
+    csv: bool,
+) -> Vec<Change> {
     let applies = |d: &Diagnostic| match &d.fix {
         Some(fix) => {
             fix.applicability == Applicability::Safe
@@ -163,6 +172,11 @@ pub fn plan(tables: &[Table], diagnostics: &mut [Diagnostic], unsafe_fixes: bool
                     )
                 } else if new.is_empty() {
                     Some("not applied: nothing would be left of the SKU; type it again".to_string())
+                } else if csv && starts_like_formula(&new) {
+                    Some(format!(
+                        "not applied: the SKU would start with `{}`, and a spreadsheet program opening the CSV file runs it as a formula; correct the cell by hand",
+                        new.chars().next().unwrap_or_default()
+                    ))
                 } else {
                     None
                 };
@@ -453,10 +467,10 @@ mod tests {
             stock_fix(&tables, "STK005", 3, 3),
         ];
         assert!(
-            plan(&tables, &mut diagnostics, false).is_empty(),
+            plan(&tables, &mut diagnostics, false, false).is_empty(),
             "unsafe fixes need the flag"
         );
-        let changes = plan(&tables, &mut diagnostics, true);
+        let changes = plan(&tables, &mut diagnostics, true, false);
         assert_eq!(
             changes.len(),
             1,

@@ -334,21 +334,126 @@ pub fn visible(text: &str) -> String {
     out
 }
 
+/// Text from a file or a server made safe to print in a line of prose: spaces
+/// stay spaces, every other invisible or control character is shown by its code
+/// as in [`visible`], so no escape sequence reaches a terminal and no line break
+/// starts a line of its own (a CI log runs a line starting `::error` as a command).
+pub fn printable(text: &str) -> String {
+    if !text.chars().any(needs_code) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if needs_code(c) {
+            out.push_str(&format!("⟨U+{:04X}⟩", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Characters [`printable`] shows by their code.
+fn needs_code(c: char) -> bool {
+    c != ' ' && is_invisible(c)
+}
+
+/// Values longer than this many characters are shown cut in reports read by
+/// people, with their length: a cell can hold a million characters.
+pub const SHOWN_CHARS: usize = 200;
+
+/// What follows a value cut at [`SHOWN_CHARS`]: its length in characters.
+pub fn cut_note(chars: usize) -> String {
+    format!("… ({chars} characters)")
+}
+
+/// [`visible`] of at most [`SHOWN_CHARS`] characters, with [`cut_note`] after a
+/// longer value.
+pub fn visible_cut(text: &str) -> String {
+    let (runs, total) = visible_runs(text, &[]);
+    let mut out: String = runs.into_iter().map(|(_, run)| run).collect();
+    if let Some(total) = total {
+        out.push_str(&cut_note(total));
+    }
+    out
+}
+
+/// Which of the first `len` characters fall in `ranges` (character index
+/// ranges, end exclusive), in time linear in `len` and the number of ranges.
+fn marked_chars(len: usize, ranges: &[(usize, usize)]) -> Vec<bool> {
+    let mut starts_minus_ends = vec![0i64; len + 1];
+    for &(start, end) in ranges {
+        let (start, end) = (start.min(len), end.min(len));
+        if start < end {
+            starts_minus_ends[start] += 1;
+            starts_minus_ends[end] -= 1;
+        }
+    }
+    let mut depth = 0;
+    starts_minus_ends[..len]
+        .iter()
+        .map(|delta| {
+            depth += delta;
+            depth > 0
+        })
+        .collect()
+}
+
+/// The visible form of at most [`SHOWN_CHARS`] characters of `text`, in runs
+/// that are all in `ranges` or all outside them, and the length of `text` in
+/// characters when it was cut.
+pub fn visible_runs(text: &str, ranges: &[(usize, usize)]) -> (Vec<(bool, String)>, Option<usize>) {
+    let shown: Vec<char> = text.chars().take(SHOWN_CHARS + 1).collect();
+    let cut = (shown.len() > SHOWN_CHARS).then(|| text.chars().count());
+    let shown = &shown[..shown.len().min(SHOWN_CHARS)];
+    let marked = marked_chars(shown.len(), ranges);
+    let mut runs: Vec<(bool, String)> = Vec::new();
+    for (&c, &marked) in shown.iter().zip(&marked) {
+        match runs.last_mut() {
+            Some((m, run)) if *m == marked => render_char(c, run),
+            _ => {
+                let mut run = String::new();
+                render_char(c, &mut run);
+                runs.push((marked, run));
+            }
+        }
+    }
+    (runs, cut)
+}
+
 /// The visible form of `text` and a caret line under the characters in `ranges`
-/// (character index ranges, end exclusive).
+/// (character index ranges, end exclusive); a value longer than
+/// [`SHOWN_CHARS`] is cut, with its length after it.
 pub fn visible_with_carets(text: &str, ranges: &[(usize, usize)]) -> (String, String) {
+    let (runs, cut) = visible_runs(text, ranges);
     let mut shown = String::new();
     let mut carets = String::new();
-    for (index, c) in text.chars().enumerate() {
-        let before = shown.chars().count();
-        render_char(c, &mut shown);
-        let width: usize = shown.chars().skip(before).map(display_width).sum();
-        let marked = ranges
-            .iter()
-            .any(|&(start, end)| index >= start && index < end);
+    for (marked, run) in runs {
+        let width: usize = run.chars().map(display_width).sum();
         carets.push_str(&(if marked { "^" } else { " " }).repeat(width));
+        shown.push_str(&run);
+    }
+    if let Some(total) = cut {
+        shown.push_str(&cut_note(total));
     }
     (shown, carets.trim_end().to_string())
+}
+
+/// Whether a spreadsheet program opening a CSV file would run `text` as a
+/// formula: it starts with `=`, `+`, `-` or `@`, or a tab or carriage return
+/// (which some programs skip before one).
+pub fn starts_like_formula(text: &str) -> bool {
+    text.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// The text a spreadsheet program shows as text, never as a formula: a leading
+/// `'` before a value that [`starts_like_formula`].
+pub fn neutralize(value: &str) -> String {
+    if starts_like_formula(value) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    }
 }
 
 /// Terminal columns a character takes: 2 for full-width and CJK, 0 for combining marks.
@@ -438,6 +543,51 @@ mod tests {
             near_duplicate_key("KAOS HITAM")
         );
         assert_eq!(near_duplicate_key("ＳＫＵ１２"), "sku12");
+    }
+
+    #[test]
+    fn formula_like_values_are_made_text() {
+        for value in ["=1+1", "+62812", "-3", "@SUM(A1)", "\tX", "\rX"] {
+            assert_eq!(neutralize(value), format!("'{value}"));
+        }
+        for value in ["KAOS HITAM", "", " =1", "'quoted"] {
+            assert_eq!(neutralize(value), value);
+        }
+    }
+
+    /// A cell of a million characters with a run of spaces every third
+    /// character: shown cut, with its length, and the carets under the part shown.
+    #[test]
+    fn long_values_are_shown_cut_with_their_length() {
+        let value = "A  ".repeat(350_000);
+        let ranges: Vec<(usize, usize)> = (0..350_000).map(|i| (i * 3 + 1, i * 3 + 3)).collect();
+        let (shown, carets) = visible_with_carets(&value, &ranges);
+        assert!(shown.ends_with("… (1050000 characters)"), "{shown}");
+        let note = cut_note(1_050_000);
+        assert_eq!(shown.chars().count(), SHOWN_CHARS + note.chars().count());
+        assert!(shown.starts_with("A␣␣A␣␣"));
+        assert!(carets.starts_with(" ^^ ^^ ^^"));
+        assert!(carets.chars().count() <= SHOWN_CHARS);
+        assert_eq!(visible_cut(&value), shown);
+        let exact = "B".repeat(SHOWN_CHARS);
+        assert_eq!(visible_cut(&exact), exact);
+    }
+
+    #[test]
+    fn overlapping_ranges_mark_each_character_once() {
+        let (shown, carets) = visible_with_carets("ABCDEF", &[(1, 4), (2, 3), (3, 5), (9, 12)]);
+        assert_eq!(shown, "ABCDEF");
+        assert_eq!(carets, " ^^^^");
+    }
+
+    #[test]
+    fn printable_shows_escapes_and_line_breaks_by_code() {
+        assert_eq!(
+            printable("12\n::error title=x::y \u{1b}]8;;http://a\u{7}"),
+            "12⟨U+000A⟩::error title=x::y ⟨U+001B⟩]8;;http://a⟨U+0007⟩"
+        );
+        assert_eq!(printable("Sheet 1"), "Sheet 1");
+        assert_eq!(printable("a\u{9b}b\u{202e}c"), "a⟨U+009B⟩b⟨U+202E⟩c");
     }
 
     #[test]

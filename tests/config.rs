@@ -197,6 +197,8 @@ fn fail_on_from_the_config_and_from_the_command_line() {
 #[test]
 fn the_config_is_found_in_a_parent_folder() {
     let project = Project::new(Some("select = [\"SKU001\"]\n"));
+    // The search goes up to the repository's root, and no further.
+    std::fs::create_dir(project.path().join(".git")).unwrap();
     let nested = project.path().join("exports/2024");
     std::fs::create_dir_all(&nested).unwrap();
     let output = run_in(

@@ -1397,3 +1397,34 @@ fn encoded(text: &str, dialect: &Dialect) -> Vec<u8> {
     }
     bytes
 }
+
+/// A 2.9 KB workbook whose SKU is `A  ` 350,000 times: rendering its carets
+/// was quadratic (minutes in text and HTML, against 0.1 s for JSON); now it
+/// is linear, and the value is shown cut with its length.
+#[test]
+fn a_million_character_value_is_rendered_in_linear_time_and_shown_cut() {
+    let dir = temp();
+    let sku = "A  ".repeat(350_000);
+    let rows = format!(
+        r#"<row r="1"><c r="A1" t="inlineStr"><is><t>SKU</t></is></c><c r="B1" t="inlineStr"><is><t>Stock</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t xml:space="preserve">{sku}</t></is></c><c r="B2"><v>5</v></c></row>"#
+    );
+    let path = put(
+        dir.path(),
+        "long.xlsx",
+        &xlsx(&[("Sheet1", sheet_xml("A1:B2", &rows))], &[]),
+    );
+    for format in ["text", "html"] {
+        let started = std::time::Instant::now();
+        let run = run(&["check", path.to_str().unwrap(), "--output-format", format]);
+        let elapsed = started.elapsed();
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        // Debug builds read and check the file in a few seconds.
+        assert!(elapsed.as_secs() < 60, "{format}: {elapsed:?}");
+        assert!(run.stdout.contains("… (1050000 characters)"), "{format}");
+        assert!(
+            run.stdout.len() < 100_000,
+            "{format}: {} bytes",
+            run.stdout.len()
+        );
+    }
+}

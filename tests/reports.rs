@@ -758,7 +758,7 @@ fn a_report_path_equal_to_an_input_is_refused() {
         let err = stderr(&output);
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(
-            err.contains("--report csv=./listing.csv is one of the inputs"),
+            err.contains("--report csv=./listing.csv is the input listing.csv"),
             "{err}"
         );
         assert_eq!(
@@ -784,11 +784,11 @@ fn bad_report_arguments_are_usage_errors() {
         (vec!["--report", "sarif="], "no PATH"),
         (
             vec!["--report", "sarif=a.json", "--report", "json=a.json"],
-            "given twice",
+            "--report sarif=a.json and --report json=a.json are the same file",
         ),
         (
             vec!["--output-file", "a.json", "--report", "sarif=a.json"],
-            "given twice",
+            "--output-file a.json and --report sarif=a.json are the same file",
         ),
         (
             vec!["--report", "html=missing/report.html"],

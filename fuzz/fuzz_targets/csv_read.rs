@@ -27,6 +27,6 @@ fuzz_target!(|data: &[u8]| {
     };
     if let Ok(tables) = layout::tables(&workbook, &TableSpec::default()) {
         let mut diagnostics = skulint::rules::run(&tables, &Settings::default());
-        skulint::fix::plan(&tables, &mut diagnostics, true);
+        skulint::fix::plan(&tables, &mut diagnostics, true, true);
     }
 });

@@ -537,6 +537,79 @@ pub fn base_url(given: Option<&str>, default: &str) -> Result<String, SetupError
     Ok(url.to_string())
 }
 
+/// The parts of a URL that are credentials: the `user:password@` before the
+/// host, and path segments that look like keys or tokens (a webhook address such
+/// as `/services/T0123/B0456/XyZ…`): a segment of 16 or more characters with
+/// both letters and digits, or of 32 or more.
+pub fn url_secrets(url: &str) -> Vec<String> {
+    let url = strip_query(url);
+    let Some((_, rest)) = url.split_once("://") else {
+        return Vec::new();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut secrets = Vec::new();
+    if let Some((userinfo, _host)) = authority.rsplit_once('@') {
+        secrets.push(userinfo.to_string());
+        if let Some((_user, password)) = userinfo.split_once(':') {
+            secrets.push(password.to_string());
+        }
+    }
+    secrets.extend(
+        path.split('/')
+            .filter(|segment| looks_like_a_key(segment))
+            .map(str::to_string),
+    );
+    secrets.retain(|s| !s.is_empty());
+    secrets
+}
+
+fn looks_like_a_key(segment: &str) -> bool {
+    let length = segment.chars().count();
+    let letters = segment.chars().any(|c| c.is_ascii_alphabetic());
+    let digits = segment.chars().any(|c| c.is_ascii_digit());
+    length >= 32 || (length >= 16 && letters && digits)
+}
+
+/// `url` without its credentials ([`url_secrets`]) and its query string: what
+/// is shown and written to the journal.
+pub fn redacted_url(url: &str) -> String {
+    Redactor::new(url_secrets(url)).redact(strip_query(url))
+}
+
+/// Every secret of `client`: its keys and tokens, and those in its URL.
+pub fn client_secrets(client: &dyn ChannelClient) -> Vec<String> {
+    let mut secrets = client.secrets();
+    secrets.extend(url_secrets(&client.endpoint()));
+    secrets
+}
+
+/// Where `client` sends, as shown and journaled: credentials redacted.
+pub fn shown_endpoint(client: &dyn ChannelClient) -> String {
+    redacted_url(&client.endpoint())
+}
+
+/// Whether `url` sends in clear text to another machine: `http://` to a host
+/// other than `localhost`, `127.x.x.x` or `[::1]`.
+pub fn is_insecure(url: &str) -> bool {
+    let Some(rest) = url.trim().strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let host = if let Some(bracketed) = host_port.strip_prefix('[') {
+        bracketed.split(']').next().unwrap_or_default()
+    } else {
+        host_port.split(':').next().unwrap_or_default()
+    };
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    !loopback
+}
+
 /// Removes every secret from a text before it is shown or written.
 #[derive(Clone, Debug, Default)]
 pub struct Redactor {
@@ -636,6 +709,48 @@ mod tests {
         assert_eq!(entry.variation_id.as_deref(), Some("45"));
         assert_eq!(entry.stock, None);
         assert_eq!(sku_then_stock(&entry), [Step::Sku]);
+    }
+
+    #[test]
+    fn credentials_in_urls_are_redacted() {
+        assert_eq!(
+            redacted_url(
+                "https://ops:hunter2@hooks.example.com/services/T0123/B0456/XyZ0aBcDeFgHiJkLmNoP?key=1"
+            ),
+            "https://<redacted>@hooks.example.com/services/T0123/B0456/<redacted>"
+        );
+        assert_eq!(
+            redacted_url("https://api.lazada.com.my/rest"),
+            "https://api.lazada.com.my/rest"
+        );
+        assert_eq!(
+            redacted_url("https://partner.shopeemobile.com/api/update_stock_for_many_items"),
+            "https://partner.shopeemobile.com/api/update_stock_for_many_items"
+        );
+        assert_eq!(
+            url_secrets("http://user:p%40ss@h/x"),
+            ["user:p%40ss", "p%40ss"]
+        );
+    }
+
+    #[test]
+    fn plain_http_is_insecure_but_to_this_machine() {
+        for url in [
+            "http://example.com",
+            "http://10.0.0.1:80/x",
+            "http://127.0.0.1@evil.com/",
+        ] {
+            assert!(is_insecure(url), "{url}");
+        }
+        for url in [
+            "https://example.com",
+            "http://127.0.0.1:9/hook",
+            "http://localhost",
+            "http://[::1]:8080/",
+            "http://u:p@127.0.0.2/",
+        ] {
+            assert!(!is_insecure(url), "{url}");
+        }
     }
 
     #[test]

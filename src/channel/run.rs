@@ -324,14 +324,14 @@ pub fn run(
         clock,
         options,
         notes,
-        redactor: Redactor::new(client.secrets()),
+        redactor: Redactor::new(super::client_secrets(client)),
         limiter: Limiter::new(options.rate),
         states: Mutex::new(states),
         stop: Mutex::new(None),
         stopped: AtomicBool::new(false),
         give_ups_in_a_row: AtomicUsize::new(0),
         calls: AtomicUsize::new(0),
-        endpoint: client.endpoint(),
+        endpoint: super::shown_endpoint(client),
     };
     // Entries that cannot be sent are journaled as failed, like any other.
     let invalid: Vec<usize> = engine

@@ -11,8 +11,8 @@ use crate::cli::CheckArgs;
 pub fn check(args: &CheckArgs) -> Result<ExitStatus> {
     let setup = setup(&args.lint, args.output.fail_on)?;
     let (files, mut errors) = collect_inputs(&args.paths);
-    check_outputs(&args.output, &files)?;
     refuse_inventory_as_input(&setup, &files)?;
+    check_outputs(&args.output, &files, &setup)?;
     let progress = Progress::new(files.len(), progress_for(&args.output));
     let (mut report, lint_errors) = lint_with_progress(&files, &setup, &progress);
     report.fix_args = fix_args(&args.lint);

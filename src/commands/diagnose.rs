@@ -16,7 +16,7 @@ use crate::rules;
 use crate::settings::Settings;
 use crate::table::columns::Channel;
 use crate::table::{Role, TableSpec, layout, read};
-use crate::text::{visible, visible_with_carets};
+use crate::text::{printable, visible, visible_with_carets};
 
 /// A diagnosed message, and the cell it came from when it came from an export.
 struct Entry {
@@ -245,7 +245,8 @@ const WIDTH: usize = 100;
 pub(super) fn wrap(text: &str, indent: usize) -> String {
     let mut out = String::new();
     let mut line = 0;
-    for word in text.split_whitespace() {
+    // Reasons come from servers and files: shown, never run by the terminal.
+    for word in text.split_whitespace().map(printable) {
         let length = word.chars().count();
         if line > 0 && indent + line + 1 + length > WIDTH {
             out.push('\n');
@@ -255,7 +256,7 @@ pub(super) fn wrap(text: &str, indent: usize) -> String {
             out.push(' ');
             line += 1;
         }
-        out.push_str(word);
+        out.push_str(&word);
         line += length;
     }
     out
@@ -263,7 +264,7 @@ pub(super) fn wrap(text: &str, indent: usize) -> String {
 
 /// A long message cut to one line of reasonable length.
 fn shorten(text: &str, max: usize) -> String {
-    let line = one_line(text);
+    let line = printable(&one_line(text));
     match line.char_indices().nth(max) {
         Some((cut, _)) => format!("{}…", &line[..cut]),
         None => line,
@@ -401,7 +402,7 @@ fn rows_text(rows: &[u32]) -> String {
 
 fn write_file_report(out: &mut dyn Write, file: &str, entries: &[Entry]) -> io::Result<()> {
     if entries.is_empty() {
-        writeln!(out, "No failure reasons in {file}.")?;
+        writeln!(out, "No failure reasons in {}.", printable(file))?;
         return Ok(());
     }
     // Causes with the most rows first; ties in catalog order.
@@ -425,7 +426,8 @@ fn write_file_report(out: &mut dyn Write, file: &str, entries: &[Entry]) -> io::
         .collect();
     writeln!(
         out,
-        "{file}: {} in {}",
+        "{}: {} in {}",
+        printable(file),
         plural(entries.len(), "failed row"),
         plural(sheets.len(), "sheet")
     )?;
@@ -449,7 +451,7 @@ fn write_file_report(out: &mut dyn Write, file: &str, entries: &[Entry]) -> io::
                 .place
                 .as_ref()
                 .expect("rows of an export have a place");
-            let mut line = format!("  {}!{:<6}", place.sheet, place.cell);
+            let mut line = format!("  {}!{:<6}", printable(&place.sheet), place.cell);
             if let Some(sku) = &d.sku {
                 line.push_str(&format!(" {}", visible(sku)));
             }

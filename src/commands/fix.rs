@@ -4,14 +4,15 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 
 use super::{
-    ExitStatus, FileError, Progress, Setup, check_outputs, collect_inputs, emit, enabled_rules,
-    exit_status, file_report, groups, lint_books, progress_for, read_books,
-    refuse_inventory_as_input, report_errors, same_file, setup, write_atomically,
+    ExitStatus, FileError, Outputs, Progress, Setup, check_outputs, collect_inputs, emit,
+    enabled_rules, exit_status, file_report, groups, lint_books, progress_for, read_books,
+    refuse_inventory_as_input, report_errors, same_file, setup, stage, write_atomically,
 };
 use crate::cli::FixArgs;
 use crate::diagnostic::Diagnostic;
@@ -20,7 +21,7 @@ use crate::fix::{self, Change, ResyncEntry};
 use crate::table::patch::{self, CellEdit};
 use crate::table::write::{self, Highlight};
 use crate::table::{Format, Role, Workbook, read};
-use crate::text::visible;
+use crate::text::{neutralize, visible};
 
 /// What fixing one file did.
 struct Fixed {
@@ -65,10 +66,19 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
         change_log_format(changes)?;
     }
     let (files, mut errors) = collect_inputs(&args.paths);
-    check_outputs(&args.output_options, &files)?;
     refuse_inventory_as_input(&setup, &files)?;
+    let mut outputs = check_outputs(&args.output_options, &files, &setup)?;
+    if let Some(changes) = &args.changes {
+        outputs.add(format!("--changes {}", changes.display()), changes)?;
+    }
     let several = files.len() > 1 || args.paths.iter().any(|p| p.is_dir());
     refuse_shared_outputs(&files, args, several)?;
+    if !args.diff {
+        for file in &files {
+            add_file_outputs(&mut outputs, file, args, several)?;
+        }
+    }
+    let outputs = Mutex::new(outputs);
     if several && let Some(output) = &args.output {
         if output.is_file() {
             bail!(
@@ -82,6 +92,7 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
     let mut report = Report {
         rules: enabled_rules(&setup),
         fix_args: super::fix_args(&args.lint),
+        config: setup.config_path.as_ref().map(|p| p.display().to_string()),
         ..Report::default()
     };
     let mut all_changes = Vec::new();
@@ -93,7 +104,7 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
     let results: Vec<Result<Fixed, FileError>> = groups(&files, &setup)
         .par_iter()
         .flat_map_iter(|group| {
-            let results = fix_group(group, args, &setup, several);
+            let results = fix_group(group, args, &setup, several, &outputs);
             for result in &results {
                 progress.file_done(result.as_ref().map_or(0, |fixed| {
                     fixed.report.sheets.iter().map(|s| s.data_rows).sum()
@@ -200,6 +211,7 @@ fn fix_group(
     args: &FixArgs,
     setup: &Setup,
     several: bool,
+    outputs: &Mutex<Outputs>,
 ) -> Vec<Result<Fixed, FileError>> {
     let depth = if args.rebuild {
         read::Depth::Full
@@ -214,10 +226,12 @@ fn fix_group(
             .into_iter()
             .map(|linted| {
                 let mut linted = linted?;
+                let csv = is_csv(linted.workbook);
                 Ok(fix::plan(
                     &linted.tables,
                     &mut linted.diagnostics,
                     args.unsafe_fixes,
+                    csv,
                 ))
             })
             .collect()
@@ -290,16 +304,24 @@ fn fix_group(
             // From the fixed workbook and the changes kept: a change dropped for
             // a formula renames nothing.
             let resync = fix::resync_entries(&linted.tables, &changes);
-            fix::plan(&linted.tables, &mut linted.diagnostics, args.unsafe_fixes);
+            let csv = is_csv(linted.workbook);
+            fix::plan(
+                &linted.tables,
+                &mut linted.diagnostics,
+                args.unsafe_fixes,
+                csv,
+            );
             let report = file_report(linted.workbook, &linted.tables, &linted.skipped);
             // With `--in-place`, a file whose every change was dropped is left alone.
             let written = match made.filter(|_| writes(&changes)) {
                 Some(made) => Some(
-                    made.and_then(|made| write_outputs(workbook, made, &resync, args, several))
-                        .map_err(|e| FileError {
-                            path: workbook.display.to_string(),
-                            message: format!("{e:#}"),
-                        })?,
+                    made.and_then(|made| {
+                        write_outputs(workbook, made, &resync, args, several, outputs)
+                    })
+                    .map_err(|e| FileError {
+                        path: workbook.display.to_string(),
+                        message: format!("{e:#}"),
+                    })?,
                 ),
                 None => None,
             };
@@ -386,6 +408,101 @@ fn make_corrected(
     })
 }
 
+/// The outputs fixing `input` writes, as far as they are known before it is
+/// read (a corrected copy's type depends on what the file holds): added to
+/// `outputs` so that none overwrites an input or another output.
+fn add_file_outputs(
+    outputs: &mut Outputs,
+    input: &Path,
+    args: &FixArgs,
+    several: bool,
+) -> Result<()> {
+    let given = input
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let extension = match given.as_str() {
+        "csv" | "tsv" | "txt" | "tab" | "xlsx" | "xlsm" => given.as_str(),
+        _ => "xlsx",
+    };
+    let output = if args.in_place {
+        outputs.add_in_place(format!("the fixed copy of {}", input.display()), input)?;
+        let backup = backup_path(input, 0);
+        outputs.add(format!("the backup {}", backup.display()), &backup)?;
+        input.to_path_buf()
+    } else {
+        let output = corrected_path(input, extension, args, several);
+        outputs.add(format!("the fixed copy {}", output.display()), &output)?;
+        output
+    };
+    let plan = plan_path(input, &output);
+    outputs.add(format!("the resync plan {}", plan.display()), &plan)
+}
+
+/// Whether the corrected copy of `workbook` is a CSV or TSV file.
+pub fn is_csv(workbook: &Workbook) -> bool {
+    matches!(workbook.format, Format::Csv | Format::Tsv)
+}
+
+/// Where the corrected copy of `input` goes, written as `extension`.
+fn corrected_path(input: &Path, extension: &str, args: &FixArgs, several: bool) -> PathBuf {
+    let stem = input
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("export");
+    let default_name = format!("{stem}.fixed.{extension}");
+    match &args.output {
+        Some(dir) if several || dir.is_dir() => dir.join(default_name),
+        Some(file) => file.clone(),
+        None => input.with_file_name(default_name),
+    }
+}
+
+/// The resync plan of `input` goes beside its corrected copy.
+fn plan_path(input: &Path, output: &Path) -> PathBuf {
+    numbered_plan_path(input, output, 0)
+}
+
+/// The `n`th name of the resync plan of `input`: `x.resync.jsonl`, then
+/// `x.resync.1.jsonl`, …
+fn numbered_plan_path(input: &Path, output: &Path, n: usize) -> PathBuf {
+    let stem = input
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("export");
+    if n == 0 {
+        output.with_file_name(format!("{stem}.resync.jsonl"))
+    } else {
+        output.with_file_name(format!("{stem}.resync.{n}.jsonl"))
+    }
+}
+
+/// Where the resync plan of `input` is written: its usual name, unless a plan
+/// there was never sent (it has entries and no journal), which is kept: the new
+/// plan is written beside it, numbered.
+fn free_plan_path(input: &Path, output: &Path) -> PathBuf {
+    let unsent = |plan: &Path| {
+        std::fs::metadata(plan).is_ok_and(|m| m.is_file() && m.len() > 0)
+            && !crate::channel::journal::default_path(plan).exists()
+    };
+    (0..1000)
+        .map(|n| numbered_plan_path(input, output, n))
+        .find(|plan| !unsent(plan))
+        .unwrap_or_else(|| plan_path(input, output))
+}
+
+/// The `n`th backup name of `input` for `--in-place`: `x.xlsx.bak`, then
+/// `x.xlsx.bak.1`, `x.xlsx.bak.2`, …
+fn backup_path(input: &Path, n: usize) -> PathBuf {
+    let mut name = input.as_os_str().to_owned();
+    name.push(".bak");
+    if n > 0 {
+        name.push(format!(".{n}"));
+    }
+    PathBuf::from(name)
+}
+
 /// Where the corrected copy of `input` goes.
 fn output_path(
     workbook: &Workbook,
@@ -415,29 +532,22 @@ fn output_path(
         }
         return Ok(input.clone());
     }
-    let stem = input
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("export");
-    let default_name = format!("{stem}.fixed.{extension}");
-    let output = match &args.output {
-        Some(dir) if several || dir.is_dir() => dir.join(default_name),
-        Some(file) => {
-            let given = file
-                .extension()
-                .and_then(|e| e.to_str())
-                .map(str::to_ascii_lowercase);
-            if given.as_deref() != Some(extension.as_str()) {
-                bail!(
-                    "-o {}: the corrected {} export must be written as .{extension}",
-                    file.display(),
-                    workbook.format
-                );
-            }
-            file.clone()
+    if let Some(file) = &args.output
+        && !(several || file.is_dir())
+    {
+        let given = file
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        if given.as_deref() != Some(extension.as_str()) {
+            bail!(
+                "-o {}: the corrected {} export must be written as .{extension}",
+                file.display(),
+                workbook.format
+            );
         }
-        None => input.with_file_name(default_name),
-    };
+    }
+    let output = corrected_path(input, &extension, args, several);
     if same_file(&output, input) {
         bail!(
             "the output {} is the input itself; use --in-place to replace it (a .bak copy is kept)",
@@ -453,37 +563,89 @@ fn write_outputs(
     resync: &[ResyncEntry],
     args: &FixArgs,
     several: bool,
+    outputs: &Mutex<Outputs>,
 ) -> Result<Written> {
     let output = output_path(original, made.corrected, args, several)?;
-    let backup = if args.in_place {
-        let mut name = original.path.as_os_str().to_owned();
-        name.push(".bak");
-        let backup = PathBuf::from(name);
-        let original_bytes = std::fs::read(&original.path)
-            .with_context(|| format!("cannot read {}", original.path.display()))?;
-        write_atomically(&backup, &original_bytes)?;
-        Some(backup)
-    } else {
-        None
-    };
-    write_atomically(&output, &made.bytes)?;
-    let stem = original
-        .path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("export");
-    let plan = output.with_file_name(format!("{stem}.resync.jsonl"));
+    {
+        // A copy whose type was known only once the file was read is checked now.
+        let mut outputs = outputs.lock().unwrap_or_else(|e| e.into_inner());
+        if !args.in_place && !outputs.contains(&output) {
+            outputs.add(format!("the fixed copy {}", output.display()), &output)?;
+        }
+        let plan = plan_path(&original.path, &output);
+        if !outputs.contains(&plan) {
+            outputs.add(format!("the resync plan {}", plan.display()), &plan)?;
+        }
+    }
+    let plan = free_plan_path(&original.path, &output);
+    if plan != plan_path(&original.path, &output) {
+        let mut outputs = outputs.lock().unwrap_or_else(|e| e.into_inner());
+        outputs.add(format!("the resync plan {}", plan.display()), &plan)?;
+    }
     let mut lines = Vec::new();
     for entry in resync {
         serde_json::to_writer(&mut lines, entry)?;
         lines.push(b'\n');
     }
-    write_atomically(&plan, &lines)?;
+    // Every temporary file first, then the renames back to back, the copy before
+    // its plan: an error on the way leaves no temporary file behind, and a plan
+    // never describes a copy that is not there.
+    let staged_output = stage(&output, &made.bytes)?;
+    let staged_plan = stage(&plan, &lines)?;
+    let backup = if args.in_place {
+        Some(write_backup(&original.path)?)
+    } else {
+        None
+    };
+    staged_output.commit()?;
+    staged_plan.commit()?;
     Ok(Written {
         output,
         plan,
         backup,
     })
+}
+
+/// Copies `input` to its first free backup name (an earlier backup is never
+/// overwritten), with the input's permissions and, where allowed, its owner.
+fn write_backup(input: &Path) -> Result<PathBuf> {
+    let bytes = std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?;
+    let metadata =
+        std::fs::metadata(input).with_context(|| format!("cannot read {}", input.display()))?;
+    let dir = match input.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut file = tempfile::Builder::new()
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    file.write_all(&bytes)
+        .and_then(|()| file.as_file().sync_all())
+        .and_then(|()| file.as_file().set_permissions(metadata.permissions()))
+        .with_context(|| format!("cannot write a backup of {}", input.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // Only root may give a file away; anyone else keeps their own.
+        let _ =
+            std::os::unix::fs::fchown(file.as_file(), Some(metadata.uid()), Some(metadata.gid()));
+    }
+    const MOST_BACKUPS: usize = 1000;
+    for n in 0..MOST_BACKUPS {
+        let backup = backup_path(input, n);
+        match file.persist_noclobber(&backup) {
+            Ok(_) => return Ok(backup),
+            Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => file = e.file,
+            Err(e) => {
+                return Err(e.error).with_context(|| format!("cannot write {}", backup.display()));
+            }
+        }
+    }
+    bail!(
+        "{} has {MOST_BACKUPS} backups already ({} …): remove the old ones",
+        input.display(),
+        backup_path(input, 0).display()
+    )
 }
 
 fn print_diff(changes: &[Change]) -> Result<()> {
@@ -565,7 +727,9 @@ fn write_change_log(path: &Path, changes: &[Change]) -> Result<()> {
             let mut writer = csv::Writer::from_writer(Vec::new());
             writer.write_record(LOG_HEADER)?;
             for change in changes {
-                writer.write_record(log_row(change))?;
+                // Values from sellers' files: none may run as a formula when the
+                // log is opened in a spreadsheet program.
+                writer.write_record(log_row(change).iter().map(|v| neutralize(v)))?;
             }
             writer.into_inner().map_err(|e| e.into_error())?
         }

@@ -5,6 +5,7 @@ mod check;
 mod diagnose;
 mod explain;
 mod fix;
+mod outputs;
 mod progress;
 mod resync;
 mod rules;
@@ -15,12 +16,13 @@ pub use check::check;
 pub use diagnose::diagnose;
 pub use explain::explain;
 pub use fix::fix;
+pub use outputs::Outputs;
 pub use progress::Progress;
 pub use resync::resync;
 pub use rules::list_rules;
 pub use show_layout::layout;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -53,13 +55,19 @@ pub use crate::emit::FileError;
 const EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xlsb", "xls", "ods", "csv", "tsv"];
 
 /// Expands folders into the spreadsheets they hold (sorted), keeping files as given.
+/// Each file is listed once, however many paths lead to it.
 pub fn collect_inputs(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileError>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
+    let mut seen = HashSet::new();
     for path in paths {
         if path.is_dir() {
             let before = files.len();
-            walk(path, &mut files, &mut errors);
+            let mut walk = Walk {
+                root: path.canonicalize().unwrap_or_else(|_| path.clone()),
+                folders: HashSet::new(),
+            };
+            walk.folder(path, &mut seen, &mut files, &mut errors);
             if files.len() == before {
                 errors.push(FileError {
                     path: path.display().to_string(),
@@ -67,8 +75,15 @@ pub fn collect_inputs(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileError>) {
                         .into(),
                 });
             }
-        } else if path.exists() {
-            files.push(path.clone());
+        } else if let Ok(metadata) = std::fs::metadata(path) {
+            if let Some(reason) = not_readable(&metadata) {
+                errors.push(FileError {
+                    path: path.display().to_string(),
+                    message: reason.into(),
+                });
+            } else if file_identity(path, &metadata).is_none_or(|id| seen.insert(id)) {
+                files.push(path.clone());
+            }
         } else {
             errors.push(FileError {
                 path: path.display().to_string(),
@@ -79,36 +94,112 @@ pub fn collect_inputs(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileError>) {
     (files, errors)
 }
 
-fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<FileError>) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) => {
-            errors.push(FileError {
-                path: dir.display().to_string(),
-                message: format!("cannot list the folder: {e}"),
-            });
+/// Why a file given by its path is not read: a device (`/dev/zero`) never ends.
+/// A FIFO is read, up to `--max-file-size`, so an export can be piped in.
+fn not_readable(metadata: &std::fs::Metadata) -> Option<&'static str> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = metadata.file_type();
+        if kind.is_char_device() || kind.is_block_device() || kind.is_socket() {
+            return Some("is a device or a socket, not a file; export the sheet to a file");
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = metadata;
+    None
+}
+
+/// The device and inode of a file, which tell two paths to one file apart.
+fn file_identity(path: &Path, metadata: &std::fs::Metadata) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        let _ = path;
+        use std::os::unix::fs::MetadataExt;
+        Some((metadata.dev(), metadata.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        path.canonicalize().ok().map(|p| {
+            use std::hash::{Hash, Hasher};
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            p.hash(&mut hasher);
+            (0, hasher.finish())
+        })
+    }
+}
+
+/// A walk through one folder given on the command line. Symlinks are followed
+/// only to what lies inside that folder, each folder is entered once (a link
+/// to `.` or `..` cannot make the walk go round), and only regular files are
+/// listed: a link to `/dev/zero`, a FIFO or a file elsewhere on the machine is
+/// not read for a folder.
+struct Walk {
+    root: PathBuf,
+    folders: HashSet<(u64, u64)>,
+}
+
+impl Walk {
+    fn folder(
+        &mut self,
+        dir: &Path,
+        seen: &mut HashSet<(u64, u64)>,
+        files: &mut Vec<PathBuf>,
+        errors: &mut Vec<FileError>,
+    ) {
+        let entered = std::fs::metadata(dir)
+            .ok()
+            .and_then(|m| file_identity(dir, &m))
+            .is_none_or(|id| self.folders.insert(id));
+        if !entered {
             return;
         }
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        // Hidden files and Excel's `~$` lock files are not exports.
-        if name.starts_with('.') || name.starts_with("~$") {
-            continue;
-        }
-        if path.is_dir() {
-            walk(&path, files, errors);
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-        {
-            files.push(path);
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                errors.push(FileError {
+                    path: dir.display().to_string(),
+                    message: format!("cannot list the folder: {e}"),
+                });
+                return;
+            }
+        };
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for path in paths {
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            // Hidden files and Excel's `~$` lock files are not exports.
+            if name.starts_with('.') || name.starts_with("~$") {
+                continue;
+            }
+            let Ok(link) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
+            if link.file_type().is_symlink()
+                && !path
+                    .canonicalize()
+                    .is_ok_and(|target| target.starts_with(&self.root))
+            {
+                continue;
+            }
+            let Ok(metadata) = std::fs::metadata(&path) else {
+                continue;
+            };
+            if metadata.is_dir() {
+                self.folder(&path, seen, files, errors);
+            } else if metadata.is_file()
+                && path
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+                && file_identity(&path, &metadata).is_none_or(|id| seen.insert(id))
+            {
+                files.push(path);
+            }
         }
     }
 }
@@ -124,6 +215,8 @@ pub struct Setup {
     pub inventory: Option<Inventory>,
     /// Where the master file was read from.
     pub inventory_path: Option<PathBuf>,
+    /// The configuration file loaded (`--config`, or the `skulint.toml` found).
+    pub config_path: Option<PathBuf>,
 }
 
 /// The configuration of `--config`, or the `skulint.toml` found from the working directory up.
@@ -133,7 +226,9 @@ pub fn load_config(explicit: Option<&Path>) -> Result<Option<Config>> {
 
 /// Merges the command line, the configuration and the defaults, and reads the master file.
 pub fn setup(options: &LintOptions, fail_on: Option<FailOn>) -> Result<Setup> {
-    let config = load_config(options.config.as_deref())?.unwrap_or_default();
+    let config = load_config(options.config.as_deref())?;
+    let config_path = config.as_ref().map(|c| c.path.clone());
+    let config = config.unwrap_or_default();
     let settings = settings(options, fail_on, &config)?;
     let spec = table_spec(options, &config);
     let inventory = options
@@ -147,6 +242,7 @@ pub fn setup(options: &LintOptions, fail_on: Option<FailOn>) -> Result<Setup> {
         read: read_options(options, read::Depth::Values),
         inventory,
         inventory_path: options.inventory.clone(),
+        config_path,
     })
 }
 
@@ -439,7 +535,8 @@ fn lint_group(
         .map(|linted| {
             let mut linted = linted?;
             // What `skulint fix` would do, so the report can say which fixes are blocked.
-            crate::fix::plan(&linted.tables, &mut linted.diagnostics, false);
+            let csv = fix::is_csv(linted.workbook);
+            crate::fix::plan(&linted.tables, &mut linted.diagnostics, false, csv);
             Ok((
                 file_report(linted.workbook, &linted.tables, &linted.skipped),
                 linted.diagnostics,
@@ -507,44 +604,30 @@ pub fn without_sku(table: &Table) -> usize {
     table.data_rows.len() - table.texts(Role::Sku).len()
 }
 
-/// Refuses a report path that is one of the inputs: a report never overwrites an export.
-pub fn refuse_input_as_output(output: Option<&Path>, files: &[PathBuf]) -> Result<()> {
-    if let Some(output) = output
-        && files.iter().any(|f| same_file(f, output))
-    {
-        anyhow::bail!(
-            "--output-file {} is one of the inputs; choose another path",
-            output.display()
-        );
+/// Checks the report options before any work: no report overwrites an input
+/// (or the master file), no two reports share a path, and `--statistics` has a
+/// format to print in. Returns the outputs, for a command that writes more.
+pub fn check_outputs(output: &OutputOptions, files: &[PathBuf], setup: &Setup) -> Result<Outputs> {
+    let mut outputs = Outputs::new(files.iter().chain(&setup.inventory_path));
+    if let Some(path) = &output.output_file {
+        outputs.add(format!("--output-file {}", path.display()), path)?;
     }
-    Ok(())
-}
-
-/// Checks the report options before any work: no report overwrites an input,
-/// no two reports share a path, and `--statistics` has a format to print in.
-pub fn check_outputs(output: &OutputOptions, files: &[PathBuf]) -> Result<()> {
-    refuse_input_as_output(output.output_file.as_deref(), files)?;
     for target in &output.reports {
-        if files.iter().any(|f| same_file(f, &target.path)) {
-            anyhow::bail!(
-                "--report {}={} is one of the inputs; choose another path",
+        outputs.add(
+            format!(
+                "--report {}={}",
                 target.format.name(),
                 target.path.display()
-            );
-        }
-    }
-    let mut paths: Vec<&Path> = output.output_file.iter().map(PathBuf::as_path).collect();
-    for target in &output.reports {
-        if paths.iter().any(|p| same_file(p, &target.path)) {
-            anyhow::bail!(
-                "{} is given twice as a report path; give each report its own file",
-                target.path.display()
-            );
-        }
-        paths.push(&target.path);
+            ),
+            &target.path,
+        )?;
     }
     // Found out before the work rather than after it.
-    for path in &paths {
+    for path in output
+        .output_file
+        .iter()
+        .chain(output.reports.iter().map(|r| &r.path))
+    {
         folder_of(path)?;
     }
     if output.statistics && output.output_format.statistics_emitter().is_none() {
@@ -554,7 +637,7 @@ pub fn check_outputs(output: &OutputOptions, files: &[PathBuf]) -> Result<()> {
             output.output_format.name()
         );
     }
-    Ok(())
+    Ok(outputs)
 }
 
 /// The codes of the rules a run checks, in code order.
@@ -608,6 +691,7 @@ pub fn lint_with_progress(
     progress.finish();
     let mut report = Report {
         rules: enabled_rules(setup),
+        config: setup.config_path.as_ref().map(|p| p.display().to_string()),
         ..Report::default()
     };
     for result in results {
@@ -653,8 +737,8 @@ pub fn report_errors(errors: &[FileError]) {
         let _ = writeln!(
             stderr,
             "skulint: error: {}: {}",
-            error.path,
-            error.one_line()
+            crate::text::printable(&error.path),
+            crate::text::printable(&error.one_line())
         );
     }
 }
@@ -717,9 +801,40 @@ fn folder_of(path: &Path) -> Result<&Path> {
 }
 
 /// Writes to a temporary file beside `path`, then renames it over `path`, so an
-/// interrupted run never leaves a half-written file.
+/// interrupted run never leaves a half-written file. A symlink stays a symlink
+/// (the file it points to is replaced), and a device or FIFO (`/dev/null`,
+/// `/dev/stdout`) is written through, never replaced by a regular file.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = folder_of(path)?;
+    stage(path, bytes)?.commit()
+}
+
+/// An output written to its temporary file, not yet in place: a command with
+/// several outputs stages them all, then commits them one after the other. A
+/// staged output dropped without being committed removes its temporary file.
+pub struct Staged {
+    path: PathBuf,
+    content: StagedContent,
+}
+
+enum StagedContent {
+    /// A temporary file beside `path`, synced to disk, renamed over `path` on commit.
+    Temporary(tempfile::NamedTempFile),
+    /// The bytes for a device or FIFO, written on commit.
+    WriteThrough(Vec<u8>),
+}
+
+/// Prepares writing `bytes` to `path` (see [`write_atomically`]).
+pub fn stage(path: &Path, bytes: &[u8]) -> Result<Staged> {
+    let path = match outputs::target(path)? {
+        outputs::Target::WriteThrough(device) => {
+            return Ok(Staged {
+                path: device,
+                content: StagedContent::WriteThrough(bytes.to_vec()),
+            });
+        }
+        outputs::Target::Replace(resolved) => resolved,
+    };
+    let dir = folder_of(&path)?;
     let mut builder = tempfile::Builder::new();
     // A temporary file is private (0600); the output is an ordinary file, readable
     // as the user's umask allows, like any file the user creates.
@@ -729,14 +844,32 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .tempfile_in(dir)
         .with_context(|| format!("cannot write in {}", dir.display()))?;
     file.write_all(bytes)
+        .and_then(|()| file.as_file().sync_all())
         .with_context(|| format!("cannot write {}", path.display()))?;
     // A file that is replaced (`--in-place`, a report written again) keeps its permissions.
-    if let Ok(existing) = std::fs::metadata(path) {
+    if let Ok(existing) = std::fs::metadata(&path) {
         let _ = file.as_file().set_permissions(existing.permissions());
     }
-    file.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    Ok(Staged {
+        path,
+        content: StagedContent::Temporary(file),
+    })
+}
+
+impl Staged {
+    /// Puts the output in place.
+    pub fn commit(self) -> Result<()> {
+        match self.content {
+            StagedContent::Temporary(file) => {
+                file.persist(&self.path)
+                    .with_context(|| format!("cannot write {}", self.path.display()))?;
+                Ok(())
+            }
+            StagedContent::WriteThrough(bytes) => {
+                outputs::write_through(&self.path, &self.path, &bytes)
+            }
+        }
+    }
 }
 
 /// The options of `lint` that decide what a run finds, as command-line

@@ -21,6 +21,7 @@ use crate::channel::tiktok::Tiktok;
 use crate::channel::webhook::Webhook;
 use crate::channel::{self, ChannelClient, Credentials, PlanEntry, Redactor};
 use crate::cli::{ResyncArgs, ResyncChannel};
+use crate::text::printable;
 
 pub fn resync(args: &ResyncArgs) -> Result<ExitStatus> {
     let entries = channel::read_plan(&args.plan)?;
@@ -29,7 +30,13 @@ pub fn resync(args: &ResyncArgs) -> Result<ExitStatus> {
     let lookup = |name: &str| std::env::var(name).ok();
     let credentials = Credentials::new(&lookup, args.dry_run).renamed(config.credentials.clone());
     let client = client(args, &credentials)?;
-    let redactor = Redactor::new(client.secrets());
+    let redactor = Redactor::new(channel::client_secrets(client.as_ref()));
+    let endpoint = channel::shown_endpoint(client.as_ref());
+    if !args.dry_run && !args.allow_insecure_http && channel::is_insecure(&client.endpoint()) {
+        bail!(
+            "{endpoint} is plain http:// to another machine: the credentials would cross the network unencrypted; use https://, or give --allow-insecure-http if the network is trusted"
+        );
+    }
     let journal_path = args
         .journal
         .clone()
@@ -39,20 +46,18 @@ pub fn resync(args: &ResyncArgs) -> Result<ExitStatus> {
     } else {
         Journal::open(&journal_path)?
     };
-    let other_endpoints: Vec<&String> = journal
+    // A journal written before endpoints were stored redacted is shown redacted too.
+    let other_endpoints: Vec<String> = journal
         .endpoints
         .iter()
-        .filter(|e| **e != client.endpoint())
+        .map(|e| channel::redacted_url(e))
+        .filter(|e| *e != endpoint)
         .collect();
     if !other_endpoints.is_empty() {
         eprintln!(
             "skulint: note: {} holds updates sent to {}; entries done there are skipped (give another --journal to send them here too)",
             journal_path.display(),
-            other_endpoints
-                .iter()
-                .map(|e| e.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            other_endpoints.join(", ")
         );
     }
     let mut out = io::BufWriter::new(io::stdout().lock());
@@ -90,12 +95,12 @@ pub fn resync(args: &ResyncArgs) -> Result<ExitStatus> {
         entries.len(),
         args.plan.display(),
         client.title(),
-        client.endpoint(),
+        endpoint,
         journal_path.display()
     )?;
     out.flush()?;
     let notes = |note: &str| {
-        eprintln!("skulint: {}", redactor.redact(note));
+        eprintln!("skulint: {}", printable(&redactor.redact(note)));
     };
     let summary = run::run(
         client.as_ref(),
@@ -174,13 +179,15 @@ fn dry_run(
         entries.len(),
         args.plan.display(),
         client.title(),
-        client.endpoint(),
+        channel::shown_endpoint(client),
         channel::REDACTED
     )?;
     for (indices, request) in &preview.requests {
         let places: Vec<String> = indices.iter().map(|&i| entries[i].location()).collect();
-        writeln!(out, "\n# {}", places.join(", "))?;
-        write!(out, "{}", redactor.redact(&request.to_string()))?;
+        writeln!(out, "\n# {}", printable(&places.join(", ")))?;
+        for line in redactor.redact(&request.to_string()).lines() {
+            writeln!(out, "{}", printable(line))?;
+        }
     }
     let done = preview
         .statuses
@@ -194,9 +201,9 @@ fn dry_run(
             writeln!(
                 out,
                 "\ncannot be sent: {} ({}): {}",
-                entry.location(),
-                entry.change(),
-                redactor.redact(&failure.message)
+                printable(&entry.location()),
+                printable(&entry.change()),
+                printable(&redactor.redact(&failure.message))
             )?;
         }
     }
@@ -237,9 +244,9 @@ fn report(
             out,
             "  {:<11} {:<place_width$}  {}  {}",
             status_word(&result.status),
-            entry.location(),
-            entry.ids(),
-            entry.change()
+            printable(&entry.location()),
+            printable(&entry.ids()),
+            printable(&entry.change())
         )?;
         if let Status::Failed(failure) = &result.status {
             let attempts = if failure.attempts > 1 {
@@ -267,7 +274,7 @@ fn report(
             let line = format!(
                 "{step}{}{numbers}{attempts}: {}",
                 failure.cause_id(),
-                redactor.redact(&failure.message)
+                printable(&redactor.redact(&failure.message))
             );
             writeln!(out, "  {:<11} {}", "", wrap(&line, 14))?;
             if failure.cause.is_some() {

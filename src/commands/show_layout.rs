@@ -217,6 +217,12 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Names, headers and notes come from the file: shown with their control
+/// characters by code, in text.
+fn shown(text: &str) -> String {
+    crate::text::printable(text)
+}
+
 fn write_text(out: &mut dyn Write, document: &Document) -> io::Result<()> {
     for (i, file) in document.files.iter().enumerate() {
         if i > 0 {
@@ -226,12 +232,12 @@ fn write_text(out: &mut dyn Write, document: &Document) -> io::Result<()> {
             .iter()
             .find(|(c, _)| c.key() == file.channel)
             .map_or(file.channel, |(_, p)| p.title.as_str());
-        writeln!(out, "{} ({})", file.path, file.format)?;
+        writeln!(out, "{} ({})", shown(&file.path), file.format)?;
         writeln!(out, "  channel: {title} ({})", file.channel_source)?;
         for sheet in &file.sheets {
             match sheet {
                 SheetLayout::Skipped { name, reason, .. } => {
-                    writeln!(out, "  sheet {name}: not checked: {reason}")?;
+                    writeln!(out, "  sheet {}: not checked: {reason}", shown(name))?;
                 }
                 SheetLayout::Read {
                     name,
@@ -249,7 +255,8 @@ fn write_text(out: &mut dyn Write, document: &Document) -> io::Result<()> {
                     };
                     writeln!(
                         out,
-                        "  sheet {name}: header row {header_row}, {listing_rows} listing rows{span}"
+                        "  sheet {}: header row {header_row}, {listing_rows} listing rows{span}",
+                        shown(name)
                     )?;
                     for skipped in rows_skipped {
                         let shown: Vec<String> = skipped
@@ -291,7 +298,7 @@ fn write_text(out: &mut dyn Write, document: &Document) -> io::Result<()> {
                         )?;
                     }
                     for note in notes {
-                        writeln!(out, "    note: {note}")?;
+                        writeln!(out, "    note: {}", shown(note))?;
                     }
                 }
             }

@@ -68,9 +68,13 @@ pub fn lint_csv_in_parts(
         "tsv" | "tab" => Format::Tsv,
         _ => return None,
     };
-    if setup.inventory.is_some() || std::fs::metadata(path).ok()?.len() < from_bytes {
+    // A file past --max-file-size is left to the whole-file reader, which refuses it.
+    let size = std::fs::metadata(path).ok()?.len();
+    if setup.inventory.is_some() || size < from_bytes || size > setup.read.limits.max_file_size {
         return None;
     }
+    // --max-cells holds here too: past it, the whole-file reader refuses the file.
+    let mut cells_left = setup.read.limits.max_cells;
     // Header rows must all be in the first part.
     if setup
         .spec
@@ -85,7 +89,7 @@ pub fn lint_csv_in_parts(
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("Sheet1");
-    let first = read_part(&mut rows, part_rows, 0)?;
+    let first = read_part(&mut rows, part_rows, 0, &mut cells_left)?;
     let first_end = first.rows.len();
     let workbook = Workbook {
         path: path.to_path_buf(),
@@ -140,7 +144,7 @@ pub fn lint_csv_in_parts(
         std::collections::BTreeMap::new();
     let mut next = first.next;
     while let Some(start) = next {
-        let part = read_part(&mut rows, part_rows, start)?;
+        let part = read_part(&mut rows, part_rows, start, &mut cells_left)?;
         next = part.next;
         // The header rows, then the part from the row below them: a rule sees the
         // same header texts, and its rows are shifted back afterwards.
@@ -235,7 +239,12 @@ pub fn lint_csv_in_parts(
         ));
     }
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    crate::fix::plan(std::slice::from_ref(&sparse_table), &mut diagnostics, false);
+    crate::fix::plan(
+        std::slice::from_ref(&sparse_table),
+        &mut diagnostics,
+        false,
+        true,
+    );
     let mut report = file_report(&workbook, &tables, &skipped);
     report.sheets[0].data_rows = data_rows;
     report.sheets[0].without_sku = without_sku;
@@ -252,11 +261,12 @@ struct Part {
     next: Option<usize>,
 }
 
-fn read_part(rows: &mut CsvRows, limit: usize, start: usize) -> Option<Part> {
+fn read_part(rows: &mut CsvRows, limit: usize, start: usize, cells_left: &mut u64) -> Option<Part> {
     let mut part: Vec<Vec<Value>> = Vec::new();
     for _ in 0..limit {
         match rows.next_row() {
             Ok(Some((row, cells))) => {
+                *cells_left = cells_left.checked_sub(cells.len() as u64 + 1)?;
                 part.resize_with(row - start, Vec::new);
                 part.push(cells);
             }

@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 
 use super::{Emitter, Report, cell_reference};
+use crate::text::printable;
 
 pub struct ConciseEmitter {
     pub quiet: bool,
@@ -15,11 +16,11 @@ impl Emitter for ConciseEmitter {
             writeln!(
                 out,
                 "{}:{}: {} {}{}",
-                d.file,
-                cell_reference(&d.sheet, &d.cell),
+                printable(&d.file),
+                printable(&cell_reference(&d.sheet, &d.cell)),
                 d.code,
                 if d.is_fixable() { "[*] " } else { "" },
-                d.message
+                printable(&d.message)
             )?;
         }
         if self.quiet || report.files.is_empty() {

@@ -11,6 +11,7 @@ use std::io::{self, Write};
 
 use super::{Emitter, Report};
 use crate::diagnostic::Applicability;
+use crate::text::neutralize;
 
 pub struct CsvEmitter;
 
@@ -60,29 +61,5 @@ impl Emitter for CsvEmitter {
             ])?;
         }
         writer.flush()
-    }
-}
-
-/// The text a spreadsheet program shows as text, never as a formula.
-fn neutralize(value: &str) -> String {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_string()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::neutralize;
-
-    #[test]
-    fn formula_like_values_are_made_text() {
-        for value in ["=1+1", "+62812", "-3", "@SUM(A1)", "\tX", "\rX"] {
-            assert_eq!(neutralize(value), format!("'{value}"));
-        }
-        for value in ["KAOS HITAM", "", " =1", "'quoted"] {
-            assert_eq!(neutralize(value), value);
-        }
     }
 }

@@ -15,7 +15,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use super::{Emitter, Report};
 use crate::diagnostic::{Applicability, Diagnostic, Severity};
 use crate::rules;
-use crate::text::visible;
+use crate::text::{cut_note, visible_cut, visible_runs};
 
 pub struct HtmlEmitter;
 
@@ -360,27 +360,19 @@ fn filters(
 /// Values longer than this may wrap; shorter ones stay on one line, as a SKU
 /// broken at its hyphens reads as two.
 fn is_long(value: &str) -> bool {
-    value.chars().count() > 28
+    value.chars().nth(28).is_some()
 }
 
 /// The value with spaces and invisible characters made visible, the
-/// characters the rule points at marked.
+/// characters the rule points at marked; a very long value cut, with its length.
 fn visible_value(value: &str, highlight: &[(usize, usize)]) -> Markup {
-    let mut runs: Vec<(bool, String)> = Vec::new();
-    for (index, c) in value.chars().enumerate() {
-        let marked = highlight
-            .iter()
-            .any(|&(start, end)| index >= start && index < end);
-        match runs.last_mut() {
-            Some((m, run)) if *m == marked => run.push(c),
-            _ => runs.push((marked, c.to_string())),
-        }
-    }
+    let (runs, cut) = visible_runs(value, highlight);
     html! {
         span.value.long[is_long(value)] {
             @for (marked, run) in &runs {
-                @if *marked { mark { (visible(run)) } } @else { (visible(run)) }
+                @if *marked { mark { (run) } } @else { (run) }
             }
+            @if let Some(total) = cut { (cut_note(total)) }
         }
     }
 }
@@ -409,7 +401,7 @@ fn finding_row(
             td.cell data-sort=(cell_sort) { (d.cell) }
             td.rule title=(summary) { code { (d.code) } br; small { (d.name) } }
             td data-sort=(severity_rank(d.severity)) { span class=(format!("pill {}", d.severity.as_str())) { (d.severity.as_str()) } }
-            td.sku { @if let Some(sku) = &d.sku { span.value.long[is_long(sku)] { (visible(sku)) } } }
+            td.sku { @if let Some(sku) = &d.sku { span.value.long[is_long(sku)] { (visible_cut(sku)) } } }
             td.val { @if !d.value.is_empty() { (visible_value(&d.value, &d.highlight)) } }
             td.message {
                 (d.message)
@@ -430,9 +422,9 @@ fn finding_row(
                         Applicability::Blocked => "not applied: it would create a duplicate SKU",
                     }) { (kind) }
                     br;
-                    span.value.old.long[is_long(&d.value)] { (visible(&d.value)) }
+                    span.value.old.long[is_long(&d.value)] { (visible_cut(&d.value)) }
                     br;
-                    "→ " span.value.new.long[is_long(&fix.replacement)] { (visible(&fix.replacement)) }
+                    "→ " span.value.new.long[is_long(&fix.replacement)] { (visible_cut(&fix.replacement)) }
                     @if let Some(note) = &fix.note { br; small { (note) } }
                 }
             }

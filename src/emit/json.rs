@@ -13,6 +13,9 @@ pub struct JsonEmitter;
 #[derive(Serialize)]
 struct Document<'a> {
     schema: &'static str,
+    /// The configuration file loaded, so a run is never shaped by a file nobody saw.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    config: Option<&'a str>,
     files: Vec<File<'a>>,
     diagnostics: &'a [Diagnostic],
     /// The files that could not be read.
@@ -68,6 +71,7 @@ impl Emitter for JsonEmitter {
     fn emit(&self, out: &mut dyn Write, report: &Report) -> io::Result<()> {
         let document = Document {
             schema: "skulint/v1",
+            config: report.config.as_deref(),
             files: report
                 .files
                 .iter()

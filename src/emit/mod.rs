@@ -123,6 +123,8 @@ pub struct Report {
     /// findings (`--inventory master.csv`, `--sku-column F`), for the commands
     /// the text report suggests.
     pub fix_args: Vec<String>,
+    /// The configuration file the run loaded, if any.
+    pub config: Option<String>,
 }
 
 impl Report {

@@ -3,10 +3,16 @@
 //! missed. Nothing is skipped without a word.
 
 use super::FileReport;
+use crate::text::printable;
 
 /// The lines that tell how `file` was read; empty when every row under each
-/// header was a listing and every sheet was checked.
+/// header was a listing and every sheet was checked. Names and notes come from
+/// the file: their control characters are shown by code.
 pub fn lines(file: &FileReport) -> Vec<String> {
+    raw_lines(file).iter().map(|line| printable(line)).collect()
+}
+
+fn raw_lines(file: &FileReport) -> Vec<String> {
     let mut lines = Vec::new();
     for sheet in &file.sheets {
         if !sheet.rows_skipped.is_empty() {

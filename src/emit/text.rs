@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use super::{Emitter, Report};
 use crate::diagnostic::{Applicability, Severity};
-use crate::text::{visible, visible_with_carets};
+use crate::text::{printable, visible_cut, visible_with_carets};
 
 pub struct TextEmitter {
     pub color: bool,
@@ -90,7 +90,7 @@ impl Emitter for TextEmitter {
                 let about = file
                     .map(|f| format!(" ({}, {})", f.format, f.channel.profile().title))
                     .unwrap_or_default();
-                writeln!(out, "{}{about}", self.paint("1", &d.file))?;
+                writeln!(out, "{}{about}", self.paint("1", &printable(&d.file)))?;
                 current = None;
             }
             if current.map(|(_, s)| s) != Some(&*d.sheet) {
@@ -105,7 +105,7 @@ impl Emitter for TextEmitter {
                 writeln!(
                     out,
                     "  {}{layout}",
-                    self.paint("1", &format!("sheet {}", d.sheet))
+                    self.paint("1", &format!("sheet {}", printable(&d.sheet)))
                 )?;
             }
             current = Some((&d.file, &d.sheet));
@@ -120,7 +120,7 @@ impl Emitter for TextEmitter {
                 d.cell,
                 self.paint("1", d.code),
                 self.severity(d.severity),
-                d.message
+                printable(&d.message)
             )?;
             // A sync failure reason is a message, not a code: shown as words on one line.
             if !d.value.is_empty() && d.code.starts_with("SYN") {
@@ -129,7 +129,12 @@ impl Emitter for TextEmitter {
                     Some((cut, _)) => format!("{}…", &line[..cut]),
                     None => line,
                 };
-                writeln!(out, "           {} {shown}", self.paint("2", "│"))?;
+                writeln!(
+                    out,
+                    "           {} {}",
+                    self.paint("2", "│"),
+                    printable(&shown)
+                )?;
             } else if !d.value.is_empty() {
                 let (shown, carets) = visible_with_carets(&d.value, &d.highlight);
                 writeln!(out, "           {} {shown}", self.paint("2", "│"))?;
@@ -152,10 +157,10 @@ impl Emitter for TextEmitter {
                     out,
                     "           {} {kind}: {}",
                     self.paint("2", "└"),
-                    self.paint("32", &visible(&fix.replacement))
+                    self.paint("32", &visible_cut(&fix.replacement))
                 )?;
                 if let Some(note) = &fix.note {
-                    writeln!(out, "             {}", self.paint("2", note))?;
+                    writeln!(out, "             {}", self.paint("2", &printable(note)))?;
                 }
             }
         }
@@ -170,6 +175,9 @@ impl Emitter for TextEmitter {
             writeln!(out)?;
         }
         self.write_reading(out, report)?;
+        if let Some(config) = &report.config {
+            writeln!(out, "Configuration: {}", printable(config))?;
+        }
         let files = report.files.len();
         let rows = report.rows();
         let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });

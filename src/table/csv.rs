@@ -39,6 +39,37 @@ pub enum CsvError {
         "the file holds more than {limit} cells; if it is a real export, raise the limit with --max-cells N"
     )]
     TooManyCells { limit: u64 },
+    #[error(
+        "row {line} has more than {MAX_ROW_CELLS} cells, more than a spreadsheet can hold; is the file a CSV export?"
+    )]
+    RowTooWide { line: u64 },
+    #[error(
+        "row {line} holds a cell of more than {} MiB; no listing field is that long: is the file a CSV export?",
+        MAX_CELL_BYTES >> 20
+    )]
+    CellTooLong { line: u64 },
+}
+
+/// The most cells one row may have: a spreadsheet's column limit.
+pub const MAX_ROW_CELLS: usize = 16_384;
+
+/// The longest cell read, in bytes: a spreadsheet holds 32,767 characters in
+/// a cell; a CSV file may hold anything, and every cell is kept in memory.
+pub const MAX_CELL_BYTES: usize = 1 << 20;
+
+/// Whether a parsed row is within [`MAX_ROW_CELLS`] and [`MAX_CELL_BYTES`].
+pub fn check_row(
+    fields: usize,
+    mut lengths: impl Iterator<Item = usize>,
+    line: u64,
+) -> Result<(), CsvError> {
+    if fields > MAX_ROW_CELLS {
+        return Err(CsvError::RowTooWide { line });
+    }
+    if lengths.any(|length| length > MAX_CELL_BYTES) {
+        return Err(CsvError::CellTooLong { line });
+    }
+    Ok(())
 }
 
 /// A CSV file as read.
@@ -76,7 +107,7 @@ pub fn read(
     } else {
         sniff_delimiter(&text)
     };
-    let records = records(&text, delimiter)?;
+    let records = records_within(&text, delimiter, max_cells)?;
     let quote_all = records
         .iter()
         .find(|r| !r.cells.is_empty())
@@ -137,6 +168,14 @@ pub struct Record {
 /// crate parses the fields; the byte spans come from a quote-aware line scan
 /// that follows the same rules, so untouched rows can be copied verbatim.
 pub fn records(text: &str, delimiter: u8) -> Result<Vec<Record>, CsvError> {
+    records_within(text, delimiter, u64::MAX)
+}
+
+/// [`records`], refused as soon as the file holds more than `max_cells` cells
+/// (each row counts as one more), a row is too wide or a cell too long: memory
+/// stays bounded by the limits, not by what the file holds.
+fn records_within(text: &str, delimiter: u8, max_cells: u64) -> Result<Vec<Record>, CsvError> {
+    let mut left = max_cells;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -148,6 +187,11 @@ pub fn records(text: &str, delimiter: u8) -> Result<Vec<Record>, CsvError> {
             line: e.position().map(|p| p.line()).unwrap_or(0),
             detail: e.to_string(),
         })?;
+        let line = record.position().map_or(0, |p| p.line());
+        check_row(record.len(), record.iter().map(str::len), line)?;
+        left = left
+            .checked_sub(record.len() as u64 + 1)
+            .ok_or(CsvError::TooManyCells { limit: max_cells })?;
         // Trailing empty fields are kept: a fixed copy must have the same shape.
         parsed.push(
             record

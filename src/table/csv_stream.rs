@@ -120,6 +120,16 @@ impl CsvRows {
         let row = self.next_row + start.saturating_sub(self.next_line) as usize;
         self.next_row = row + 1;
         self.next_line = after.line();
+        // A row past the limits is left to the whole-file reader, which says so.
+        if crate::table::csv::check_row(
+            self.record.len(),
+            self.record.iter().map(<[u8]>::len),
+            start,
+        )
+        .is_err()
+        {
+            return Err(NotStreamed::Malformed);
+        }
         for field in &self.record {
             cells.push(if field.is_empty() {
                 Value::Empty
