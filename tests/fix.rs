@@ -740,8 +740,50 @@ fn fixture_shopee_mass_upload_numbers_has_nothing_to_fix() {
 }
 
 #[test]
+fn fixture_kiotviet_products_round_trips() {
+    fixture_round_trip("kiotviet-products.xlsx");
+}
+
+#[test]
+fn fixture_shopee_mass_update_basic_info_round_trips() {
+    fixture_round_trip("shopee-mass-update-basic-info.xlsx");
+}
+
+#[test]
+fn fixture_tiktok_upload_filled_round_trips() {
+    fixture_round_trip("tiktok-upload-filled.xlsx");
+}
+
+/// `*Produk SKU` is read as the product's code: the fix of `KHM  03` changes
+/// every row of the product together.
+#[test]
+fn fixture_akulaku_bulk_upload_round_trips() {
+    fixture_round_trip("akulaku-bulk-upload.xlsx");
+    let input = root().join("fixtures/akulaku-bulk-upload.xlsx");
+    let report = check_json(&input, &[]);
+    for cell in ["G12", "G13", "G14"] {
+        let fix = &finding(&report, cell, "SKU001")["fix"];
+        assert_eq!(fix["applicability"], "safe", "{cell}");
+        assert_eq!(fix["replacement"], "KHM 03", "{cell}");
+    }
+}
+
+/// Nothing in TikTok's own template is the seller's: nothing to fix.
+#[test]
+fn fixture_tiktok_upload_template_has_nothing_to_fix() {
+    let input = root().join("fixtures/tiktok-upload-template.xlsx");
+    let report = check_json(&input, &[]);
+    assert_eq!(report["diagnostics"], serde_json::json!([]), "{report:#}");
+}
+
+#[test]
 fn every_xlsx_fixture_has_a_round_trip_test() {
     let tested = [
+        "akulaku-bulk-upload.xlsx",
+        "kiotviet-products.xlsx",
+        "shopee-mass-update-basic-info.xlsx",
+        "tiktok-upload-filled.xlsx",
+        "tiktok-upload-template.xlsx",
         "shopee-mass-upload-parents.xlsx",
         "shopee-mass-upload-numbers.xlsx",
         "demo-shopee-sales-info.xlsx",
