@@ -939,6 +939,25 @@ fn tsv_fixture_tabs_keeps_its_dialect() {
     csv_fixture_round_trip("tabs.tsv", b'\t', false, false);
 }
 
+/// The size `<table>` in Body (HTML) spans quoted lines: they are copied as
+/// they were, and only the line of the fixed SKU changes.
+#[test]
+fn csv_fixture_shopify_products_keeps_its_html() {
+    csv_fixture_round_trip("shopify-products.csv", b',', false, false);
+}
+
+/// Cyrillic headers, a BOM, and a no-break space fixed to a space.
+#[test]
+fn csv_fixture_woocommerce_ru_keeps_its_dialect() {
+    csv_fixture_round_trip("woocommerce-ru.csv", b',', true, false);
+}
+
+/// The note rows above the header on row 8 are copied as they were.
+#[test]
+fn csv_fixture_amazon_note_row_keeps_its_note_rows() {
+    csv_fixture_round_trip("amazon-note-row.csv", b',', false, false);
+}
+
 // ---------------------------------------------------------------------------
 // 3. blocking fixes that would create duplicates
 
