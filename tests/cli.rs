@@ -663,19 +663,28 @@ fn a_folder_lints_every_csv_and_tsv_in_it() {
     assert_eq!(
         paths,
         [
+            "fixtures/csv/amazon-note-row.csv",
             "fixtures/csv/comma-bom-crlf.csv",
             "fixtures/csv/semicolon.csv",
+            "fixtures/csv/shopify-inventory.csv",
+            "fixtures/csv/shopify-products.csv",
             "fixtures/csv/shopify-untracked.csv",
             "fixtures/csv/tabs.tsv",
-            "fixtures/csv/typed-scripts.csv"
+            "fixtures/csv/typed-scripts.csv",
+            "fixtures/csv/woocommerce-ru.csv"
         ]
     );
     let formats: Vec<&str> = files
         .iter()
         .map(|f| f["format"].as_str().unwrap())
         .collect();
-    assert_eq!(formats, ["csv", "csv", "csv", "tsv", "csv"]);
-    assert_eq!(report["summary"]["files"], 5);
+    assert_eq!(
+        formats,
+        [
+            "csv", "csv", "csv", "csv", "csv", "csv", "tsv", "csv", "csv"
+        ]
+    );
+    assert_eq!(report["summary"]["files"], 9);
     for path in paths {
         assert!(
             diagnostics(&report).iter().any(|d| d["file"] == path),

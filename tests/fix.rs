@@ -740,8 +740,50 @@ fn fixture_shopee_mass_upload_numbers_has_nothing_to_fix() {
 }
 
 #[test]
+fn fixture_kiotviet_products_round_trips() {
+    fixture_round_trip("kiotviet-products.xlsx");
+}
+
+#[test]
+fn fixture_shopee_mass_update_basic_info_round_trips() {
+    fixture_round_trip("shopee-mass-update-basic-info.xlsx");
+}
+
+#[test]
+fn fixture_tiktok_upload_filled_round_trips() {
+    fixture_round_trip("tiktok-upload-filled.xlsx");
+}
+
+/// `*Produk SKU` is read as the product's code: the fix of `KHM  03` changes
+/// every row of the product together.
+#[test]
+fn fixture_akulaku_bulk_upload_round_trips() {
+    fixture_round_trip("akulaku-bulk-upload.xlsx");
+    let input = root().join("fixtures/akulaku-bulk-upload.xlsx");
+    let report = check_json(&input, &[]);
+    for cell in ["G12", "G13", "G14"] {
+        let fix = &finding(&report, cell, "SKU001")["fix"];
+        assert_eq!(fix["applicability"], "safe", "{cell}");
+        assert_eq!(fix["replacement"], "KHM 03", "{cell}");
+    }
+}
+
+/// Nothing in TikTok's own template is the seller's: nothing to fix.
+#[test]
+fn fixture_tiktok_upload_template_has_nothing_to_fix() {
+    let input = root().join("fixtures/tiktok-upload-template.xlsx");
+    let report = check_json(&input, &[]);
+    assert_eq!(report["diagnostics"], serde_json::json!([]), "{report:#}");
+}
+
+#[test]
 fn every_xlsx_fixture_has_a_round_trip_test() {
     let tested = [
+        "akulaku-bulk-upload.xlsx",
+        "kiotviet-products.xlsx",
+        "shopee-mass-update-basic-info.xlsx",
+        "tiktok-upload-filled.xlsx",
+        "tiktok-upload-template.xlsx",
         "shopee-mass-upload-parents.xlsx",
         "shopee-mass-upload-numbers.xlsx",
         "demo-shopee-sales-info.xlsx",
@@ -895,6 +937,25 @@ fn csv_fixture_typed_scripts_turns_a_tab_into_a_space() {
 #[test]
 fn tsv_fixture_tabs_keeps_its_dialect() {
     csv_fixture_round_trip("tabs.tsv", b'\t', false, false);
+}
+
+/// The size `<table>` in Body (HTML) spans quoted lines: they are copied as
+/// they were, and only the line of the fixed SKU changes.
+#[test]
+fn csv_fixture_shopify_products_keeps_its_html() {
+    csv_fixture_round_trip("shopify-products.csv", b',', false, false);
+}
+
+/// Cyrillic headers, a BOM, and a no-break space fixed to a space.
+#[test]
+fn csv_fixture_woocommerce_ru_keeps_its_dialect() {
+    csv_fixture_round_trip("woocommerce-ru.csv", b',', true, false);
+}
+
+/// The note rows above the header on row 8 are copied as they were.
+#[test]
+fn csv_fixture_amazon_note_row_keeps_its_note_rows() {
+    csv_fixture_round_trip("amazon-note-row.csv", b',', false, false);
 }
 
 // ---------------------------------------------------------------------------
