@@ -300,12 +300,7 @@ fn products<'t>(table: &'t Table) -> HashMap<usize, Cow<'t, str>> {
 /// variation name and no variation id (or Shopee's `0`). Its parent SKU is the
 /// SKU that stock updates use.
 pub fn is_single_product(table: &Table, row: usize) -> bool {
-    let blank = |role| table.str(row, role).trim().is_empty();
-    let variation = table.str(row, Role::VariationId);
-    table.column(Role::ParentSku).is_some()
-        && blank(Role::Sku)
-        && blank(Role::VariationName)
-        && (variation.trim().is_empty() || variation.trim() == "0")
+    table.column(Role::ParentSku).is_some() && !table.is_variation(row)
 }
 
 /// The workbook with the changes applied (only the changed cells differ). A

@@ -179,7 +179,6 @@ fn an_unreadable_file_is_in_the_json_errors_and_exits_2() {
 /// Shopify's 2024 inventory export: the stock is `Available (not editable)`
 /// (Q); `On hand (new)` (S) is left blank for the seller to type into.
 #[test]
-#[ignore = "the blank `On hand (new)` column is read as the stock instead of `Available (not editable)`"]
 fn a_shopify_inventory_export_is_checked_on_its_available_column() {
     let report = json(&run(&[
         "check",
@@ -208,7 +207,6 @@ fn a_shopify_inventory_export_is_checked_on_its_available_column() {
 /// is filled on it (Shopee's mass-upload template repeats it on every row);
 /// only a product without variations is linked by its parent SKU.
 #[test]
-#[ignore = "SKU007 ignores the variation name when the row's parent SKU is filled"]
 fn a_variation_without_a_sku_is_reported_beside_a_filled_parent_sku() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("variations.csv");
@@ -231,7 +229,6 @@ fn a_variation_without_a_sku_is_reported_beside_a_filled_parent_sku() {
 /// A note row above the header (Amazon's manifest: a one-cell note, then
 /// two-cell default rows) is not the header the field count is judged by.
 #[test]
-#[ignore = "the more-fields warning takes the first row with two values as the header"]
 fn a_csv_with_short_note_rows_above_its_header_gets_no_field_count_warning() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("manifest.csv");

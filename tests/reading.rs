@@ -335,3 +335,62 @@ fn findings_follow_the_sheets_order_in_the_workbook() {
         .collect();
     assert_eq!(sheets, ["Zeta", "Alpha"]);
 }
+
+#[test]
+fn only_the_row_right_under_the_instructions_can_be_the_example() {
+    let dir = tempfile::tempdir().unwrap();
+    let delivery = "The delivery options for this product are the same as the default";
+    let path = write(
+        dir.path(),
+        "upload.csv",
+        &format!(
+            "Product Name,Delivery options,Quantity,Seller SKU\n\
+             Mandatory,Optional,Mandatory,Optional\n\
+             Fewer than 255 characters.,{delivery},Only positive numbers are accepted.,Identifier of a stock keeping unit\n\
+             Men's Cotton Shirt,{delivery},100,6920152401020\n\
+             Gamis Anak Abu S,{delivery},-5,GMS-ABU-S\n\
+             Gamis Anak Abu M,{delivery},4,GMS-ABU-M\n"
+        ),
+    );
+    let (_, report) = json(&[], &path);
+    let sheet = &report["files"][0]["sheets"][0];
+    assert_eq!(sheet["rows_skipped"]["example"], 1, "{sheet}");
+    assert_eq!(sheet["data_rows"], 2);
+    assert_eq!(cells(&report), ["C5 STK001"]);
+}
+
+#[test]
+fn a_small_product_level_code_column_is_a_parent_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "akulaku.csv",
+        "*Goods Name,Color,*Stock,*Product SKU\n\
+         Gamis Naura,Abu,5,NSB01\n\
+         Gamis Naura,Pink,3,NSB01\n\
+         Sabina Set,Abu,2,SABI01\n\
+         Sabina Set,Pink,4,SABI01\n",
+    );
+    let (exit, report) = json(&[], &path);
+    assert_eq!(exit, 0, "{report}");
+    assert_eq!(
+        report["files"][0]["sheets"][0]["columns"]["parent_sku"],
+        "D"
+    );
+}
+
+#[test]
+fn a_per_warehouse_stock_column_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    // Shopee VN's multi-warehouse mass update: one `Số lượng:<kho>` per warehouse.
+    let path = write(
+        dir.path(),
+        "vn.csv",
+        "Tên sản phẩm,SKU,Số lượng:Kho HCM,Số lượng:Kho HN\n\
+         Áo thun,AO-M,-4,3\n\
+         Áo thun,AO-L,2,1\n",
+    );
+    let (_, report) = json(&[], &path);
+    assert_eq!(report["files"][0]["sheets"][0]["columns"]["stock"], "C");
+    assert_eq!(cells(&report), ["C2 STK001"]);
+}

@@ -17,9 +17,7 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
         .filter(|&&row| table.str(row, Role::Sku).trim().is_empty())
         .filter(|&&row| {
             // A product without variations may be linked by its parent SKU.
-            let variation = table.str(row, Role::VariationId);
-            let has_variation = !(variation.trim().is_empty() || variation.trim() == "0");
-            has_variation || table.str(row, Role::ParentSku).trim().is_empty()
+            table.is_variation(row) || table.str(row, Role::ParentSku).trim().is_empty()
         })
         .map(|&row| {
             finding(

@@ -188,24 +188,35 @@ impl Vocabulary {
     /// headers: Shopee's mass-upload keys carry flags (`ps_sku_short|0|0`),
     /// Shopify's inventory labels a note (`Available (not editable)`); the
     /// header without them is tried when the whole text names nothing.
-    pub fn roles_of_header(&self, text: &str) -> &[(Role, AliasKind)] {
+    ///
+    /// A header with a note or a qualifier (`On hand (new)`, Shopee's
+    /// per-warehouse `Số lượng:Kho HCM`) is a label, never a machine key, so a
+    /// key (`on_hand`) cannot claim it before the exact labels beside it.
+    pub fn roles_of_header(&self, text: &str) -> Vec<(Role, AliasKind)> {
         let whole = self.roles_of(&normalize_header(text));
         if !whole.is_empty() {
-            return whole;
+            return whole.to_vec();
         }
         let trimmed = text.trim();
         if let Some((key, _)) = trimmed.split_once('|')
             && !key.contains(' ')
         {
-            return self.roles_of(&normalize_header(key));
+            return self.roles_of(&normalize_header(key)).to_vec();
         }
-        if let Some(open) = trimmed.rfind('(')
-            && trimmed.ends_with(')')
-            && open > 0
-        {
-            return self.roles_of(&normalize_header(&trimmed[..open]));
+        let bare = match trimmed.rfind('(') {
+            Some(open) if trimmed.ends_with(')') && open > 0 => &trimmed[..open],
+            _ => match trimmed.split_once(':') {
+                Some((label, qualifier)) if !label.is_empty() && !qualifier.is_empty() => label,
+                _ => return Vec::new(),
+            },
+        };
+        let mut roles: Vec<(Role, AliasKind)> = Vec::new();
+        for (role, _) in self.roles_of(&normalize_header(bare)) {
+            if !roles.contains(&(*role, AliasKind::Label)) {
+                roles.push((*role, AliasKind::Label));
+            }
         }
-        &[]
+        roles
     }
 
     pub fn is_marker(&self, normalized: &str) -> bool {

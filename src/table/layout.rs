@@ -299,6 +299,16 @@ impl<'a> Table<'a> {
         }
     }
 
+    /// Whether a row is a variation: it has a variation SKU, a variation name or
+    /// a variation id (other than Shopee's `0` for a product without variations).
+    pub fn is_variation(&self, row: usize) -> bool {
+        let filled = |role| !self.str(row, role).trim().is_empty();
+        let id = self.str(row, Role::VariationId);
+        filled(Role::Sku)
+            || filled(Role::VariationName)
+            || !(id.trim().is_empty() || id.trim() == "0")
+    }
+
     /// Why the column of `role` was given it.
     pub fn source(&self, role: Role) -> Option<&ColumnSource> {
         self.sources[role.index()].as_ref()
@@ -700,9 +710,9 @@ fn read_product_level_sku_as_parent(table: &mut Table) {
     let single_code = multi.iter().filter(|(codes, _)| codes.len() == 1).count();
     let codes: BTreeSet<&String> = products.values().flat_map(|(codes, _)| codes).collect();
     if filled * 5 < table.data_rows.len() * 4
-        || multi.len() < 3
+        || multi.len() < 2
         || single_code * 10 < multi.len() * 9
-        || codes.len() < 3
+        || codes.len() < 2
     {
         return;
     }
@@ -819,19 +829,25 @@ fn listing_kind(table: &Table, row: usize) -> RowKind {
 
 /// The channel's example product left in its template: its SKU is on the
 /// workbook's example sheet, or it repeats an instruction of the rows above
-/// word for word (TikTok's example row copies the delivery-option text).
-/// Only rows right under the header are looked at.
+/// word for word (TikTok's example row copies the delivery-option text), right
+/// under them. Only rows right under the header are looked at.
 fn is_example(table: &Table, row: usize, context: &Context) -> bool {
     let sku = table.str(row, Role::Sku);
     if !sku.trim().is_empty() && context.example_skus.contains(sku.trim()) {
         return true;
     }
+    // Only the row right under the instructions: a seller's own rows may keep
+    // a prefilled instruction text too.
     let cells = &table.sheet.rows[row];
-    let instructions = table
+    let instructions: Vec<usize> = table
         .skipped
         .iter()
         .filter(|(_, reason)| *reason == RowSkip::Preamble)
-        .map(|(above, _)| *above);
+        .map(|(above, _)| *above)
+        .collect();
+    if instructions.last().map(|last| last + 1) != Some(row) {
+        return false;
+    }
     instructions.into_iter().any(|above| {
         cells.iter().enumerate().any(|(col, value)| {
             let Value::Text(text) = value else {
@@ -968,7 +984,7 @@ fn match_row(vocabulary: &Vocabulary, row: &[Value]) -> RowMatch {
         .filter_map(|(col, value)| match value {
             Value::Text(text) if text.chars().count() <= 80 => {
                 let roles = vocabulary.roles_of_header(text);
-                (!roles.is_empty()).then(|| (col, text.clone(), roles.to_vec()))
+                (!roles.is_empty()).then(|| (col, text.clone(), roles))
             }
             _ => None,
         })
