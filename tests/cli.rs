@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{code, root, stderr, stdout};
+use common::{cell_codes, code, root, stderr, stdout};
 use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::Path;
@@ -92,20 +92,6 @@ fn codes(report: &Value) -> Vec<&str> {
     diagnostics(report)
         .iter()
         .map(|d| d["code"].as_str().unwrap())
-        .collect()
-}
-
-/// `(cell, code)` of every finding, e.g. `F11 SKU001`.
-fn findings(report: &Value) -> Vec<String> {
-    diagnostics(report)
-        .iter()
-        .map(|d| {
-            format!(
-                "{} {}",
-                d["cell"].as_str().unwrap(),
-                d["code"].as_str().unwrap()
-            )
-        })
         .collect()
 }
 
@@ -414,7 +400,7 @@ fn diagnostics_are_sorted_by_file_sheet_row_column_code() {
     // One file: same row E11 DUP003 before F11 SKU001.
     let demo = json([DEMO]);
     assert_sorted(&demo);
-    let cells = findings(&demo);
+    let cells = cell_codes(&demo);
     let e11 = cells.iter().position(|c| c == "E11 DUP003").unwrap();
     let f11 = cells.iter().position(|c| c == "F11 SKU001").unwrap();
     assert!(e11 < f11, "{cells:?}");
@@ -499,7 +485,7 @@ fn clean_csv_exits_0_and_says_no_problems_found() {
 #[test]
 fn select_keeps_only_the_selected_code() {
     let report = json([DEMO, "--select", "SKU001"]);
-    assert_eq!(findings(&report), ["F11 SKU001"]);
+    assert_eq!(cell_codes(&report), ["F11 SKU001"]);
     assert_eq!(report["summary"]["diagnostics"], 1);
 }
 
@@ -507,7 +493,7 @@ fn select_keeps_only_the_selected_code() {
 fn select_by_prefix() {
     let report = json([DEMO, "--select", "STK,DUP001"]);
     assert_eq!(
-        findings(&report),
+        cell_codes(&report),
         ["H16 STK001", "H17 STK001", "F20 DUP001", "F21 DUP001"]
     );
 }
@@ -532,7 +518,7 @@ fn ignore_removes_prefixes_and_codes_and_nothing_else() {
         .collect();
     assert!(expected.len() < diagnostics(&full).len());
     assert!(!expected.is_empty());
-    assert_eq!(findings(&kept), expected);
+    assert_eq!(cell_codes(&kept), expected);
 }
 
 #[test]
@@ -734,14 +720,14 @@ fn unknown_headers_need_column_overrides() {
     assert_eq!(sheet["columns"]["stock"], "B");
     assert_eq!(sheet["header_row"], 1);
     assert_eq!(sheet["data_rows"], 2);
-    assert_eq!(findings(&report), ["A2 SKU001", "B3 STK001"]);
+    assert_eq!(cell_codes(&report), ["A2 SKU001", "B3 STK001"]);
 
     // A column letter works for the SKU too.
     let by_letter = json_with_code(
         [csv.as_str(), "--sku-column", "A", "--stock-column", "Sisa"],
         1,
     );
-    assert_eq!(findings(&by_letter), ["A2 SKU001", "B3 STK001"]);
+    assert_eq!(cell_codes(&by_letter), ["A2 SKU001", "B3 STK001"]);
 }
 
 #[test]
@@ -788,7 +774,7 @@ fn header_row_override_starts_the_data_below_it() {
     assert_eq!(sheet["data_rows"], 2);
     assert_eq!(sheet["columns"]["sku"], "A");
     assert_eq!(sheet["columns"]["stock"], "B");
-    assert_eq!(findings(&report), ["A3 SKU001"]);
+    assert_eq!(cell_codes(&report), ["A3 SKU001"]);
 
     // Row 1 as the header: it names no SKU column, so the override is honoured.
     let output = skulint()
@@ -811,7 +797,7 @@ fn channel_override_applies_the_channel_rules() {
     );
     let tiktok = json([csv.as_str(), "--channel", "tiktok"]);
     assert_eq!(tiktok["files"][0]["channel"], "tiktok");
-    assert_eq!(findings(&tiktok), ["A2 SKU009"]);
+    assert_eq!(cell_codes(&tiktok), ["A2 SKU009"]);
 
     let generic = json([csv.as_str()]);
     assert_eq!(generic["files"][0]["channel"], "generic");

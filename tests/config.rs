@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{code, root, stderr, stdout};
+use common::{cell_codes, code, root, stderr, stdout};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -82,22 +82,6 @@ where
         .args(args)
         .output()
         .unwrap()
-}
-
-/// `CELL CODE` of every finding.
-fn findings(report: &Value) -> BTreeSet<String> {
-    report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            format!(
-                "{} {}",
-                d["cell"].as_str().unwrap(),
-                d["code"].as_str().unwrap()
-            )
-        })
-        .collect()
 }
 
 fn codes(report: &Value) -> BTreeSet<String> {
@@ -321,7 +305,7 @@ fn channel_from_the_config_and_the_command_line() {
     // TikTok Shop rejects spaces: rows 2 and 4.
     let report = project.check_json(&[&csv, "--select", "SKU009", "--fail-on", "never"], 0);
     assert_eq!(report["files"][0]["channel"], "tiktok");
-    assert_eq!(findings(&report), set(&["A2 SKU009", "A4 SKU009"]));
+    assert_eq!(finding_set(&report), set(&["A2 SKU009", "A4 SKU009"]));
     let report = project.check_json(
         &[
             &csv,
@@ -334,7 +318,7 @@ fn channel_from_the_config_and_the_command_line() {
         ],
         0,
     );
-    assert_eq!(findings(&report), set(&[]));
+    assert_eq!(finding_set(&report), set(&[]));
 }
 
 #[test]
@@ -345,7 +329,7 @@ fn max_length_of_the_rule_and_of_one_channel() {
     )));
     let csv = by_rule.file("listing.csv", LISTING);
     let report = by_rule.check_json(&[&csv, "--select", "SKU008", "--fail-on", "never"], 0);
-    assert_eq!(findings(&report), set(&["A3 SKU008"]));
+    assert_eq!(finding_set(&report), set(&["A3 SKU008"]));
     assert!(
         report["diagnostics"][0]["message"]
             .as_str()
@@ -359,7 +343,7 @@ fn max_length_of_the_rule_and_of_one_channel() {
     )));
     let csv = by_channel.file("listing.csv", LISTING);
     let report = by_channel.check_json(&[&csv, "--select", "SKU008", "--fail-on", "never"], 0);
-    assert_eq!(findings(&report), set(&["A3 SKU008"]));
+    assert_eq!(finding_set(&report), set(&["A3 SKU008"]));
     let report = by_channel.check_json(
         &[
             &csv,
@@ -373,7 +357,7 @@ fn max_length_of_the_rule_and_of_one_channel() {
         0,
     );
     assert_eq!(
-        findings(&report),
+        finding_set(&report),
         set(&["A2 SKU008", "A3 SKU008", "A4 SKU008"])
     );
 }
@@ -384,13 +368,13 @@ fn a_case_insensitive_channel_makes_case_twins_duplicates() {
     let sensitive = Project::new(Some(csv_config));
     let csv = sensitive.file("listing.csv", LISTING);
     let report = sensitive.check_json(&[&csv, "--select", "DUP", "--fail-on", "never"], 0);
-    assert_eq!(findings(&report), set(&["A2 DUP002", "A4 DUP002"]));
+    assert_eq!(finding_set(&report), set(&["A2 DUP002", "A4 DUP002"]));
     let insensitive = Project::new(Some(&format!(
         "{csv_config}[channels.generic]\ncase-sensitive = false\n"
     )));
     let csv = insensitive.file("listing.csv", LISTING);
     let report = insensitive.check_json(&[&csv, "--select", "DUP", "--fail-on", "never"], 0);
-    assert_eq!(findings(&report), set(&["A2 DUP001", "A4 DUP001"]));
+    assert_eq!(finding_set(&report), set(&["A2 DUP001", "A4 DUP001"]));
 }
 
 // ---------------------------------------------------------------------------
@@ -427,7 +411,7 @@ fn custom_rules_fire_on_the_cells_they_should() {
     let csv = project.file("catalog.csv", CATALOG);
     let report = project.check_json(&[&csv, "--select", "X"], 1);
     assert_eq!(
-        findings(&report),
+        finding_set(&report),
         set(&["B2 X001", "B5 X001", "B4 X002", "B6 X002", "A4 X010"])
     );
     let x001 = report["diagnostics"]
@@ -535,4 +519,9 @@ fn the_readme_example_is_accepted() {
         "{}",
         stdout(&output)
     );
+}
+
+/// `CELL CODE` of every finding.
+fn finding_set(report: &Value) -> BTreeSet<String> {
+    cell_codes(report).into_iter().collect()
 }

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Output;
 
-use common::{code, stderr, stdout};
+use common::{cell_codes, code, stderr, stdout};
 use serde_json::Value;
 
 fn fixtures() -> &'static Path {
@@ -33,18 +33,7 @@ fn json(output: &Output) -> Value {
 
 /// `CELL CODE` of every finding in the report.
 fn cells(report: &Value) -> BTreeSet<String> {
-    report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            format!(
-                "{} {}",
-                d["cell"].as_str().unwrap(),
-                d["code"].as_str().unwrap()
-            )
-        })
-        .collect()
+    cell_codes(report).into_iter().collect()
 }
 
 fn set(items: &[&str]) -> BTreeSet<String> {

@@ -8,7 +8,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{code, root, skulint, stderr, stdout};
+use common::{cell_codes as cells, code, root, skulint, stderr, stdout};
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
@@ -27,21 +27,6 @@ fn json(args: &[&str], path: &Path) -> (i32, serde_json::Value) {
     let report = serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", stderr(&output)));
     (code(&output), report)
-}
-
-fn cells(report: &serde_json::Value) -> Vec<String> {
-    report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            format!(
-                "{} {}",
-                d["cell"].as_str().unwrap(),
-                d["code"].as_str().unwrap()
-            )
-        })
-        .collect()
 }
 
 #[test]

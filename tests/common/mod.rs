@@ -30,6 +30,22 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
 }
 
+/// `CELL CODE` of every finding of a JSON report (`F11 SKU001`), in report order.
+pub fn cell_codes(report: &serde_json::Value) -> Vec<String> {
+    report["diagnostics"]
+        .as_array()
+        .expect("a skulint/v1 report")
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {}",
+                d["cell"].as_str().unwrap(),
+                d["code"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
 /// A workbook whose SKU in A2 is computed by a formula giving `KAOS  HITAM`
 /// (two spaces), with `second_sku` typed in A3.
 pub fn formula_sku_workbook(path: &Path, second_sku: &str) {
