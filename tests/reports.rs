@@ -876,3 +876,39 @@ fn the_pre_commit_hook_entry_checks_the_files_it_is_given() {
     assert_eq!(code(&output), 1, "{}", stderr(&output));
     assert_eq!(stdout(&output), demo("concise"));
 }
+
+#[test]
+fn sarif_places_a_related_cell_of_the_master_file_in_that_file() {
+    let output = run([
+        "check",
+        "--inventory",
+        "fixtures/inventory/master.xlsx",
+        "fixtures/inventory/shopee-sales-info.xlsx",
+        "--output-format",
+        "sarif",
+    ]);
+    let log: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let run = &log["runs"][0];
+    let uri_of = |index: u64| s(&run["artifacts"][index as usize]["location"]["uri"]).to_string();
+    let mut in_master = 0;
+    for result in run["results"].as_array().unwrap() {
+        for related in result["relatedLocations"].as_array().into_iter().flatten() {
+            let artifact = &related["physicalLocation"]["artifactLocation"];
+            let region = s(&related["physicalLocation"]["region"]["message"]["text"]);
+            if region.starts_with("'Stok Gudang'!") {
+                in_master += 1;
+                assert_eq!(s(&artifact["uri"]), "fixtures/inventory/master.xlsx");
+                assert_eq!(
+                    uri_of(artifact["index"].as_u64().unwrap()),
+                    s(&artifact["uri"])
+                );
+            } else {
+                assert_eq!(
+                    s(&artifact["uri"]),
+                    "fixtures/inventory/shopee-sales-info.xlsx"
+                );
+            }
+        }
+    }
+    assert!(in_master > 0, "no related cell in the master file");
+}

@@ -327,6 +327,7 @@ fn location(
 fn result(
     d: &Diagnostic,
     artifact: &ArtifactLocation,
+    artifact_of: &dyn Fn(&str) -> ArtifactLocation,
     rule_index: &BTreeMap<&str, usize>,
 ) -> SarifResult {
     let reference = cell_reference(&d.sheet, &d.cell);
@@ -364,8 +365,15 @@ fn result(
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            let related = region(r.row, &d.sheet, &r.cell, "");
-            location(artifact, related, &r.cell, Some(i + 1))
+            // A related cell may be in another file (the master inventory)
+            // and another sheet: it is located there, not in the finding's.
+            let sheet = r.sheet.as_deref().unwrap_or(&d.sheet);
+            let related = region(r.row, sheet, &r.cell, "");
+            let file = r
+                .file
+                .as_deref()
+                .map_or_else(|| artifact.clone(), artifact_of);
+            location(&file, related, &r.cell, Some(i + 1))
         })
         .collect();
     SarifResult {
@@ -403,8 +411,11 @@ impl Emitter for SarifEmitter {
             .collect();
         let mut paths: Vec<&str> = report.files.iter().map(|f| &*f.path).collect();
         for d in &report.diagnostics {
-            if !paths.contains(&&*d.file) {
-                paths.push(&d.file);
+            let related = d.related.iter().filter_map(|r| r.file.as_deref());
+            for path in std::iter::once(&*d.file).chain(related) {
+                if !paths.contains(&path) {
+                    paths.push(path);
+                }
             }
         }
         let artifacts: Vec<ArtifactLocation> = paths
@@ -420,7 +431,11 @@ impl Emitter for SarifEmitter {
             .iter()
             .map(|d| {
                 let index = paths.iter().position(|p| *p == &*d.file).unwrap_or(0);
-                result(d, &artifacts[index], &rule_index)
+                let artifact_of = |path: &str| {
+                    let index = paths.iter().position(|p| *p == path).unwrap_or(0);
+                    artifacts[index].clone()
+                };
+                result(d, &artifacts[index], &artifact_of, &rule_index)
             })
             .collect();
         let log = Log {
