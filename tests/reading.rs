@@ -322,8 +322,10 @@ fn findings_follow_the_sheets_order_in_the_workbook() {
 }
 
 #[test]
-fn only_the_row_right_under_the_instructions_can_be_the_example() {
+fn a_sellers_rows_that_keep_an_instruction_text_are_read() {
     let dir = tempfile::tempdir().unwrap();
+    // The template's example row was deleted; the seller's rows keep the
+    // prefilled delivery text. Without the example sheet's SKU, each is a listing.
     let delivery = "The delivery options for this product are the same as the default";
     let path = write(
         dir.path(),
@@ -332,16 +334,15 @@ fn only_the_row_right_under_the_instructions_can_be_the_example() {
             "Product Name,Delivery options,Quantity,Seller SKU\n\
              Mandatory,Optional,Mandatory,Optional\n\
              Fewer than 255 characters.,{delivery},Only positive numbers are accepted.,Identifier of a stock keeping unit\n\
-             Men's Cotton Shirt,{delivery},100,6920152401020\n\
-             Gamis Anak Abu S,{delivery},-5,GMS-ABU-S\n\
+             Gamis Anak Abu S,{delivery},-7,GMS-ABU-S\n\
              Gamis Anak Abu M,{delivery},4,GMS-ABU-M\n"
         ),
     );
     let (_, report) = json(&[], &path);
     let sheet = &report["files"][0]["sheets"][0];
-    assert_eq!(sheet["rows_skipped"]["example"], 1, "{sheet}");
+    assert!(sheet["rows_skipped"].get("example").is_none(), "{sheet}");
     assert_eq!(sheet["data_rows"], 2);
-    assert_eq!(cells(&report), ["C5 STK001"]);
+    assert_eq!(cells(&report), ["C4 STK001"]);
 }
 
 #[test]
@@ -378,4 +379,103 @@ fn a_per_warehouse_stock_column_is_checked() {
     let (_, report) = json(&[], &path);
     assert_eq!(report["files"][0]["sheets"][0]["columns"]["stock"], "C");
     assert_eq!(cells(&report), ["C2 STK001"]);
+}
+
+/// `check` on a small CSV written by the test: exit code and the JSON report.
+fn check_csv(text: &str, args: &[&str]) -> (i32, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "export.csv", text);
+    json(args, &path)
+}
+
+#[test]
+fn a_column_letter_is_not_matched_against_data_cells() {
+    let (exit, report) = check_csv(
+        "Name,Grade,Kode,Stock\nShirt,A,SH-1,5\nShirt,B,SH-2,-3\nShirt,C,SH-1,4\nCap,A,CP  1,2\n",
+        &["--sku-column", "C"],
+    );
+    assert_eq!(exit, 1);
+    assert_eq!(report["files"][0]["sheets"][0]["header_row"], 1);
+    assert_eq!(
+        cells(&report),
+        ["C2 DUP001", "D3 STK001", "C4 DUP001", "C5 SKU001"]
+    );
+}
+
+#[test]
+fn variation_skus_shared_within_a_product_are_duplicates() {
+    // Rows told apart by variation ids, or by variation names under a
+    // variation-level header, are variations, each with its own code.
+    for text in [
+        "Product ID,SkuId,Product Name,Variation,SellerSku,Quantity\n\
+         1001,5001,Kaos,Red,KAOS-01,5\n1001,5002,Kaos,Blue,KAOS-01,3\n\
+         1002,5003,Topi,S,TOPI-02,4\n1002,5004,Topi,M,TOPI-02,2\n1003,5005,Tas,-,TAS-03,1\n",
+        "Product Name,Variation Name,Variation SKU,Stock\n\
+         Kaos,Red,KAOS-01,5\nKaos,Blue,KAOS-01,3\nTopi,S,TOPI-02,4\nTopi,M,TOPI-02,2\n",
+    ] {
+        let (exit, report) = check_csv(text, &[]);
+        assert_eq!(exit, 1, "{report}");
+        let found = cells(&report);
+        assert_eq!(found.len(), 4, "{found:?}");
+        assert!(found.iter().all(|f| f.ends_with("DUP001")), "{found:?}");
+    }
+}
+
+#[test]
+fn a_product_without_its_product_level_code_is_reported() {
+    let (_, report) = check_csv(
+        "Product Name,Produk SKU,Variation Name,Stock\nKaos,KAOS-1,Merah,5\nKaos,KAOS-1,Biru,5\n\
+         Topi,TOPI-1,S,3\nTopi,TOPI-1,M,3\nTas,TAS-1,Merah,2\nTas,TAS-1,Hitam,2\nSandal,,39,4\n",
+        &[],
+    );
+    assert_eq!(cells(&report), ["B8 SKU007"]);
+    assert_eq!(
+        report["files"][0]["sheets"][0]["columns"]["parent_sku"],
+        "B"
+    );
+}
+
+#[test]
+fn products_without_variations_linked_by_parent_sku_are_not_warned_about() {
+    let (exit, report) = check_csv(
+        "Product ID,Product Name,Parent SKU,SKU,Variation Name,Stock\n\
+         1,Kaos,KAOS-1,,,5\n2,Topi,TOPI-1,,,3\n3,Tas,TAS-1,TAS-1-M,Merah,2\n",
+        &[],
+    );
+    assert_eq!(exit, 0, "{report}");
+    assert_eq!(
+        report["files"][0]["sheets"][0]["warnings"],
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn an_availability_flag_is_not_stock() {
+    let (exit, report) = check_csv(
+        "SKU,Name,Price,Available\nA-1,Shirt,10000,Yes\nA-2,Cap,5000,No\n",
+        &[],
+    );
+    assert_eq!(exit, 0, "{report}");
+    assert!(
+        report["files"][0]["sheets"][0]["columns"]
+            .get("stock")
+            .is_none()
+    );
+}
+
+#[test]
+fn a_metadata_row_above_the_header_is_not_the_width_of_the_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "meta.csv",
+        "Shop,Toko Maju\nExported,2026-01-05\n\nSKU,Name,Price,Stock\nA-1,Shirt,10000,5\nA-2,Cap,5000,3\n",
+    );
+    let output = skulint().arg("check").arg(&path).output().unwrap();
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(
+        !stderr(&output).contains("more fields"),
+        "{}",
+        stderr(&output)
+    );
 }

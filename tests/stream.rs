@@ -115,3 +115,30 @@ fn small_files_and_other_encodings_are_read_whole() {
     std::fs::write(&utf16, bytes).unwrap();
     assert!(stream::lint_csv_in_parts(&utf16, &setup, 3, 0).is_none());
 }
+
+#[test]
+fn a_first_part_that_looks_product_level_is_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("listing.csv");
+    let mut text = String::from("Product ID,Product Name,SKU,Stock\n");
+    // The first part: six products whose two rows repeat one code; later,
+    // products whose rows have codes of their own. Over the whole file the
+    // repeated codes are duplicates.
+    for p in 0..6 {
+        for _ in 0..2 {
+            text.push_str(&format!("{p},Kaos {p},KAOS-{p},5\n"));
+        }
+    }
+    for p in 10..19 {
+        for v in 0..2 {
+            text.push_str(&format!("{p},Topi {p},TOPI-{p}-{v},5\n"));
+        }
+    }
+    std::fs::write(&path, text).unwrap();
+    let setup = commands::setup(&LintOptions::default(), None).unwrap();
+    let (whole, _) = commands::lint(std::slice::from_ref(&path), &setup);
+    assert_eq!(whole.diagnostics.len(), 12);
+    if let Some(result) = stream::lint_csv_in_parts(&path, &setup, 13, 0) {
+        assert_eq!(result.unwrap().1, whole.diagnostics);
+    }
+}

@@ -596,12 +596,13 @@ fn sheet_report(table: &Table, position: usize) -> SheetReport {
     }
 }
 
-/// The listing rows of a table whose SKU cell is empty; 0 without a SKU column.
+/// The listing rows of a table that stock sync cannot link: SKU007's rows.
 pub fn without_sku(table: &Table) -> usize {
-    if table.column(Role::Sku).is_none() {
-        return 0;
-    }
-    table.data_rows.len() - table.texts(Role::Sku).len()
+    table
+        .data_rows
+        .iter()
+        .filter(|&&row| table.lacks_sku(row))
+        .count()
 }
 
 /// Checks the report options before any work: no report overwrites an input

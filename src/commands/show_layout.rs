@@ -237,7 +237,12 @@ fn write_text(out: &mut dyn Write, document: &Document) -> io::Result<()> {
         for sheet in &file.sheets {
             match sheet {
                 SheetLayout::Skipped { name, reason, .. } => {
-                    writeln!(out, "  sheet {}: not checked: {reason}", shown(name))?;
+                    writeln!(
+                        out,
+                        "  sheet {}: not checked: {}",
+                        shown(name),
+                        shown(reason)
+                    )?;
                 }
                 SheetLayout::Read {
                     name,
@@ -288,7 +293,9 @@ fn write_text(out: &mut dyn Write, document: &Document) -> io::Result<()> {
                         writeln!(
                             out,
                             "    {:<width$}  {:<3} {}",
-                            column.role, column.column, column.source
+                            column.role,
+                            column.column,
+                            shown(&column.source)
                         )?;
                     }
                     if !columns.iter().any(|c| c.role == Role::Stock.key()) {

@@ -113,6 +113,11 @@ pub fn lint_csv_in_parts(
         }
     };
     let table = &tables[0];
+    // Whether a code column is product-level is decided on all its rows: a
+    // long file whose first part looks so is read whole.
+    if table.product_level_codes {
+        return None;
+    }
     // The rows right under the header may be instructions, told apart only in
     // the first part: that part must reach past them.
     if first.next.is_some() && table.header_row + PREAMBLE_ROWS >= first_end {

@@ -71,7 +71,11 @@ impl SheetReport {
             ));
         }
         if listings > 0 && self.without_sku * 2 > listings {
-            let column = self.columns.get("sku").map_or("", String::as_str);
+            let column = self
+                .columns
+                .get("sku")
+                .or_else(|| self.columns.get("parent_sku"))
+                .map_or("", String::as_str);
             warnings.push(format!(
                 "the SKU column {column} is empty in {} of {listings} listing rows: stock sync cannot link them to your master items",
                 self.without_sku

@@ -293,16 +293,21 @@ pub fn decode_as(bytes: &[u8], dialect: &Dialect) -> Result<String, CsvError> {
 /// Rows with more fields than the header row usually mean an unquoted
 /// delimiter inside a value, which shifts every column after it.
 fn ragged_notice(rows: &[Vec<Value>], lines: &[u64]) -> Option<String> {
-    // The header is the first row that names a known column; title and note
+    // The header is the first row that names known columns; title and note
     // rows above it (an Amazon manifest's) do not. Without one, the first row
     // of two cells or more.
     let vocabulary = super::columns::Vocabulary::get();
     let filled = |r: &Vec<Value>| r.iter().filter(|v| !v.is_empty()).count() >= 2;
+    // Two cells naming columns, as the layout asks of a header row: a
+    // `Shop, Toko Maju` line above it names one.
     let names_a_column = |r: &Vec<Value>| {
-        r.iter().any(|v| match v {
-            Value::Text(text) => !vocabulary.roles_of_header(text).is_empty(),
-            _ => false,
-        })
+        r.iter()
+            .filter(|v| match v {
+                Value::Text(text) => !vocabulary.roles_of_header(text).is_empty(),
+                _ => false,
+            })
+            .count()
+            >= 2
     };
     let header = rows
         .iter()

@@ -61,6 +61,9 @@ pub struct Table<'a> {
     sources: [Option<ColumnSource>; Role::ALL.len()],
     /// What the seller should know about how the sheet was read, said once.
     pub notes: Vec<String>,
+    /// The SKU column holds one code per product and was read as the parent
+    /// SKU: that code is each listing's SKU.
+    pub product_level_codes: bool,
 }
 
 /// Why a non-empty row under the header is not a listing.
@@ -274,6 +277,7 @@ impl<'a> Table<'a> {
             skipped: Vec::new(),
             sources: self.sources.clone(),
             notes: Vec::new(),
+            product_level_codes: self.product_level_codes,
         };
         for row in first_data_row..sheet.rows.len() {
             match listing_kind(&table, row) {
@@ -307,6 +311,18 @@ impl<'a> Table<'a> {
         filled(Role::Sku)
             || filled(Role::VariationName)
             || !(id.trim().is_empty() || id.trim() == "0")
+    }
+
+    /// Whether a listing row has no SKU that stock sync could link it by: no
+    /// SKU on a variation, or no code at all on a product without variations
+    /// (whose parent SKU is its SKU), or no product-level code.
+    pub fn lacks_sku(&self, row: usize) -> bool {
+        let blank = |role| self.str(row, role).trim().is_empty();
+        if self.column(Role::Sku).is_some() {
+            blank(Role::Sku) && (self.is_variation(row) || blank(Role::ParentSku))
+        } else {
+            self.product_level_codes && blank(Role::ParentSku)
+        }
     }
 
     /// Why the column of `role` was given it.
@@ -610,18 +626,13 @@ fn table_of<'a>(
         }
         columns[role.index()] = Some(col);
         sources[role.index()] = Some(ColumnSource::Given(given.clone()));
-        // The row where a named header stands is a header row: nothing above it is data.
+        // The row where a named header stands is a header row: nothing above it
+        // is data (unless the user named the header row too).
         let at_least = found_at.unwrap_or(0);
-        header_row = Some(header_row.map_or(at_least, |row| row.max(at_least)));
-    }
-    // In a channel's export, the stock it can sell is the stock to check
-    // (Shopify's inventory export names it `Available`).
-    if !spec.inventory
-        && columns[Role::Stock.index()].is_none()
-        && let Some(col) = columns[Role::Available.index()].take()
-    {
-        columns[Role::Stock.index()] = Some(col);
-        sources[Role::Stock.index()] = sources[Role::Available.index()].take();
+        header_row = match (spec.header_row, header_row) {
+            (Some(_), Some(row)) => Some(row),
+            (_, row) => Some(row.map_or(at_least, |row| row.max(at_least))),
+        };
     }
     let Some(header_row) = header_row else {
         return Ok(Err(SheetSkip::NoSkuColumn {
@@ -647,6 +658,7 @@ fn table_of<'a>(
         skipped: Vec::new(),
         sources,
         notes: Vec::new(),
+        product_level_codes: false,
     };
     let near_header = |row: usize| row <= header_row + PREAMBLE_ROWS;
     for row in header_row + 1..sheet.rows.len() {
@@ -666,10 +678,37 @@ fn table_of<'a>(
             Err(reason) => table.skipped.push((row, reason)),
         }
     }
+    if !spec.inventory {
+        read_available_as_stock(&mut table);
+    }
     if !spec.columns.contains_key(&Role::Sku) {
         read_product_level_sku_as_parent(&mut table);
     }
     Ok(Ok(table))
+}
+
+/// In a channel's export, the stock it can sell is the stock to check
+/// (Shopify's inventory export names it `Available`), when it holds
+/// quantities: an `Available` column of yes and no is not stock.
+fn read_available_as_stock(table: &mut Table) {
+    if table.column(Role::Stock).is_some() {
+        return;
+    }
+    let Some(col) = table.column(Role::Available) else {
+        return;
+    };
+    let values: Vec<&Value> = table
+        .data_rows
+        .iter()
+        .map(|&row| table.sheet.cell(row, col))
+        .filter(|v| !v.text().trim().is_empty())
+        .collect();
+    let numbers = values.iter().filter(|v| parse_number(v).is_some()).count();
+    if numbers * 2 < values.len() {
+        return;
+    }
+    table.columns[Role::Stock.index()] = table.columns[Role::Available.index()].take();
+    table.sources[Role::Stock.index()] = table.sources[Role::Available.index()].take();
 }
 
 /// A SKU column that repeats one code on every row of a product, with other
@@ -679,7 +718,11 @@ fn read_product_level_sku_as_parent(table: &mut Table) {
     let Some(col) = table.column(Role::Sku) else {
         return;
     };
-    if table.column(Role::ParentSku).is_some() {
+    // A machine key names the variation's own code (`et_title_variation_sku`,
+    // `seller_sku`): a code repeated there is a duplicate.
+    if table.column(Role::ParentSku).is_some()
+        || matches!(table.source(Role::Sku), Some(ColumnSource::Key { .. }))
+    {
         return;
     }
     let key_role = if table.column(Role::ProductId).is_some() {
@@ -691,6 +734,9 @@ fn read_product_level_sku_as_parent(table: &mut Table) {
     };
     // Product → the distinct codes on its rows, and how many rows.
     let mut products: BTreeMap<String, (BTreeSet<String>, usize)> = BTreeMap::new();
+    // Product → its rows' variation ids and names: rows told apart by them are
+    // variations, each meant to have its own code.
+    let mut variations: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for &row in &table.data_rows {
         let sku = table.str(row, Role::Sku);
         let key = table.str(row, key_role);
@@ -700,6 +746,34 @@ fn read_product_level_sku_as_parent(table: &mut Table) {
         let entry = products.entry(key.trim().to_string()).or_default();
         entry.0.insert(sku.trim().to_string());
         entry.1 += 1;
+        for role in [Role::VariationId, Role::VariationName] {
+            let variation = table.str(row, role);
+            if !variation.trim().is_empty() {
+                variations
+                    .entry(key.trim().to_string())
+                    .or_default()
+                    .insert(format!("{}:{}", role.key(), variation.trim()));
+            }
+        }
+    }
+    // Rows of one product told apart by variation ids are variations, each
+    // meant to have its own code (Lazada's SellerSku beside its SkuId): a code
+    // repeated on them is a duplicate. By variation names only, unless the
+    // header says the code is the product's (`*Produk SKU`).
+    let header = normalize_header(&table.header(col));
+    let product_header = ["product", "produk", "sảnphẩm", "parent", "induk"]
+        .iter()
+        .any(|word| header.contains(word));
+    let told_apart = products.iter().any(|(product, (codes, rows))| {
+        *rows > 1
+            && codes.len() == 1
+            && variations.get(product).is_some_and(|v| {
+                let ids = v.iter().filter(|t| t.starts_with("variation_id:")).count();
+                ids > 1 || (!product_header && v.len() > 1)
+            })
+    });
+    if told_apart {
+        return;
     }
     // By design, not by accident: the column is filled on nearly every row,
     // several products have variations, and nearly all of those repeat one
@@ -720,6 +794,7 @@ fn read_product_level_sku_as_parent(table: &mut Table) {
     table.columns[Role::Sku.index()] = None;
     table.sources[Role::Sku.index()] = None;
     table.columns[Role::ParentSku.index()] = Some(col);
+    table.product_level_codes = true;
     table.sources[Role::ParentSku.index()] = Some(ColumnSource::Inferred(format!(
         "label `{header}` repeats one code on every row of a product: read as the parent SKU"
     )));
@@ -737,24 +812,38 @@ fn short(text: &str) -> String {
     }
 }
 
-/// A column given as header text (matched like aliases) or as a column letter,
-/// with the row where the header text stands.
+/// A column given as a column letter (`F`) or as header text (matched like
+/// aliases), with the row where the header text stands. A short uppercase
+/// letter with data in its column is a letter: data cells (a size `L`, a grade
+/// `C`) are never taken for its header. Header text is looked for in the
+/// detected header rows, or near the top of a sheet without one.
 fn resolve_column(
     sheet: &Sheet,
     header_row: Option<usize>,
     given: &str,
 ) -> Option<(usize, Option<usize>)> {
-    let wanted = normalize_header(given);
-    let last = sheet.rows.len().min(HEADER_SCAN_ROWS).saturating_sub(1);
-    // The detected header block first, then any row near the top.
-    let rows = match header_row {
-        Some(header) => (0..=header)
-            .rev()
-            .chain(header + 1..=last)
-            .collect::<Vec<_>>(),
-        None => (0..=last).collect(),
+    let has_data = |col: usize| {
+        sheet
+            .rows
+            .iter()
+            .any(|r| r.get(col).is_some_and(|v| !v.is_empty()))
     };
-    rows.into_iter()
+    let trimmed = given.trim();
+    let letter = (trimmed.len() <= 3 && trimmed.chars().all(|c| c.is_ascii_uppercase()))
+        .then(|| parse_column_letter(trimmed))
+        .flatten()
+        .map(|col| col as usize)
+        .filter(|&col| has_data(col));
+    if let Some(col) = letter {
+        return Some((col, None));
+    }
+    let wanted = normalize_header(given);
+    let last = match header_row {
+        Some(header) => header,
+        None => sheet.rows.len().min(HEADER_SCAN_ROWS).saturating_sub(1),
+    };
+    (0..=last)
+        .rev()
         .find_map(|row| {
             let col = sheet
                 .rows
@@ -764,13 +853,8 @@ fn resolve_column(
             Some((col, Some(row)))
         })
         .or_else(|| {
-            let col = parse_column_letter(given.trim())? as usize;
-            // A letter names a column only where the sheet has data in it.
-            sheet
-                .rows
-                .iter()
-                .any(|r| r.get(col).is_some_and(|v| !v.is_empty()))
-                .then_some((col, None))
+            let col = parse_column_letter(trimmed)? as usize;
+            has_data(col).then_some((col, None))
         })
 }
 
@@ -828,34 +912,10 @@ fn listing_kind(table: &Table, row: usize) -> RowKind {
 }
 
 /// The channel's example product left in its template: its SKU is on the
-/// workbook's example sheet, or it repeats an instruction of the rows above
-/// word for word (TikTok's example row copies the delivery-option text), right
-/// under them. Only rows right under the header are looked at.
+/// workbook's example sheet. Only rows right under the header are looked at.
 fn is_example(table: &Table, row: usize, context: &Context) -> bool {
     let sku = table.str(row, Role::Sku);
-    if !sku.trim().is_empty() && context.example_skus.contains(sku.trim()) {
-        return true;
-    }
-    // Only the row right under the instructions: a seller's own rows may keep
-    // a prefilled instruction text too.
-    let cells = &table.sheet.rows[row];
-    let instructions: Vec<usize> = table
-        .skipped
-        .iter()
-        .filter(|(_, reason)| *reason == RowSkip::Preamble)
-        .map(|(above, _)| *above)
-        .collect();
-    if instructions.last().map(|last| last + 1) != Some(row) {
-        return false;
-    }
-    instructions.into_iter().any(|above| {
-        cells.iter().enumerate().any(|(col, value)| {
-            let Value::Text(text) = value else {
-                return false;
-            };
-            is_prose(text) && table.sheet.cell(above, col) == value
-        })
-    })
+    !sku.trim().is_empty() && context.example_skus.contains(sku.trim())
 }
 
 /// Requirement rows ("Wajib", "Mandatory"), marker rows and instruction rows that
