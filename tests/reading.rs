@@ -479,3 +479,15 @@ fn a_metadata_row_above_the_header_is_not_the_width_of_the_table() {
         stderr(&output)
     );
 }
+
+#[test]
+fn a_totals_row_is_not_a_listing() {
+    let (exit, report) = check_csv(
+        "SKU,Product Name,Price,Stock\nA-1,Shirt,10000,5\nA-2,Cap,5000,3\n,Total,,8\n",
+        &[],
+    );
+    assert_eq!(exit, 0, "{report}");
+    let sheet = &report["files"][0]["sheets"][0];
+    assert_eq!(sheet["data_rows"], 2);
+    assert_eq!(sheet["rows_skipped"]["no-listing"], 1);
+}

@@ -115,6 +115,7 @@ struct LayoutWords {
     requirement_words: Vec<String>,
     example_sheets: Vec<String>,
     guide_sheets: Vec<String>,
+    total_words: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -140,6 +141,7 @@ pub struct Vocabulary {
     requirement_words: Vec<String>,
     example_sheets: Vec<String>,
     guide_sheets: Vec<String>,
+    total_words: Vec<String>,
 }
 
 impl Vocabulary {
@@ -172,6 +174,7 @@ impl Vocabulary {
                 requirement_words: normalized(&file.layout.requirement_words),
                 example_sheets: normalized(&file.layout.example_sheets),
                 guide_sheets: normalized(&file.layout.guide_sheets),
+                total_words: normalized(&file.layout.total_words),
             }
         })
     }
@@ -233,6 +236,11 @@ impl Vocabulary {
         self.example_sheets
             .iter()
             .any(|w| normalized.contains(w.as_str()))
+    }
+
+    /// Whether a cell's normalised text begins a totals row (`Total`, `Tổng cộng`).
+    pub fn is_total_word(&self, normalized: &str) -> bool {
+        self.total_words.iter().any(|w| w == normalized)
     }
 
     /// Whether a sheet's normalised name names instructions (`Instruction`, `Panduan`).

@@ -881,6 +881,24 @@ const LISTING_ROLES: [Role; 7] = [
 
 fn listing_kind(table: &Table, row: usize) -> RowKind {
     let filled = |role: Role| !table.value(row, role).text().trim().is_empty();
+    // A totals row under the data (`Total`, `Tổng cộng` and a sum) has no id or SKU.
+    let identity = [
+        Role::Sku,
+        Role::ParentSku,
+        Role::ProductId,
+        Role::VariationId,
+    ]
+    .into_iter()
+    .any(filled);
+    if !identity
+        && let Some(first) = table.sheet.rows[row]
+            .iter()
+            .map(Value::text)
+            .find(|t| !t.trim().is_empty())
+        && Vocabulary::get().is_total_word(&normalize_header(&first))
+    {
+        return RowKind::Skip(RowSkip::NoListing);
+    }
     if LISTING_ROLES.into_iter().any(filled) {
         return RowKind::Listing;
     }
