@@ -491,3 +491,12 @@ fn a_totals_row_is_not_a_listing() {
     assert_eq!(sheet["data_rows"], 2);
     assert_eq!(sheet["rows_skipped"]["no-listing"], 1);
 }
+
+#[test]
+fn an_in_progress_status_is_not_a_sync_failure() {
+    let (_, report) = check_csv(
+        "SKU,Stock,Alasan Gagal\nA-1,5,Sedang diproses\nA-2,4,Processing\nA-3,3,Error 501: server error\n",
+        &[],
+    );
+    assert_eq!(cells(&report), ["C4 SYN001"]);
+}

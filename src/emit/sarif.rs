@@ -269,13 +269,21 @@ fn rule_descriptor(doc: &rules::RuleDoc) -> RuleDescriptor {
     };
     let before = example(&doc.example.before);
     let after = example(&doc.example.after);
+    // A note that already says what the fix is ("No automatic fix: …") is not
+    // said twice.
+    let note = doc
+        .fix_note
+        .strip_prefix(fix)
+        .map_or(doc.fix_note.as_str(), |rest| {
+            rest.trim_start_matches([':', '.']).trim_start()
+        });
     let text = format!(
-        "{}\n\n{}\n\n{fix}: {}\n\nExample: {before} → {after}",
-        doc.summary, doc.why, doc.fix_note
+        "{}\n\n{}\n\n{fix}: {note}\n\nExample: {before} → {after}",
+        doc.summary, doc.why
     );
     let markdown = format!(
-        "{}\n\n{}\n\n**{fix}.** {}\n\nExample: `{before}` → `{after}`",
-        doc.summary, doc.why, doc.fix_note
+        "{}\n\n{}\n\n**{fix}.** {note}\n\nExample: `{before}` → `{after}`",
+        doc.summary, doc.why
     );
     RuleDescriptor {
         id: doc.code.clone(),
