@@ -113,6 +113,7 @@ pub fn plan(
     }
     let no_cells = HashMap::new();
     let mut changes = Vec::new();
+    let mut blocked: BTreeMap<(Arc<str>, usize, usize), String> = BTreeMap::new();
     for table in tables {
         let Some(col) = table.column(Role::Stock) else {
             continue;
@@ -126,7 +127,20 @@ pub fn plan(
             };
             let old = table.text(row, Role::Stock);
             let new = quantity.to_string();
-            if old.trim() != new {
+            // A value written over a formula would disagree with it once the
+            // workbook is opened and recalculated.
+            let computed = table
+                .sheet
+                .formulas
+                .iter()
+                .any(|f| (f.row as usize, f.col as usize) == (row, col));
+            if old.trim() != new && computed {
+                blocked.insert(
+                    (table.sheet.name.clone(), table.file_row(row), col),
+                    "not applied: the stock is computed by a formula; fix the formula instead"
+                        .to_string(),
+                );
+            } else if old.trim() != new {
                 let mut codes = cells[&table.sheet.name][&(table.file_row(row), col)].clone();
                 codes.sort();
                 codes.dedup();
@@ -143,7 +157,6 @@ pub fn plan(
             }
         }
     }
-    let mut blocked: BTreeMap<(Arc<str>, usize, usize), String> = BTreeMap::new();
     for table in tables {
         let cells = cells.get(&table.sheet.name).unwrap_or(&no_cells);
         for role in [Role::Sku, Role::ParentSku] {

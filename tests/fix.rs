@@ -1612,3 +1612,49 @@ fn a_dropped_sku_fix_is_not_in_the_resync_plan() {
         "the plan renames B3 to a SKU the file does not hold: {plan:?}"
     );
 }
+
+#[test]
+fn a_stock_computed_by_a_formula_is_not_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let master = dir.path().join("master.csv");
+    std::fs::write(&master, "SKU,Available\nKAOS-1,1\nKAOS-2,1\n").unwrap();
+    let export = dir.path().join("export.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "SKU").unwrap();
+    sheet.write_string(0, 1, "Stock").unwrap();
+    sheet.write_string(1, 0, "KAOS-1").unwrap();
+    sheet
+        .write_formula(1, 1, Formula::new("=1+2").set_result("3"))
+        .unwrap();
+    sheet.write_string(2, 0, "KAOS-2").unwrap();
+    sheet.write_number(2, 1, 3.0).unwrap();
+    book.save(&export).unwrap();
+    let changes = dir.path().join("changes.csv");
+    for rebuild in [false, true] {
+        let mut args = vec![
+            "--unsafe-fixes",
+            "--inventory",
+            master.to_str().unwrap(),
+            "--changes",
+            changes.to_str().unwrap(),
+        ];
+        if rebuild {
+            args.push("--rebuild");
+        }
+        let output = fix(&export, &args);
+        assert!(code(&output) <= 1, "{}", stderr(&output));
+        let log = std::fs::read_to_string(&changes).unwrap();
+        // Only the typed stock of KAOS-2 is clamped; the formula stays.
+        assert_eq!(log.lines().count(), 2, "{log}");
+        assert!(log.contains(",Sheet1,B3,"), "{log}");
+        let fixed = dir.path().join("export.fixed.xlsx");
+        let mut workbook: Xlsx<_> = open_workbook(&fixed).unwrap();
+        let formulas = workbook.worksheet_formula("Sheet1").unwrap();
+        assert_eq!(formulas.get_value((1, 1)).map(String::as_str), Some("1+2"));
+        let values = workbook.worksheet_range("Sheet1").unwrap();
+        assert_eq!(values.get_value((2, 1)), Some(&Data::Float(1.0)));
+        std::fs::remove_file(&fixed).unwrap();
+        let _ = std::fs::remove_file(dir.path().join("export.resync.jsonl"));
+    }
+}
