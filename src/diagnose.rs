@@ -104,6 +104,13 @@ fn is_word_char(c: char) -> bool {
 /// scripts between non-word characters (what `\b` means, without `\b`, which
 /// needs a slow engine on Thai or Vietnamese text), Thai words anywhere.
 fn concept_regex(words: &[&String]) -> String {
+    concept_words(words, true)
+}
+
+/// The alternatives of a concept's words: words of spaced scripts start after
+/// a non-word character (and, with `whole`, end before one); Thai words,
+/// written without spaces, stand anywhere.
+fn concept_words(words: &[&String], whole: bool) -> String {
     let (thai, spaced): (Vec<&String>, Vec<&String>) =
         words.iter().partition(|w| w.chars().any(is_thai));
     let group = |words: &[&String]| {
@@ -113,10 +120,11 @@ fn concept_regex(words: &[&String]) -> String {
             .collect::<Vec<_>>()
             .join("|")
     };
+    let end = if whole { r"(?:$|[^\p{L}\p{N}_])" } else { "" };
     let mut parts = Vec::new();
     if !spaced.is_empty() {
         parts.push(format!(
-            r"(?:^|[^\p{{L}}\p{{N}}_])(?:{})(?:$|[^\p{{L}}\p{{N}}_])",
+            r"(?:^|[^\p{{L}}\p{{N}}_])(?:{}){end}",
             group(&spaced)
         ));
     }
@@ -452,23 +460,7 @@ fn is_thai(c: char) -> bool {
 /// slow regex engine on Thai or Vietnamese text; `{stock}\s*{campaign}` still
 /// matches "stok kampanye" (the space is the second word's start).
 fn concept_alternation(words: &[&String]) -> String {
-    let (thai, spaced): (Vec<&String>, Vec<&String>) =
-        words.iter().partition(|w| w.chars().any(is_thai));
-    let group = |words: &[&String]| {
-        words
-            .iter()
-            .map(|w| format!("(?:{w})"))
-            .collect::<Vec<_>>()
-            .join("|")
-    };
-    let mut parts = Vec::new();
-    if !spaced.is_empty() {
-        parts.push(format!(r"(?:^|[^\p{{L}}\p{{N}}_])(?:{})", group(&spaced)));
-    }
-    if !thai.is_empty() {
-        parts.push(format!("(?:{})", group(&thai)));
-    }
-    format!("(?:{})", parts.join("|"))
+    format!("(?:{})", concept_words(words, false))
 }
 
 /// Replaces every `{concept}` of a pattern with the concept's alternation; a
