@@ -26,6 +26,15 @@ fn run(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `skulint check PATH --output-format json --fail-on never`.
+fn check_json_never(path: &Path) -> Output {
+    common::skulint()
+        .args(["check", "--output-format", "json", "--fail-on", "never"])
+        .arg(path)
+        .output()
+        .unwrap()
+}
+
 fn json(output: &Output) -> Value {
     serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(output), stderr(output)))
@@ -207,11 +216,7 @@ fn a_variation_without_a_sku_is_reported_beside_a_filled_parent_sku() {
          Topi Bucket,TOPI-01,,,3\n",
     )
     .unwrap();
-    let output = common::skulint()
-        .args(["check", "--output-format", "json", "--fail-on", "never"])
-        .arg(&path)
-        .output()
-        .unwrap();
+    let output = check_json_never(&path);
     assert_eq!(cells(&json(&output)), set(&["D3 SKU007"]));
 }
 
@@ -229,11 +234,7 @@ fn a_csv_with_short_note_rows_above_its_header_gets_no_field_count_warning() {
          KAOS-HTM-M,5,Seller,Seller\nKAOS-HTM-L,-5,Seller,Seller\n",
     )
     .unwrap();
-    let output = common::skulint()
-        .args(["check", "--output-format", "json", "--fail-on", "never"])
-        .arg(&path)
-        .output()
-        .unwrap();
+    let output = check_json_never(&path);
     assert_eq!(cells(&json(&output)), set(&["B10 STK001"]));
     assert_eq!(stderr(&output), "", "no warning expected");
 }

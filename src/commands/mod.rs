@@ -555,17 +555,7 @@ pub fn file_report(
         .first()
         .map(|t| t.channel)
         .unwrap_or_else(|| layout::detect_channel(workbook));
-    let position = |table: &Table| {
-        workbook
-            .sheets
-            .iter()
-            .position(|s| s.name == table.sheet.name)
-            .unwrap_or(0)
-    };
-    let sheets = tables
-        .iter()
-        .map(|table| sheet_report(table, position(table)))
-        .collect();
+    let sheets = tables.iter().map(sheet_report).collect();
     FileReport {
         path: workbook.display.clone(),
         format: workbook.format,
@@ -576,14 +566,14 @@ pub fn file_report(
 }
 
 /// How one sheet was read.
-fn sheet_report(table: &Table, position: usize) -> SheetReport {
+fn sheet_report(table: &Table) -> SheetReport {
     let mut rows_skipped = BTreeMap::new();
     for (_, reason) in &table.skipped {
         *rows_skipped.entry(*reason).or_insert(0) += 1;
     }
     SheetReport {
         name: table.sheet.name.clone(),
-        position,
+        position: table.sheet_index,
         header_row: table.header_row + 1,
         data_rows: table.data_rows.len(),
         columns: table

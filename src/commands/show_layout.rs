@@ -159,12 +159,7 @@ fn file_layout(workbook: &Workbook, found: &Layout, channel_given: bool) -> File
         })
         .collect();
     for table in &found.tables {
-        let position = workbook
-            .sheets
-            .iter()
-            .position(|s| s.name == table.sheet.name)
-            .unwrap_or(0);
-        sheets.insert(position, sheet_layout(table));
+        sheets.insert(table.sheet_index, sheet_layout(table));
     }
     FileLayout {
         path: workbook.display.to_string(),

@@ -93,19 +93,16 @@ impl RowSkip {
 
     /// `3 instruction rows`, `1 example row`.
     pub fn count(self, rows: usize) -> String {
-        let noun = match self {
-            RowSkip::Preamble => "instruction row",
-            RowSkip::Example => "example row",
-            RowSkip::Continuation => "continuation row",
-            RowSkip::NoListing => "row without listing content",
+        let (one, many) = match self {
+            RowSkip::Preamble => ("instruction row", "instruction rows"),
+            RowSkip::Example => ("example row", "example rows"),
+            RowSkip::Continuation => ("continuation row", "continuation rows"),
+            RowSkip::NoListing => (
+                "row without listing content",
+                "rows without listing content",
+            ),
         };
-        let plural = if rows == 1 { "" } else { "s" };
-        match noun.split_once(' ') {
-            Some((first, rest)) if self == RowSkip::NoListing => {
-                format!("{rows} {first}{plural} {rest}")
-            }
-            _ => format!("{rows} {noun}{plural}"),
-        }
+        format!("{rows} {}", if rows == 1 { one } else { many })
     }
 
     /// What the rows are, for people.
