@@ -7,8 +7,10 @@ use encoding_rs::Encoding;
 
 use crate::emit::OutputFormat;
 use crate::settings::FailOn;
-use crate::table::columns::Channel;
-use crate::table::read::Size;
+pub use crate::table::columns::ChannelChoice;
+
+use crate::table::Role;
+use crate::table::read::{Limits, Size};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -243,6 +245,42 @@ pub struct LintOptions {
     pub encoding: Option<&'static Encoding>,
 }
 
+impl LintOptions {
+    /// The options as the engine takes them.
+    pub fn engine_options(&self, fail_on: Option<FailOn>) -> crate::engine::Options {
+        let defaults = Limits::default();
+        let given = [
+            (Role::Sku, &self.sku_column),
+            (Role::ParentSku, &self.parent_sku_column),
+            (Role::Stock, &self.stock_column),
+            (Role::CampaignReserved, &self.campaign_reserved_column),
+            (Role::UnpaidReserved, &self.unpaid_reserved_column),
+            (Role::ProductId, &self.product_id_column),
+            (Role::VariationId, &self.variation_id_column),
+            (Role::Shop, &self.shop_column),
+        ];
+        crate::engine::Options {
+            channel: self.channel,
+            select: self.select.clone(),
+            ignore: self.ignore.clone(),
+            config: self.config.clone(),
+            inventory: self.inventory.clone(),
+            columns: given
+                .into_iter()
+                .filter_map(|(role, given)| given.clone().map(|g| (role, g)))
+                .collect(),
+            header_row: self.header_row.map(|n| n as usize),
+            sheets: self.sheet.clone(),
+            limits: Limits {
+                max_file_size: self.max_file_size.map_or(defaults.max_file_size, |s| s.0),
+                max_cells: self.max_cells.unwrap_or(defaults.max_cells),
+            },
+            encoding: self.encoding,
+            fail_on,
+        }
+    }
+}
+
 /// An encoding by any of its WHATWG labels (`latin1`, `cp1252`, `tis-620`, …).
 fn parse_encoding(name: &str) -> Result<&'static Encoding, String> {
     Encoding::for_label(name.trim().as_bytes()).ok_or_else(|| {
@@ -307,30 +345,6 @@ fn parse_report_target(value: &str) -> Result<ReportTarget, String> {
         format,
         path: PathBuf::from(path),
     })
-}
-
-/// `--channel`: a channel, or `auto` to detect it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ChannelChoice {
-    #[default]
-    Auto,
-    Shopee,
-    Lazada,
-    Tiktok,
-    Generic,
-}
-
-impl ChannelChoice {
-    pub fn channel(self) -> Option<Channel> {
-        match self {
-            ChannelChoice::Auto => None,
-            ChannelChoice::Shopee => Some(Channel::Shopee),
-            ChannelChoice::Lazada => Some(Channel::Lazada),
-            ChannelChoice::Tiktok => Some(Channel::Tiktok),
-            ChannelChoice::Generic => Some(Channel::Generic),
-        }
-    }
 }
 
 #[derive(Debug, Args)]

@@ -14,11 +14,10 @@ use regex::RegexBuilder;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::cli::ChannelChoice;
 use crate::diagnostic::Severity;
 use crate::rules::{self, CustomRule};
 use crate::settings::{FailOn, matches};
-use crate::table::columns::Channel;
+use crate::table::columns::{Channel, ChannelChoice};
 use crate::table::{ChannelProfile, Role};
 
 /// The file looked for in the working directory and its parents.

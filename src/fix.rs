@@ -46,6 +46,14 @@ impl Change {
     }
 }
 
+/// Whether a workbook is a CSV or TSV file, where a fix must not make a formula.
+pub fn is_csv(workbook: &Workbook) -> bool {
+    matches!(
+        workbook.format,
+        crate::table::Format::Csv | crate::table::Format::Tsv
+    )
+}
+
 /// The new value of a cell after the fixes of `codes`: the safe ones composed in
 /// one pass (invisibles → NFC → trim → collapse), then the unsafe ones.
 pub fn compose(old: &str, codes: &[&str]) -> String {

@@ -2,7 +2,8 @@
 //!
 //! The pipeline runs in one direction:
 //! read ([`table::read`]) → table ([`table::Table`]) → rules ([`rules`]) →
-//! diagnostics ([`diagnostic`]) → emit ([`emit`]). [`diagnose`] explains the
+//! diagnostics ([`diagnostic`]) → emit ([`emit`]), run by the [`engine`]; the
+//! command line ([`cli`], [`commands`]) only parses and prints. [`diagnose`] explains the
 //! sync errors channels report.
 
 pub mod channel;
@@ -12,6 +13,7 @@ pub mod config;
 pub mod diagnose;
 pub mod diagnostic;
 pub mod emit;
+pub mod engine;
 pub mod fix;
 pub mod inventory;
 pub mod rules;

@@ -1,4 +1,4 @@
-//! `check` streams long CSV files in parts (src/commands/stream.rs). Its findings
+//! `check` streams long CSV files in parts (src/engine/stream.rs). Its findings
 //! must be exactly those of reading the file whole: here the parts are made a few
 //! rows long (the shortest that still reach past the rows under the header), so
 //! that duplicates, near-duplicates and blocked fixes span parts.
@@ -6,38 +6,44 @@
 use std::path::{Path, PathBuf};
 
 use skulint::cli::LintOptions;
-use skulint::commands::{self, stream};
+use skulint::emit::{OutputFormat, Report};
+use skulint::engine::{self, Notice, Setup, Unobserved, stream};
 
+fn setup(options: &LintOptions) -> Setup {
+    engine::setup(&options.engine_options(None)).unwrap()
+}
+
+fn lint(path: &Path, setup: &Setup) -> (Report, Vec<Notice>) {
+    engine::lint(&[path.to_path_buf()], setup, &Unobserved)
+}
+
+fn json(report: &Report) -> String {
+    let mut out = Vec::new();
+    OutputFormat::Json
+        .emitter(false, false, false)
+        .emit(&mut out, report)
+        .unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+/// The file read whole and streamed in parts of several sizes give the same
+/// JSON report, byte for byte, and the same notices.
 fn assert_streams_like_whole(path: &Path, options: &LintOptions) {
-    let setup = commands::setup(options, None).unwrap();
-    let (whole, errors) = commands::lint(&[path.to_path_buf()], &setup);
-    assert!(errors.is_empty(), "{:?}", errors);
+    let setup = setup(options);
+    let (whole, whole_notices) = lint(path, &setup);
+    assert!(whole.errors.is_empty(), "{:?}", whole.errors);
+    let expected = json(&whole);
     for part_rows in [13, 17, 29, 1000] {
-        let (report, diagnostics) = stream::lint_csv_in_parts(path, &setup, part_rows, 0)
-            .expect("a UTF-8 CSV is streamed")
-            .unwrap();
+        let (result, notices) =
+            stream::lint_csv_in_parts(path, &setup, part_rows, 0).expect("a UTF-8 CSV is streamed");
+        let (report, streamed_notices) = engine::assemble(&setup, vec![(vec![result], notices)]);
         assert_eq!(
-            report.sheets[0].data_rows,
-            whole.files[0].sheets[0].data_rows
-        );
-        assert_eq!(
-            report.sheets[0].header_row,
-            whole.files[0].sheets[0].header_row
-        );
-        assert_eq!(
-            report.sheets[0].rows_skipped,
-            whole.files[0].sheets[0].rows_skipped
-        );
-        assert_eq!(
-            report.sheets[0].without_sku,
-            whole.files[0].sheets[0].without_sku
-        );
-        assert_eq!(
-            diagnostics,
-            whole.diagnostics,
+            json(&report),
+            expected,
             "{} in parts of {part_rows} rows",
             path.display()
         );
+        assert_eq!(streamed_notices, whole_notices, "{}", path.display());
     }
 }
 
@@ -96,7 +102,7 @@ fn duplicates_and_blocked_fixes_across_parts_stream_like_whole() {
 
 #[test]
 fn small_files_and_other_encodings_are_read_whole() {
-    let setup = commands::setup(&LintOptions::default(), None).unwrap();
+    let setup = setup(&LintOptions::default());
     let path = Path::new("fixtures/csv/semicolon.csv");
     assert!(
         stream::lint_csv(path, &setup).is_none(),
@@ -135,10 +141,67 @@ fn a_first_part_that_looks_product_level_is_read_whole() {
         }
     }
     std::fs::write(&path, text).unwrap();
-    let setup = commands::setup(&LintOptions::default(), None).unwrap();
-    let (whole, _) = commands::lint(std::slice::from_ref(&path), &setup);
+    let setup = setup(&LintOptions::default());
+    let (whole, _) = lint(&path, &setup);
     assert_eq!(whole.diagnostics.len(), 12);
-    if let Some(result) = stream::lint_csv_in_parts(&path, &setup, 13, 0) {
+    if let Some((result, _)) = stream::lint_csv_in_parts(&path, &setup, 13, 0) {
         assert_eq!(result.unwrap().1, whole.diagnostics);
     }
+}
+
+#[test]
+fn reader_notices_are_the_same_when_streamed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ragged.csv");
+    let mut text = String::from("SKU,Product Name,Stock\n");
+    for i in 0..60 {
+        match i {
+            // An unquoted comma shifts the stock of these rows.
+            7 | 31 | 52 => text.push_str(&format!("KAOS-{i},Kaos, Polos,{i}\n")),
+            // A second export pasted under the first, with its byte-order mark.
+            40 => text.push_str("\u{feff}SKU,Product Name,Stock\n"),
+            _ => text.push_str(&format!("KAOS-{i},Kaos {i},{i}\n")),
+        }
+    }
+    std::fs::write(&path, text).unwrap();
+    let (_, notices) = lint(&path, &setup(&LintOptions::default()));
+    assert_eq!(notices.len(), 2, "{notices:?}");
+    assert!(notices[0].message.contains("row 42"), "{notices:?}");
+    assert!(notices[1].message.contains("3 row(s)"), "{notices:?}");
+    assert_streams_like_whole(&path, &LintOptions::default());
+}
+
+#[test]
+fn reader_limits_hold_when_streamed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("listing.csv");
+    let mut text = String::from("SKU,Stock\n");
+    for i in 0..100 {
+        text.push_str(&format!("KAOS-{i},{i}\n\n"));
+    }
+    std::fs::write(&path, &text).unwrap();
+    for (max_cells, max_file_size) in [(250, None), (10_000, Some(100))] {
+        let options = LintOptions {
+            max_cells: Some(max_cells),
+            max_file_size: max_file_size.map(skulint::table::read::Size),
+            ..LintOptions::default()
+        };
+        let setup = setup(&options);
+        let (whole, _) = lint(&path, &setup);
+        assert_eq!(whole.errors.len(), 1, "read whole, the file is refused");
+        // Streamed, it is left to the whole-file reader, which refuses it.
+        assert!(stream::lint_csv_in_parts(&path, &setup, 13, 0).is_none());
+    }
+}
+
+#[test]
+fn a_workbook_named_csv_is_left_to_the_whole_file_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("export.csv");
+    std::fs::copy("fixtures/demo-shopee-sales-info.xlsx", &path).unwrap();
+    let setup = setup(&LintOptions::default());
+    assert!(stream::lint_csv_in_parts(&path, &setup, 13, 0).is_none());
+    let html = dir.path().join("page.csv");
+    std::fs::write(&html, "<html><table><tr><td>SKU</td></tr></table></html>\n").unwrap();
+    assert!(stream::lint_csv_in_parts(&html, &setup, 13, 0).is_none());
 }

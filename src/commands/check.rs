@@ -3,20 +3,23 @@
 use anyhow::Result;
 
 use super::{
-    ExitStatus, Progress, check_outputs, collect_inputs, emit, exit_status, fix_args,
-    lint_with_progress, progress_for, refuse_inventory_as_input, report_errors, setup,
+    ExitStatus, Progress, check_outputs, emit, fix_args, progress_for, report_errors,
+    report_notices,
 };
 use crate::cli::CheckArgs;
+use crate::engine::{self, collect_inputs, exit_status, refuse_inventory_as_input};
 
 pub fn check(args: &CheckArgs) -> Result<ExitStatus> {
-    let setup = setup(&args.lint, args.output.fail_on)?;
+    let setup = engine::setup(&args.lint.engine_options(args.output.fail_on))?;
     let (files, mut errors) = collect_inputs(&args.paths);
     refuse_inventory_as_input(&setup, &files)?;
     check_outputs(&args.output, &files, &setup)?;
     let progress = Progress::new(files.len(), progress_for(&args.output));
-    let (mut report, lint_errors) = lint_with_progress(&files, &setup, &progress);
+    let (mut report, notices) = engine::lint(&files, &setup, &progress);
+    progress.finish();
     report.fix_args = fix_args(&args.lint);
-    errors.extend(lint_errors);
+    errors.append(&mut report.errors);
+    report_notices(&notices);
     report_errors(&errors);
     report.errors = errors;
     emit(&report, &args.output)?;

@@ -5,10 +5,11 @@ use std::io::{self, Write};
 
 use anyhow::Result;
 
-use super::{ExitStatus, load_config};
+use super::ExitStatus;
 use crate::cli::ExplainArgs;
 use crate::config::Config;
 use crate::diagnose;
+use crate::engine::load_config;
 use crate::rules::{self, CustomRule, ExampleSheet, FixKind, RuleDoc};
 use crate::text::visible;
 

@@ -10,13 +10,17 @@ use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 
 use super::{
-    ExitStatus, FileError, Outputs, Progress, Setup, check_outputs, collect_inputs, emit,
-    enabled_rules, exit_status, file_report, groups, lint_books, progress_for, read_books,
-    refuse_inventory_as_input, report_errors, same_file, setup, stage, write_atomically,
+    ExitStatus, FileError, Outputs, Progress, check_outputs, emit, progress_for, report_errors,
+    stage, write_atomically,
 };
 use crate::cli::FixArgs;
 use crate::diagnostic::Diagnostic;
 use crate::emit::{FileReport, Report};
+use crate::engine::{
+    Setup, collect_inputs, enabled_rules, exit_status, file_report, groups, lint_books, read_books,
+    refuse_inventory_as_input, same_file, setup,
+};
+use crate::fix::is_csv;
 use crate::fix::{self, Change, ResyncEntry};
 use crate::table::patch::{self, CellEdit};
 use crate::table::write::{self, Highlight};
@@ -61,7 +65,7 @@ struct Written {
 }
 
 pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
-    let setup = setup(&args.lint, args.output_options.fail_on)?;
+    let setup = setup(&args.lint.engine_options(args.output_options.fail_on))?;
     if let Some(changes) = &args.changes {
         change_log_format(changes)?;
     }
@@ -219,9 +223,9 @@ fn fix_group(
         read::Depth::Patch
     };
     let mut read = read_books(paths, setup, depth);
+    let mut first = lint_books(&read.books, setup);
+    let read_notices = read.settle(&mut first);
     let mut planned: Vec<Result<Vec<Change>, FileError>> = {
-        let mut first = lint_books(&read.books, setup);
-        read.settle(&mut first);
         first
             .into_iter()
             .map(|linted| {
@@ -264,7 +268,10 @@ fn fix_group(
 
     // Cells inside an array formula's range are found only by the patcher: their
     // changes are dropped, and the workbooks they were applied to linted again.
-    let mut notices: Vec<Vec<String>> = vec![Vec::new(); paths.len()];
+    let mut notices: Vec<Vec<String>> = read_notices
+        .iter()
+        .map(|notices| notices.iter().map(|n| n.line()).collect())
+        .collect();
     let mut reverted = Vec::new();
     for (i, (planned, made)) in planned.iter_mut().zip(&mut made).enumerate() {
         let (Ok(changes), Some(Ok(made))) = (planned, made) else {
@@ -441,10 +448,6 @@ fn add_file_outputs(
 }
 
 /// Whether the corrected copy of `workbook` is a CSV or TSV file.
-pub fn is_csv(workbook: &Workbook) -> bool {
-    matches!(workbook.format, Format::Csv | Format::Tsv)
-}
-
 /// Where the corrected copy of `input` goes, written as `extension`.
 fn corrected_path(input: &Path, extension: &str, args: &FixArgs, several: bool) -> PathBuf {
     let stem = input

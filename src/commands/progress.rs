@@ -77,3 +77,9 @@ impl Drop for Progress {
         self.finish();
     }
 }
+
+impl crate::engine::Observer for Progress {
+    fn file_done(&self, rows: usize) {
+        Progress::file_done(self, rows);
+    }
+}

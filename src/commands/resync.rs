@@ -7,8 +7,8 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 
+use super::ExitStatus;
 use super::diagnose::wrap;
-use super::{ExitStatus, load_config};
 use crate::channel::http::Http;
 use crate::channel::journal::{self, Journal};
 use crate::channel::lazada::Lazada;
@@ -21,6 +21,7 @@ use crate::channel::tiktok::Tiktok;
 use crate::channel::webhook::Webhook;
 use crate::channel::{self, ChannelClient, Credentials, PlanEntry, Redactor};
 use crate::cli::{ResyncArgs, ResyncChannel};
+use crate::engine::load_config;
 use crate::text::printable;
 
 pub fn resync(args: &ResyncArgs) -> Result<ExitStatus> {

@@ -6,9 +6,10 @@ use std::io::{self, Write};
 use anyhow::Result;
 use serde::Serialize;
 
-use super::{ExitStatus, load_config};
+use super::ExitStatus;
 use crate::cli::{RulesArgs, RulesFormat};
 use crate::diagnostic::Severity;
+use crate::engine::load_config;
 use crate::rules::{self, FixKind};
 
 /// One line of the listing (also the JSON object).

@@ -7,9 +7,10 @@ use std::io::{self, Write};
 use anyhow::Result;
 use serde::Serialize;
 
-use super::{ExitStatus, FileError, collect_inputs, read_books, report_errors, setup};
+use super::{ExitStatus, FileError, report_errors};
 use crate::cli::{LayoutArgs, RulesFormat};
 use crate::diagnostic::column_letter;
+use crate::engine::{collect_inputs, read_books, setup};
 use crate::table::layout::{self, Layout, RowSkip, Table};
 use crate::table::{Role, Workbook, read};
 
@@ -79,7 +80,7 @@ struct ColumnLayout {
 }
 
 pub fn layout(args: &LayoutArgs) -> Result<ExitStatus> {
-    let setup = setup(&args.lint, None)?;
+    let setup = setup(&args.lint.engine_options(None))?;
     let (files, mut errors) = collect_inputs(&args.paths);
     let books = read_books(&files, &setup, read::Depth::Values);
     let mut document = Document {

@@ -322,6 +322,30 @@ impl ChannelProfile {
     }
 }
 
+/// `--channel`: a channel, or `auto` to detect it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelChoice {
+    #[default]
+    Auto,
+    Shopee,
+    Lazada,
+    Tiktok,
+    Generic,
+}
+
+impl ChannelChoice {
+    pub fn channel(self) -> Option<Channel> {
+        match self {
+            ChannelChoice::Auto => None,
+            ChannelChoice::Shopee => Some(Channel::Shopee),
+            ChannelChoice::Lazada => Some(Channel::Lazada),
+            ChannelChoice::Tiktok => Some(Channel::Tiktok),
+            ChannelChoice::Generic => Some(Channel::Generic),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -113,30 +113,16 @@ pub fn read(
         .find(|r| !r.cells.is_empty())
         .is_some_and(|r| fully_quoted(&text[r.span.clone()], delimiter, r.cells.len()));
     let mut left = max_cells;
-    let mut joined_at = Vec::new();
+    let mut row_notices = RowNotices::default();
     let mut rows = Vec::with_capacity(records.len());
-    let mut lines = Vec::with_capacity(records.len());
     for (index, record) in records.into_iter().enumerate() {
         left = left
             .checked_sub(record.cells.len() as u64 + 1)
             .ok_or(CsvError::TooManyCells { limit: max_cells })?;
-        // Rows are numbered as Excel shows them (a quoted line break stays in its cell).
-        let line = index as u64 + 1;
-        if index > 0
-            && matches!(record.cells.first(), Some(Value::Text(f)) if f.starts_with('\u{FEFF}'))
-        {
-            joined_at.push(line);
-        }
+        row_notices.add(index, &record.cells);
         rows.push(record.cells);
-        lines.push(line);
     }
-    if !joined_at.is_empty() {
-        notices.push(format!(
-            "a byte-order mark starts row {}: several CSV files seem joined into one; the mark is flagged as an invisible character, and a repeated header row is read as data",
-            list(&joined_at)
-        ));
-    }
-    notices.extend(ragged_notice(&rows, &lines));
+    notices.extend(row_notices.finish());
     let sheet = Sheet {
         name: Arc::from(name),
         visibility: Visibility::Visible,
@@ -290,46 +276,108 @@ pub fn decode_as(bytes: &[u8], dialect: &Dialect) -> Result<String, CsvError> {
     strict(encoding, body, false).map(|d| d.text)
 }
 
-/// Rows with more fields than the header row usually mean an unquoted
-/// delimiter inside a value, which shifts every column after it.
-fn ragged_notice(rows: &[Vec<Value>], lines: &[u64]) -> Option<String> {
-    // The header is the first row that names known columns; title and note
-    // rows above it (an Amazon manifest's) do not. Without one, the first row
-    // of two cells or more.
-    let vocabulary = super::columns::Vocabulary::get();
-    let filled = |r: &Vec<Value>| r.iter().filter(|v| !v.is_empty()).count() >= 2;
-    // Two cells naming columns, as the layout asks of a header row: a
-    // `Shop, Toko Maju` line above it names one.
-    let names_a_column = |r: &Vec<Value>| {
-        r.iter()
-            .filter(|v| match v {
-                Value::Text(text) => !vocabulary.roles_of_header(text).is_empty(),
-                _ => false,
-            })
-            .count()
-            >= 2
-    };
-    let header = rows
-        .iter()
-        .take(40)
-        .position(|r| filled(r) && names_a_column(r))
-        .or_else(|| rows.iter().position(filled))?;
-    let width = rows[header].len();
-    let wider: Vec<u64> = rows
-        .iter()
-        .enumerate()
-        .skip(header + 1)
-        .filter(|(_, r)| r.len() > width && r[width..].iter().any(|v| !v.is_empty()))
-        .map(|(i, _)| lines.get(i).copied().unwrap_or(i as u64 + 1))
-        .collect();
-    if wider.is_empty() {
-        return None;
+/// What the rows of a CSV file tell about it: a byte-order mark starting a
+/// row (several files joined into one), and rows with more fields than the
+/// header row, which usually mean an unquoted delimiter inside a value that
+/// shifts every column after it. Fed one row at a time, so that a file read
+/// whole and one streamed in parts give the same notices.
+#[derive(Default)]
+pub struct RowNotices {
+    /// Lines (1-based rows) that start with a byte-order mark.
+    joined_at: Vec<u64>,
+    /// The header's width, once it is known.
+    width: Option<usize>,
+    /// Until then, each row of cells seen: (row, cells up to the last non-empty one).
+    pending: Vec<(usize, usize)>,
+    /// The first row of two filled cells or more, the header without one naming columns.
+    first_filled: Option<(usize, usize)>,
+    wider: Vec<u64>,
+}
+
+/// The header is the first row (of the first [`HEADER_WITHIN`]) that names
+/// two known columns: title and note rows above it (an Amazon manifest's) do
+/// not, nor does a `Shop, Toko Maju` line. Without one, the first row of two
+/// filled cells or more.
+const HEADER_WITHIN: usize = 40;
+
+impl RowNotices {
+    /// Takes row `row` (0-based; blank rows may be left out).
+    pub fn add(&mut self, row: usize, cells: &[Value]) {
+        if row > 0 && matches!(cells.first(), Some(Value::Text(f)) if f.starts_with('\u{FEFF}')) {
+            self.joined_at.push(row as u64 + 1);
+        }
+        let extent = cells
+            .iter()
+            .rposition(|v| !v.is_empty())
+            .map_or(0, |i| i + 1);
+        if let Some(width) = self.width {
+            if extent > width {
+                self.wider.push(row as u64 + 1);
+            }
+            return;
+        }
+        let filled = cells.iter().filter(|v| !v.is_empty()).count() >= 2;
+        if filled && row < HEADER_WITHIN {
+            let vocabulary = super::columns::Vocabulary::get();
+            let naming = cells
+                .iter()
+                .filter(|v| match v {
+                    Value::Text(text) => !vocabulary.roles_of_header(text).is_empty(),
+                    _ => false,
+                })
+                .count();
+            if naming >= 2 {
+                self.width = Some(cells.len());
+                self.pending.clear();
+                return;
+            }
+        }
+        if filled && self.first_filled.is_none() {
+            self.first_filled = Some((row, cells.len()));
+        }
+        self.pending.push((row, extent));
+        if row + 1 >= HEADER_WITHIN {
+            self.settle_header();
+        }
     }
-    Some(format!(
-        "{} row(s) have more fields than the header row's {width} (row {}): a delimiter inside an unquoted value shifts the columns after it; quote that value or fix those lines",
-        wider.len(),
-        list(&wider)
-    ))
+
+    /// Past the rows that may name columns: the first filled row is the header.
+    fn settle_header(&mut self) {
+        if let Some((header, width)) = self.first_filled {
+            self.width = Some(width);
+            self.wider.extend(
+                self.pending
+                    .iter()
+                    .filter(|&&(row, extent)| row > header && extent > width)
+                    .map(|&(row, _)| row as u64 + 1),
+            );
+        }
+        // Rows above the header, wherever it turns out to be, are never wider than it.
+        self.pending.clear();
+    }
+
+    /// The notices, once every row is in.
+    pub fn finish(mut self) -> Vec<String> {
+        if self.width.is_none() {
+            self.settle_header();
+        }
+        let mut notices = Vec::new();
+        if !self.joined_at.is_empty() {
+            notices.push(format!(
+                "a byte-order mark starts row {}: several CSV files seem joined into one; the mark is flagged as an invisible character, and a repeated header row is read as data",
+                list(&self.joined_at)
+            ));
+        }
+        if !self.wider.is_empty() {
+            let width = self.width.unwrap_or(0);
+            notices.push(format!(
+                "{} row(s) have more fields than the header row's {width} (row {}): a delimiter inside an unquoted value shifts the columns after it; quote that value or fix those lines",
+                self.wider.len(),
+                list(&self.wider)
+            ));
+        }
+        notices
+    }
 }
 
 /// At most three line numbers, then how many more.

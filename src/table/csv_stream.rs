@@ -35,6 +35,8 @@ pub enum NotStreamed {
     Encoding,
     /// The csv parser refused the file.
     Malformed,
+    /// The file starts as something else than text.
+    NotText,
     Io(io::Error),
 }
 
@@ -52,6 +54,11 @@ impl CsvRows {
         (&mut file).take(HEAD as u64).read_to_end(&mut head)?;
         if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
             return Err(NotStreamed::Encoding);
+        }
+        // A workbook, an HTML page or binary data named `.csv` is the whole-file
+        // reader's to recognize or refuse.
+        if super::probe::content(&head) != super::probe::Content::Text {
+            return Err(NotStreamed::NotText);
         }
         let bom = if head.starts_with(b"\xEF\xBB\xBF") {
             3

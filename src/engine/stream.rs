@@ -25,11 +25,12 @@ use std::sync::Arc;
 use foldhash::HashSet;
 use foldhash::fast::FixedState;
 
-use super::{FileError, Setup, file_report};
+use super::{FileResult, Notice, Setup, file_report};
 use crate::diagnostic::{Applicability, Diagnostic};
-use crate::emit::FileReport;
+use crate::emit::FileError;
 use crate::rules::trimmed;
 use crate::settings::Settings;
+use crate::table::csv::RowNotices;
 use crate::table::csv_stream::CsvRows;
 use crate::table::{Format, Role, Sheet, Table, Value, Visibility, Workbook, layout};
 use crate::text::near_duplicate_key;
@@ -47,11 +48,9 @@ const TABLE_WIDE: [&str; 3] = ["DUP001", "DUP002", "DUP003"];
 
 /// Lints `path` part by part when it is a CSV/TSV file worth streaming; `None`
 /// when it should be read whole (small, not UTF-8, not CSV at all, unusual
-/// options): the whole-file path then reads it, and reports any error.
-pub fn lint_csv(
-    path: &Path,
-    setup: &Setup,
-) -> Option<Result<(FileReport, Vec<Diagnostic>), FileError>> {
+/// options): the whole-file path then reads it, and reports any error. The
+/// notices are those the whole-file reader gives.
+pub fn lint_csv(path: &Path, setup: &Setup) -> Option<(FileResult, Vec<Notice>)> {
     lint_csv_in_parts(path, setup, PART_ROWS, STREAM_FROM_BYTES)
 }
 
@@ -61,7 +60,7 @@ pub fn lint_csv_in_parts(
     setup: &Setup,
     part_rows: usize,
     from_bytes: u64,
-) -> Option<Result<(FileReport, Vec<Diagnostic>), FileError>> {
+) -> Option<(FileResult, Vec<Notice>)> {
     let extension = path.extension()?.to_str()?.to_ascii_lowercase();
     let format = match extension.as_str() {
         "csv" | "txt" => Format::Csv,
@@ -89,7 +88,8 @@ pub fn lint_csv_in_parts(
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("Sheet1");
-    let first = read_part(&mut rows, part_rows, 0, &mut cells_left)?;
+    let mut row_notices = RowNotices::default();
+    let first = read_part(&mut rows, part_rows, 0, &mut cells_left, &mut row_notices)?;
     let first_end = first.rows.len();
     let workbook = Workbook {
         path: path.to_path_buf(),
@@ -106,10 +106,13 @@ pub fn lint_csv_in_parts(
     let layout::Layout { tables, skipped } = match layout::detect(&workbook, &setup.spec) {
         Ok(layout) => layout,
         Err(e) => {
-            return Some(Err(FileError {
+            // The rest of the file is not read: its notices are left out, as a
+            // file refused for its layout gets none.
+            let error = FileError {
                 path: display,
                 message: e.to_string(),
-            }));
+            };
+            return Some((Err(error), Vec::new()));
         }
     };
     let table = &tables[0];
@@ -136,11 +139,11 @@ pub fn lint_csv_in_parts(
     };
     let mut state = match State::new() {
         Ok(state) => state,
-        Err(e) => return Some(Err(spill_failed(e))),
+        Err(e) => return Some((Err(spill_failed(e)), Vec::new())),
     };
     let mut diagnostics = crate::rules::run(std::slice::from_ref(table), &row_settings);
     if let Err(e) = state.add(table) {
-        return Some(Err(spill_failed(e)));
+        return Some((Err(spill_failed(e)), Vec::new()));
     }
     let mut data_rows = table.data_rows.len();
     let mut without_sku = super::without_sku(table);
@@ -149,7 +152,13 @@ pub fn lint_csv_in_parts(
         std::collections::BTreeMap::new();
     let mut next = first.next;
     while let Some(start) = next {
-        let part = read_part(&mut rows, part_rows, start, &mut cells_left)?;
+        let part = read_part(
+            &mut rows,
+            part_rows,
+            start,
+            &mut cells_left,
+            &mut row_notices,
+        )?;
         next = part.next;
         // The header rows, then the part from the row below them: a rule sees the
         // same header texts, and its rows are shifted back afterwards.
@@ -171,12 +180,12 @@ pub fn lint_csv_in_parts(
         let found = crate::rules::run(std::slice::from_ref(&part_table), &row_settings);
         diagnostics.extend(found.into_iter().map(|d| shifted(d, offset)));
         if let Err(e) = state.add(&part_table) {
-            return Some(Err(spill_failed(e)));
+            return Some((Err(spill_failed(e)), Vec::new()));
         }
     }
     let shared = match state.shared() {
         Ok(shared) => shared,
-        Err(e) => return Some(Err(spill_failed(e))),
+        Err(e) => return Some((Err(spill_failed(e)), Vec::new())),
     };
 
     // The rows that can take part in a duplicate or a blocked fix.
@@ -256,7 +265,15 @@ pub fn lint_csv_in_parts(
     for (reason, rows) in rows_skipped {
         *report.sheets[0].rows_skipped.entry(reason).or_insert(0) += rows;
     }
-    Some(Ok((report, diagnostics)))
+    let notices = row_notices
+        .finish()
+        .into_iter()
+        .map(|message| Notice {
+            path: display.clone(),
+            message,
+        })
+        .collect();
+    Some((Ok((report, diagnostics)), notices))
 }
 
 /// Up to `limit` rows from row `start` on, each at its row number less `start`
@@ -266,12 +283,22 @@ struct Part {
     next: Option<usize>,
 }
 
-fn read_part(rows: &mut CsvRows, limit: usize, start: usize, cells_left: &mut u64) -> Option<Part> {
+/// Each row costs its cells and one more against `cells_left`, blank rows
+/// included, as the whole-file reader counts them.
+fn read_part(
+    rows: &mut CsvRows,
+    limit: usize,
+    start: usize,
+    cells_left: &mut u64,
+    notices: &mut RowNotices,
+) -> Option<Part> {
     let mut part: Vec<Vec<Value>> = Vec::new();
     for _ in 0..limit {
         match rows.next_row() {
             Ok(Some((row, cells))) => {
-                *cells_left = cells_left.checked_sub(cells.len() as u64 + 1)?;
+                let blank = (row - start - part.len()) as u64;
+                *cells_left = cells_left.checked_sub(cells.len() as u64 + 1 + blank)?;
+                notices.add(row, &cells);
                 part.resize_with(row - start, Vec::new);
                 part.push(cells);
             }

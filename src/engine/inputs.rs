@@ -1,0 +1,158 @@
+//! The files a run reads: folders walked into the spreadsheets they hold.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use crate::emit::FileError;
+
+const EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xlsb", "xls", "ods", "csv", "tsv"];
+
+/// Expands folders into the spreadsheets they hold (sorted), keeping files as given.
+/// Each file is listed once, however many paths lead to it.
+pub fn collect_inputs(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileError>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen = HashSet::new();
+    for path in paths {
+        if path.is_dir() {
+            let before = files.len();
+            let mut walk = Walk {
+                root: path.canonicalize().unwrap_or_else(|_| path.clone()),
+                folders: HashSet::new(),
+            };
+            walk.folder(path, &mut seen, &mut files, &mut errors);
+            if files.len() == before {
+                errors.push(FileError {
+                    path: path.display().to_string(),
+                    message: "the folder holds no .xlsx .xlsm .xlsb .xls .ods .csv or .tsv files"
+                        .into(),
+                });
+            }
+        } else if let Ok(metadata) = std::fs::metadata(path) {
+            if let Some(reason) = not_readable(&metadata) {
+                errors.push(FileError {
+                    path: path.display().to_string(),
+                    message: reason.into(),
+                });
+            } else if file_identity(path, &metadata).is_none_or(|id| seen.insert(id)) {
+                files.push(path.clone());
+            }
+        } else {
+            errors.push(FileError {
+                path: path.display().to_string(),
+                message: "no such file or folder".into(),
+            });
+        }
+    }
+    (files, errors)
+}
+
+/// Why a file given by its path is not read: a device (`/dev/zero`) never ends.
+/// A FIFO is read, up to `--max-file-size`, so an export can be piped in.
+fn not_readable(metadata: &std::fs::Metadata) -> Option<&'static str> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = metadata.file_type();
+        if kind.is_char_device() || kind.is_block_device() || kind.is_socket() {
+            return Some("is a device or a socket, not a file; export the sheet to a file");
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = metadata;
+    None
+}
+
+/// The device and inode of a file, which tell two paths to one file apart.
+fn file_identity(path: &Path, metadata: &std::fs::Metadata) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        let _ = path;
+        use std::os::unix::fs::MetadataExt;
+        Some((metadata.dev(), metadata.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        path.canonicalize().ok().map(|p| {
+            use std::hash::{Hash, Hasher};
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            p.hash(&mut hasher);
+            (0, hasher.finish())
+        })
+    }
+}
+
+/// A walk through one folder given on the command line. Symlinks are followed
+/// only to what lies inside that folder, each folder is entered once (a link
+/// to `.` or `..` cannot make the walk go round), and only regular files are
+/// listed: a link to `/dev/zero`, a FIFO or a file elsewhere on the machine is
+/// not read for a folder.
+struct Walk {
+    root: PathBuf,
+    folders: HashSet<(u64, u64)>,
+}
+
+impl Walk {
+    fn folder(
+        &mut self,
+        dir: &Path,
+        seen: &mut HashSet<(u64, u64)>,
+        files: &mut Vec<PathBuf>,
+        errors: &mut Vec<FileError>,
+    ) {
+        let entered = std::fs::metadata(dir)
+            .ok()
+            .and_then(|m| file_identity(dir, &m))
+            .is_none_or(|id| self.folders.insert(id));
+        if !entered {
+            return;
+        }
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                errors.push(FileError {
+                    path: dir.display().to_string(),
+                    message: format!("cannot list the folder: {e}"),
+                });
+                return;
+            }
+        };
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for path in paths {
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            // Hidden files and Excel's `~$` lock files are not exports.
+            if name.starts_with('.') || name.starts_with("~$") {
+                continue;
+            }
+            let Ok(link) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
+            if link.file_type().is_symlink()
+                && !path
+                    .canonicalize()
+                    .is_ok_and(|target| target.starts_with(&self.root))
+            {
+                continue;
+            }
+            let Ok(metadata) = std::fs::metadata(&path) else {
+                continue;
+            };
+            if metadata.is_dir() {
+                self.folder(&path, seen, files, errors);
+            } else if metadata.is_file()
+                && path
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+                && file_identity(&path, &metadata).is_none_or(|id| seen.insert(id))
+            {
+                files.push(path);
+            }
+        }
+    }
+}
