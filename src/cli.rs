@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use encoding_rs::Encoding;
 
 use crate::emit::OutputFormat;
-use crate::settings::FailOn;
+use crate::rules::settings::FailOn;
 pub use crate::table::columns::ChannelChoice;
 
 use crate::table::Role;

@@ -15,8 +15,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diagnostic::Severity;
+use crate::rules::settings::{FailOn, matches};
 use crate::rules::{self, CustomRule};
-use crate::settings::{FailOn, matches};
 use crate::table::columns::{Channel, ChannelChoice};
 use crate::table::{ChannelProfile, Role};
 

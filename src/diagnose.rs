@@ -24,17 +24,14 @@
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::rules;
-use crate::settings::Settings;
 use crate::table::columns::Channel;
-use crate::table::{Format, Sheet, TableSpec, Value, Visibility, Workbook, layout};
 
 /// Every cause of `rules/sync-errors.toml`, with its patterns compiled.
 #[derive(Debug)]
@@ -1101,72 +1098,19 @@ pub fn classify(message: &str, channel: Option<Channel>) -> Diagnosis {
     diagnosis
 }
 
-/// Classifies a message and checks the SKU it is about: the one given, or the
-/// one its API body names. The SKU rules run on it with the channel's profile.
-pub fn diagnose(message: &str, channel: Option<Channel>, sku: Option<&str>) -> Diagnosis {
-    let diagnosis = classify(message, channel);
-    match sku.map(str::to_string).or_else(|| sku_in_message(message)) {
-        Some(sku) => {
-            let findings = sku_findings(&sku, diagnosis.channel.unwrap_or(Channel::Generic));
-            diagnosis.with_sku(sku, findings)
-        }
-        None => diagnosis,
-    }
-}
-
-/// What the SKU rules (SKU001–SKU010) find in one SKU, linted as the only row of
-/// a `channel` export.
-pub fn sku_findings(sku: &str, channel: Channel) -> Vec<Diagnostic> {
-    let text = |t: &str| Value::Text(t.to_string());
-    // Id columns make the row a listing whatever the SKU says: a SKU that reads
-    // like a sentence or a "Wajib" must not be taken for an instruction row.
-    let workbook = Workbook {
-        path: "sku".into(),
-        display: Arc::from("--sku"),
-        format: Format::Csv,
-        sheets: vec![Sheet {
-            name: Arc::from("sku"),
-            visibility: Visibility::Visible,
-            rows: vec![
-                vec![text("Product ID"), text("Variation ID"), text("SKU")],
-                vec![text("1"), text("1"), text(sku)],
-            ],
-            ..Sheet::default()
-        }],
-        dialect: None,
-    };
-    let spec = TableSpec {
-        channel: Some(channel),
-        header_row: Some(1),
-        ..TableSpec::default()
-    };
-    let settings = Settings {
-        select: vec!["SKU".into()],
-        ..Settings::default()
-    };
-    match layout::tables(&workbook, &spec) {
-        Ok(tables) => rules::run(&tables, &settings),
-        Err(_) => Vec::new(),
-    }
-}
-
-/// Every sync-error cause and rule tied to an error code, a rule code or name,
-/// or a piece of message text, as text for `skulint explain`; `None` when
-/// nothing is.
-pub fn explain(query: &str) -> Option<String> {
+/// The causes tied to `query`: by id, by a message pattern or SKU trigger it
+/// matches, by a whole word of their title or explanation, or by a related
+/// rule that `names_rule` says the query names. For `skulint explain`.
+pub fn causes_for(query: &str, names_rule: impl Fn(&str) -> bool) -> Vec<&'static Cause> {
     let query = query.trim();
     if query.is_empty() {
-        return None;
+        return Vec::new();
     }
     let text = Text::new(query);
-    let word = Regex::new(&format!(r"(?i)(^|[^\w]){}($|[^\w])", regex::escape(query))).ok()?;
-    let rule_named = |code: &str| {
-        rules::catalog().iter().any(|d| {
-            d.code == code
-                && (d.code.eq_ignore_ascii_case(query) || d.name.eq_ignore_ascii_case(query))
-        })
+    let Some(word) = whole_word(query) else {
+        return Vec::new();
     };
-    let causes: Vec<&Cause> = catalog()
+    catalog()
         .causes
         .iter()
         .filter(|c| {
@@ -1176,68 +1120,18 @@ pub fn explain(query: &str) -> Option<String> {
                     .as_ref()
                     .is_some_and(|e| e.trigger.iter().any(|t| t.is_match(&text.haystack)))
                 || [&c.title, &c.explanation].iter().any(|t| word.is_match(t))
-                || c.related_rules.iter().any(|r| rule_named(r))
+                || c.related_rules.iter().any(|r| names_rule(r))
         })
-        .collect();
-    let tied: BTreeSet<&str> = causes
-        .iter()
-        .flat_map(|c| c.related_rules.iter().map(String::as_str))
-        .collect();
-    let named_rule = rules::catalog().iter().any(|d| rule_named(&d.code));
-    let docs: Vec<&rules::RuleDoc> = rules::catalog()
-        .iter()
-        .filter(|d| {
-            if named_rule {
-                return rule_named(&d.code);
-            }
-            tied.contains(d.code.as_str()) || [&d.summary, &d.why].iter().any(|t| word.is_match(t))
-        })
-        .collect();
-    // Rules alone (a word found in a rule's text) are not an answer: `explain`
-    // then suggests the nearest rule codes and names instead.
-    if causes.is_empty() && !named_rule {
-        return None;
-    }
-    let mut out = String::new();
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    if !causes.is_empty() {
-        out.push_str(&format!(
-            "{query:?} is tied to {}:\n",
-            plural(causes.len(), "sync-error cause")
-        ));
-        for cause in &causes {
-            out.push_str(&format!("\n  {} — {}\n", cause.id, cause.title));
-            out.push_str(&format!(
-                "    {}; {}\n",
-                if cause.retryable {
-                    "retryable"
-                } else {
-                    "not retryable"
-                },
-                cause.action
-            ));
-            if !cause.related_rules.is_empty() {
-                out.push_str(&format!("    rules: {}\n", cause.related_rules.join(", ")));
-            }
-        }
-    }
-    if !docs.is_empty() {
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        out.push_str("Rules that find it in an export before an update fails:\n");
-        let width = docs.iter().map(|d| d.name.len()).max().unwrap_or(0);
-        for doc in &docs {
-            out.push_str(&format!(
-                "  {}  {:<width$}  {}\n",
-                doc.code, doc.name, doc.summary
-            ));
-        }
-    }
-    out.push_str(
-        "\n`skulint diagnose \"MESSAGE\" --sku SKU` explains one message with the steps to take.\n",
-    );
-    Some(out)
+        .collect()
+}
+
+/// A pattern for `query` as a whole word, in any case.
+pub fn whole_word(query: &str) -> Option<Regex> {
+    Regex::new(&format!(
+        r"(?i)(^|[^\w]){}($|[^\w])",
+        regex::escape(query.trim())
+    ))
+    .ok()
 }
 
 #[cfg(test)]
@@ -1262,24 +1156,6 @@ mod tests {
             }
         }
         assert!(failures.is_empty(), "\n{}", failures.join("\n"));
-    }
-
-    #[test]
-    fn related_rules_exist() {
-        let codes: BTreeSet<&str> = rules::catalog().iter().map(|d| d.code.as_str()).collect();
-        for cause in &catalog().causes {
-            for code in cause
-                .related_rules
-                .iter()
-                .chain(cause.sku_evidence.iter().flat_map(|e| &e.rules))
-            {
-                assert!(
-                    codes.contains(code.as_str()),
-                    "{}: unknown rule {code}",
-                    cause.id
-                );
-            }
-        }
     }
 
     #[test]

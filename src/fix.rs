@@ -10,6 +10,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::diagnostic::{Applicability, Diagnostic, column_letter};
+use crate::plan::PlanEntry;
 use crate::rules::trimmed;
 use crate::table::layout::parse_number;
 use crate::table::{Role, Table, Value, Workbook};
@@ -368,21 +369,6 @@ fn fixed_value(cell: &Value, role: Role, text: &str) -> Value {
     Value::Text(text.to_string())
 }
 
-/// One line of the resync plan: a SKU that changed, with what the channel client needs.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ResyncEntry {
-    pub channel: &'static str,
-    pub file: Arc<str>,
-    pub sheet: Arc<str>,
-    /// 1-based.
-    pub row: usize,
-    pub product_id: Option<String>,
-    pub variation_id: Option<String>,
-    pub old_sku: String,
-    pub new_sku: String,
-    pub stock: Option<i64>,
-}
-
 /// The SKU change and the stock change of one row.
 type RowChanges<'c> = (Option<&'c Change>, Option<&'c Change>);
 
@@ -390,7 +376,7 @@ type RowChanges<'c> = (Option<&'c Change>, Option<&'c Change>);
 /// SKU and the stock to push. A parent SKU change needs no resync, except on a
 /// product without variations ([`is_single_product`]), where the parent SKU is
 /// the SKU.
-pub fn resync_entries(tables: &[Table], changes: &[Change]) -> Vec<ResyncEntry> {
+pub fn resync_entries(tables: &[Table], changes: &[Change]) -> Vec<PlanEntry> {
     let non_empty = |text: String| {
         let text = text.trim().to_string();
         (!text.is_empty()).then_some(text)
@@ -426,10 +412,10 @@ pub fn resync_entries(tables: &[Table], changes: &[Change]) -> Vec<ResyncEntry> 
                     .filter(|n| n.fract() == 0.0 && *n >= 0.0)
                     .map(|n| n as i64),
             };
-            ResyncEntry {
-                channel: table.channel.key(),
-                file: table.file.clone(),
-                sheet: table.sheet.name.clone(),
+            PlanEntry {
+                channel: table.channel.key().to_string(),
+                file: table.file.to_string(),
+                sheet: table.sheet.name.to_string(),
                 row: row + 1,
                 product_id: non_empty(table.text(row, Role::ProductId)),
                 variation_id: non_empty(table.text(row, Role::VariationId)),

@@ -16,7 +16,7 @@ pub mod emit;
 pub mod engine;
 pub mod fix;
 pub mod inventory;
+pub mod plan;
 pub mod rules;
-pub mod settings;
 pub mod table;
 pub mod text;

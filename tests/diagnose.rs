@@ -400,7 +400,7 @@ fn precedence_is_by_priority_not_by_order_of_words() {
 #[test]
 fn an_e501_on_a_double_spaced_sku_is_the_skus_format_with_the_position() {
     let message = "Error 501: Kesalahan terjadi karena kesalahan server dari platform. Stok belum diperbarui. Kami akan mencoba lagi nanti.";
-    let d = diagnose::diagnose(message, None, Some("KAOS  HITAM-M"));
+    let d = skulint::engine::diagnose(message, None, Some("KAOS  HITAM-M"));
     assert_eq!(d.cause.id, "sku-format");
     assert!(!d.cause.retryable);
     let finding = d
@@ -413,16 +413,16 @@ fn an_e501_on_a_double_spaced_sku_is_the_skus_format_with_the_position() {
     assert_eq!(shown, "KAOS␣␣HITAM-M");
     assert_eq!(carets, "    ^^");
 
-    let d = diagnose::diagnose("E501", None, Some("KAOS\u{200B}HITAM-M"));
+    let d = skulint::engine::diagnose("E501", None, Some("KAOS\u{200B}HITAM-M"));
     assert_eq!(d.cause.id, "sku-format");
     assert!(d.sku_findings.iter().any(|f| f.code == "SKU003"));
 
     // A clean SKU leaves the server error a server error.
-    let d = diagnose::diagnose(message, None, Some("KAOS-HITAM-M"));
+    let d = skulint::engine::diagnose(message, None, Some("KAOS-HITAM-M"));
     assert_eq!(d.cause.id, "platform-server-error");
     assert!(d.sku_findings.is_empty());
     // Without a SKU the diagnosis says to check it.
-    let d = diagnose::diagnose(message, None, None);
+    let d = skulint::engine::diagnose(message, None, None);
     assert_eq!(d.cause.id, "platform-server-error");
     assert!(d.note.as_deref().is_some_and(|n| n.contains("--sku")));
 }
@@ -431,24 +431,24 @@ fn an_e501_on_a_double_spaced_sku_is_the_skus_format_with_the_position() {
 fn the_sku_decides_only_between_a_server_error_and_its_format() {
     // A campaign reserve stays a campaign reserve; the SKU's findings are still shown.
     let body = r#"{"code":"501","message":"E0501: Update product failed","detail":[{"message":"Negative sellable on channel inventory"}]}"#;
-    let d = diagnose::diagnose(body, None, Some("KAOS  HITAM-M"));
+    let d = skulint::engine::diagnose(body, None, Some("KAOS  HITAM-M"));
     assert_eq!(d.cause.id, "below-campaign-reserve");
     assert!(d.sku_findings.iter().any(|f| f.code == "SKU001"));
     // Not an E501: the SKU does not change the cause.
-    let d = diagnose::diagnose("error_server", None, Some("KAOS  HITAM-M"));
+    let d = skulint::engine::diagnose("error_server", None, Some("KAOS  HITAM-M"));
     assert_eq!(d.cause.id, "platform-server-error");
 }
 
 #[test]
 fn the_sku_in_an_api_body_is_checked_with_the_channels_profile() {
     let body = r#"{"code":"501","type":"ISP","message":"E0501: Update product failed","detail":[{"field":"SellerSku","message":"Update failed","seller_sku":"DMP  KLT-HTM"}],"request_id":"2101d8c1"}"#;
-    let d = diagnose::diagnose(body, None, None);
+    let d = skulint::engine::diagnose(body, None, None);
     assert_eq!(d.sku.as_deref(), Some("DMP  KLT-HTM"));
     assert_eq!(d.cause.id, "sku-format");
     // TikTok Shop rejects any space: SKU009 with the TikTok profile.
-    let findings = diagnose::sku_findings("HJB PSM", Channel::Tiktok);
+    let findings = skulint::rules::sku_findings("HJB PSM", Channel::Tiktok);
     assert!(findings.iter().any(|f| f.code == "SKU009"), "{findings:?}");
-    assert!(diagnose::sku_findings("HJB PSM", Channel::Shopee).is_empty());
+    assert!(skulint::rules::sku_findings("HJB PSM", Channel::Shopee).is_empty());
 }
 
 #[test]
@@ -459,7 +459,7 @@ fn a_sku_that_reads_like_an_instruction_is_still_checked() {
         "sales_info",
     ] {
         assert!(
-            !diagnose::sku_findings(&format!("{sku} "), Channel::Generic).is_empty(),
+            !skulint::rules::sku_findings(&format!("{sku} "), Channel::Generic).is_empty(),
             "{sku:?}"
         );
     }
@@ -489,9 +489,22 @@ fn an_unrecognised_message_falls_back_to_unknown() {
     assert!(!d.cause.steps.is_empty());
 }
 
+/// `skulint explain` with an error code or message words.
+fn explain(query: &str) -> Option<String> {
+    let output = assert_cmd::Command::cargo_bin("skulint")
+        .unwrap()
+        .args(["explain", query])
+        .output()
+        .unwrap();
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8(output.stdout).unwrap())
+}
+
 #[test]
 fn explain_e501_lists_every_cause_and_rule_tied_to_it() {
-    let text = diagnose::explain("E501").expect("E501 is known");
+    let text = explain("E501").expect("E501 is known");
     for needle in [
         "sku-format",
         "below-campaign-reserve",
@@ -503,13 +516,13 @@ fn explain_e501_lists_every_cause_and_rule_tied_to_it() {
         assert!(text.contains(needle), "{needle} missing:\n{text}");
     }
     assert!(!text.contains("vacation-mode"), "{text}");
-    let text = diagnose::explain("error_auth").unwrap();
+    let text = explain("error_auth").unwrap();
     assert!(
         text.contains("auth-expired") && !text.contains("sku-format"),
         "{text}"
     );
-    assert!(diagnose::explain("xyzzy").is_none());
-    assert!(diagnose::explain("  ").is_none());
+    assert!(explain("xyzzy").is_none());
+    assert!(explain("  ").is_none());
 }
 
 #[test]
@@ -653,5 +666,26 @@ fn the_shape_of_an_api_body_names_its_channel() {
         let d = classify(body, None);
         assert_eq!(d.channel, Some(channel), "{body}");
         assert!(d.recognized, "{body}");
+    }
+}
+
+#[test]
+fn related_rules_exist() {
+    let codes: std::collections::BTreeSet<&str> = skulint::rules::catalog()
+        .iter()
+        .map(|d| d.code.as_str())
+        .collect();
+    for cause in &skulint::diagnose::catalog().causes {
+        for code in cause
+            .related_rules
+            .iter()
+            .chain(cause.sku_evidence.iter().flat_map(|e| &e.rules))
+        {
+            assert!(
+                codes.contains(code.as_str()),
+                "{}: unknown rule {code}",
+                cause.id
+            );
+        }
     }
 }

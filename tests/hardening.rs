@@ -1367,7 +1367,7 @@ proptest! {
                     prop_assert!(row > table.header_row && row < table.sheet.rows.len());
                 }
             }
-            let _ = skulint::rules::run(&tables, &skulint::settings::Settings::default());
+            let _ = skulint::rules::run(&tables, &skulint::rules::settings::Settings::default());
         }
     }
 }

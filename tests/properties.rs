@@ -9,7 +9,7 @@ use assert_cmd::Command;
 use proptest::prelude::*;
 use skulint::diagnostic::{Applicability, Diagnostic};
 use skulint::fix::compose;
-use skulint::settings::Settings;
+use skulint::rules::settings::Settings;
 use skulint::table::layout::{self, TableSpec};
 use skulint::table::read::{self, Depth};
 use skulint::text::{is_invisible, near_duplicate_key, safe_fix};

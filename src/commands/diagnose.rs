@@ -13,7 +13,7 @@ use crate::cli::{DiagnoseArgs, DiagnoseFormat};
 use crate::diagnose::{self, Diagnosis};
 use crate::diagnostic::Diagnostic;
 use crate::rules;
-use crate::settings::Settings;
+use crate::rules::settings::Settings;
 use crate::table::columns::Channel;
 use crate::table::{Role, TableSpec, layout, read};
 use crate::text::{printable, visible, visible_with_carets};
@@ -62,7 +62,7 @@ fn diagnose_messages(args: &DiagnoseArgs) -> Result<Vec<Entry>> {
         .messages
         .iter()
         .map(|message| Entry {
-            diagnosis: diagnose::diagnose(message, channel, args.sku.as_deref()),
+            diagnosis: crate::engine::diagnose(message, channel, args.sku.as_deref()),
             place: None,
         })
         .collect())

@@ -1,6 +1,7 @@
 //! `skulint explain QUERY`: a rule's documentation for people, or the sync-error
 //! causes and rules tied to an error code or message text.
 
+use std::collections::BTreeSet;
 use std::io::{self, Write};
 
 use anyhow::Result;
@@ -41,7 +42,7 @@ pub fn explain(args: &ExplainArgs) -> Result<ExitStatus> {
         Some(Topic::Rule(doc)) => write_rule(&mut out, doc)?,
         Some(Topic::Custom(rule)) => write_custom(&mut out, rule, &config)?,
         // Not a rule: an error code or words of a sync-error message (`explain E501`).
-        None => match diagnose::explain(&query) {
+        None => match explain_causes(&query) {
             Some(text) => out.write_all(text.as_bytes())?,
             None => return Err(unknown(&query, &config)),
         },
@@ -205,4 +206,81 @@ fn table(out: &mut dyn Write, sheet: &ExampleSheet) -> io::Result<()> {
         writeln!(out, "    | {} |", cells.join(" | "))?;
     }
     Ok(())
+}
+
+/// Every sync-error cause and rule tied to an error code, a rule code or name,
+/// or a piece of message text, as text for `skulint explain`; `None` when
+/// nothing is.
+fn explain_causes(query: &str) -> Option<String> {
+    let query = query.trim();
+    if query.is_empty() {
+        return None;
+    }
+    let word = diagnose::whole_word(query)?;
+    let rule_named = |code: &str| {
+        rules::catalog().iter().any(|d| {
+            d.code == code
+                && (d.code.eq_ignore_ascii_case(query) || d.name.eq_ignore_ascii_case(query))
+        })
+    };
+    let causes = diagnose::causes_for(query, rule_named);
+    let tied: BTreeSet<&str> = causes
+        .iter()
+        .flat_map(|c| c.related_rules.iter().map(String::as_str))
+        .collect();
+    let named_rule = rules::catalog().iter().any(|d| rule_named(&d.code));
+    let docs: Vec<&RuleDoc> = rules::catalog()
+        .iter()
+        .filter(|d| {
+            if named_rule {
+                return rule_named(&d.code);
+            }
+            tied.contains(d.code.as_str()) || [&d.summary, &d.why].iter().any(|t| word.is_match(t))
+        })
+        .collect();
+    // Rules alone (a word found in a rule's text) are not an answer: `explain`
+    // then suggests the nearest rule codes and names instead.
+    if causes.is_empty() && !named_rule {
+        return None;
+    }
+    let mut out = String::new();
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    if !causes.is_empty() {
+        out.push_str(&format!(
+            "{query:?} is tied to {}:\n",
+            plural(causes.len(), "sync-error cause")
+        ));
+        for cause in &causes {
+            out.push_str(&format!("\n  {} — {}\n", cause.id, cause.title));
+            out.push_str(&format!(
+                "    {}; {}\n",
+                if cause.retryable {
+                    "retryable"
+                } else {
+                    "not retryable"
+                },
+                cause.action
+            ));
+            if !cause.related_rules.is_empty() {
+                out.push_str(&format!("    rules: {}\n", cause.related_rules.join(", ")));
+            }
+        }
+    }
+    if !docs.is_empty() {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str("Rules that find it in an export before an update fails:\n");
+        let width = docs.iter().map(|d| d.name.len()).max().unwrap_or(0);
+        for doc in &docs {
+            out.push_str(&format!(
+                "  {}  {:<width$}  {}\n",
+                doc.code, doc.name, doc.summary
+            ));
+        }
+    }
+    out.push_str(
+        "\n`skulint diagnose \"MESSAGE\" --sku SKU` explains one message with the steps to take.\n",
+    );
+    Some(out)
 }

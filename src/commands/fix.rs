@@ -21,7 +21,8 @@ use crate::engine::{
     refuse_inventory_as_input, same_file, setup,
 };
 use crate::fix::is_csv;
-use crate::fix::{self, Change, ResyncEntry};
+use crate::fix::{self, Change};
+use crate::plan::PlanEntry;
 use crate::table::patch::{self, CellEdit};
 use crate::table::write::{self, Highlight};
 use crate::table::{Format, Role, Workbook, read};
@@ -563,7 +564,7 @@ fn output_path(
 fn write_outputs(
     original: &Workbook,
     made: Made,
-    resync: &[ResyncEntry],
+    resync: &[PlanEntry],
     args: &FixArgs,
     several: bool,
     outputs: &Mutex<Outputs>,

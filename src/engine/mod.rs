@@ -16,10 +16,11 @@ use anyhow::Result;
 use rayon::prelude::*;
 
 use crate::config::{self, Config};
+use crate::diagnose::{self, Diagnosis};
 use crate::diagnostic::Diagnostic;
 use crate::emit::{FileError, FileReport, Report, SheetReport};
 use crate::inventory::Inventory;
-use crate::settings::{FailOn, Settings};
+use crate::rules::settings::{FailOn, Settings};
 use crate::table::columns::{Channel, ChannelChoice};
 use crate::table::{Role, Table, TableSpec, Workbook, layout, read};
 
@@ -537,5 +538,22 @@ pub fn exit_status(
         ExitStatus::Findings
     } else {
         ExitStatus::Clean
+    }
+}
+
+/// Classifies a message and checks the SKU it is about: the one given, or the
+/// one its API body names. The SKU rules run on it with the channel's profile.
+pub fn diagnose(message: &str, channel: Option<Channel>, sku: Option<&str>) -> Diagnosis {
+    let diagnosis = diagnose::classify(message, channel);
+    match sku
+        .map(str::to_string)
+        .or_else(|| diagnose::sku_in_message(message))
+    {
+        Some(sku) => {
+            let findings =
+                crate::rules::sku_findings(&sku, diagnosis.channel.unwrap_or(Channel::Generic));
+            diagnosis.with_sku(sku, findings)
+        }
+        None => diagnosis,
     }
 }

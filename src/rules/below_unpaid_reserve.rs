@@ -2,7 +2,7 @@
 
 use super::below_reserve;
 use crate::diagnostic::Diagnostic;
-use crate::settings::Settings;
+use crate::rules::settings::Settings;
 use crate::table::{Role, Table};
 
 pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {

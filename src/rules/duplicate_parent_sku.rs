@@ -8,7 +8,7 @@ use foldhash::{HashMap, HashMapExt};
 
 use super::finding;
 use crate::diagnostic::Diagnostic;
-use crate::settings::Settings;
+use crate::rules::settings::Settings;
 use crate::table::{Role, Table};
 
 pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {

@@ -5,7 +5,7 @@
 
 use super::{by_shop, finding, row_list, stock_skus};
 use crate::diagnostic::Diagnostic;
-use crate::settings::Settings;
+use crate::rules::settings::Settings;
 use crate::table::{Role, Table};
 
 pub fn check(table: &Table, settings: &Settings) -> Vec<Diagnostic> {

@@ -2,7 +2,7 @@
 
 use super::{char_runs, finding, sku_cells};
 use crate::diagnostic::{Applicability, Diagnostic};
-use crate::settings::Settings;
+use crate::rules::settings::Settings;
 use crate::table::Table;
 use crate::text::safe_fix;
 

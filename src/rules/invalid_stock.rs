@@ -5,7 +5,7 @@
 
 use super::{finding, is_stock_listing};
 use crate::diagnostic::Diagnostic;
-use crate::settings::Settings;
+use crate::rules::settings::Settings;
 use crate::table::layout::parse_number;
 use crate::table::{Role, Table, Value};
 

@@ -3,7 +3,7 @@
 
 use super::{char_runs, finding, sku_cells};
 use crate::diagnostic::{Applicability, Diagnostic};
-use crate::settings::Settings;
+use crate::rules::settings::Settings;
 use crate::table::Table;
 use crate::text::{is_invisible, reported_invisibles, safe_fix};
 

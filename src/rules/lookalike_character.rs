@@ -5,7 +5,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use super::{char_runs, finding, sku_cells};
 use crate::diagnostic::{Applicability, Diagnostic};
-use crate::settings::Settings;
+use crate::rules::settings::Settings;
 use crate::table::Table;
 use crate::text::{is_latin_letter, latin_lookalike, lookalike_fix};
 

@@ -26,6 +26,7 @@ mod lookalike_character;
 mod near_duplicate_sku;
 mod numeric_sku;
 mod oversell_risk;
+pub mod settings;
 mod sku_too_long;
 mod stock_mismatch;
 mod sync_error;
@@ -45,8 +46,10 @@ pub use custom::CustomRule;
 
 use crate::diagnostic::{Applicability, Diagnostic, Fix, Related, Severity, column_letter};
 use crate::inventory::Inventory;
-use crate::settings::Settings;
-use crate::table::{Role, Table};
+use crate::rules::settings::Settings;
+use crate::table::columns::Channel;
+use crate::table::{Format, Role, Sheet, Table, TableSpec, Value, Visibility, Workbook, layout};
+use std::sync::Arc;
 
 /// A rule: its permanent code and the function that checks a table.
 pub struct Rule {
@@ -266,6 +269,42 @@ pub fn find_doc(code_or_name: &str) -> Option<&'static RuleDoc> {
     catalog()
         .iter()
         .find(|d| d.code.eq_ignore_ascii_case(wanted) || d.name.eq_ignore_ascii_case(wanted))
+}
+
+/// What the SKU rules (SKU001–SKU010) find in one SKU, linted as the only row of
+/// a `channel` export.
+pub fn sku_findings(sku: &str, channel: Channel) -> Vec<Diagnostic> {
+    let text = |t: &str| Value::Text(t.to_string());
+    // Id columns make the row a listing whatever the SKU says: a SKU that reads
+    // like a sentence or a "Wajib" must not be taken for an instruction row.
+    let workbook = Workbook {
+        path: "sku".into(),
+        display: Arc::from("--sku"),
+        format: Format::Csv,
+        sheets: vec![Sheet {
+            name: Arc::from("sku"),
+            visibility: Visibility::Visible,
+            rows: vec![
+                vec![text("Product ID"), text("Variation ID"), text("SKU")],
+                vec![text("1"), text("1"), text(sku)],
+            ],
+            ..Sheet::default()
+        }],
+        dialect: None,
+    };
+    let spec = TableSpec {
+        channel: Some(channel),
+        header_row: Some(1),
+        ..TableSpec::default()
+    };
+    let settings = Settings {
+        select: vec!["SKU".into()],
+        ..Settings::default()
+    };
+    match layout::tables(&workbook, &spec) {
+        Ok(tables) => run(&tables, &settings),
+        Err(_) => Vec::new(),
+    }
 }
 
 /// Runs every enabled rule (built-in and custom) on every table in parallel and

@@ -4,7 +4,7 @@
 use super::duplicate_sku::same_sku_key;
 use super::{by_shop, finding, skus};
 use crate::diagnostic::Diagnostic;
-use crate::settings::Settings;
+use crate::rules::settings::Settings;
 use crate::table::{Role, Table};
 use crate::text::{near_duplicate_key_into, visible};
 

@@ -13,7 +13,7 @@ use regex::Regex;
 
 use super::{Run, finding, row_list, skus};
 use crate::diagnostic::{Diagnostic, Related, Severity};
-use crate::settings::Settings;
+use crate::rules::settings::Settings;
 use crate::table::{Role, Table, Value};
 
 pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {

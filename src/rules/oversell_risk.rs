@@ -3,7 +3,7 @@
 
 use super::{Run, finding, master_cell, normalized_note, run_skus, stock_count};
 use crate::diagnostic::{Applicability, Diagnostic};
-use crate::settings::Settings;
+use crate::rules::settings::Settings;
 use crate::table::Role;
 
 pub fn check(run: &Run, settings: &Settings) -> Vec<Diagnostic> {

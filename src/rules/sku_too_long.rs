@@ -2,7 +2,7 @@
 
 use super::{finding, sku_cells};
 use crate::diagnostic::Diagnostic;
-use crate::settings::Settings;
+use crate::rules::settings::Settings;
 use crate::table::Table;
 
 pub fn check(table: &Table, settings: &Settings) -> Vec<Diagnostic> {

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Run, finding, master_cell, normalized_note, run_skus, stock_count};
 use crate::diagnostic::{Applicability, Diagnostic, Related, column_letter};
-use crate::settings::Settings;
+use crate::rules::settings::Settings;
 use crate::table::{Role, Table};
 use crate::text::{near_duplicate_key, visible};
 

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::finding;
 use crate::diagnose::{self, Diagnosis};
 use crate::diagnostic::Diagnostic;
-use crate::settings::Settings;
+use crate::rules::settings::Settings;
 use crate::table::columns::Channel;
 use crate::table::{Role, Table};
 
@@ -35,7 +35,7 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
                 .clone()?;
             let sku = table.text(row, Role::Sku);
             if diagnosis.needs_sku() && !sku.is_empty() {
-                let findings = diagnose::sku_findings(&sku, table.channel);
+                let findings = super::sku_findings(&sku, table.channel);
                 diagnosis = diagnosis.with_sku(sku, findings);
             }
             let cause = diagnosis.cause;

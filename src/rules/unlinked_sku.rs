@@ -2,7 +2,7 @@
 
 use super::{Run, finding, run_skus};
 use crate::diagnostic::Diagnostic;
-use crate::settings::Settings;
+use crate::rules::settings::Settings;
 use crate::table::Role;
 
 pub fn check(run: &Run, _settings: &Settings) -> Vec<Diagnostic> {

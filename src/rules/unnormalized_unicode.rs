@@ -5,7 +5,7 @@ use unicode_normalization::is_nfc;
 
 use super::{char_runs, finding, sku_cells};
 use crate::diagnostic::{Applicability, Diagnostic};
-use crate::settings::Settings;
+use crate::rules::settings::Settings;
 use crate::table::Table;
 use crate::text::{replace_invisibles, safe_fix};
 
