@@ -49,36 +49,94 @@ pub struct Fix {
     /// The whole new cell value.
     pub replacement: String,
     pub note: Option<String>,
+    /// How the new value is made, for composing it with the other fixes of the cell.
+    #[serde(skip)]
+    pub edit: Edit,
 }
 
-/// Another cell involved in the same finding (the other rows of a duplicate group,
-/// or a cell of another file of the run).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Related {
-    pub cell: String,
+/// A cell of a sheet of a file. Findings and fixes hold cells this way; the
+/// `Sheet1!F12` forms are made only when a report is written.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Location {
+    /// The file, as the report names it.
+    pub file: Arc<str>,
+    /// 0-based position of the sheet in its workbook.
+    pub sheet_index: u32,
+    pub sheet: Arc<str>,
+    /// 0-based row and column of the cell in its sheet.
     pub row: u32,
-    /// Set when the cell is in another file (the master inventory, another export).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub file: Option<Arc<str>>,
-    /// The sheet of that other file.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sheet: Option<Arc<str>>,
+    pub col: u32,
+}
+
+impl Location {
+    /// The row as Excel shows it (1-based).
+    pub fn row_number(&self) -> u32 {
+        self.row + 1
+    }
+
+    /// The column's letters (`F`).
+    pub fn column(&self) -> String {
+        column_letter(self.col)
+    }
+
+    /// The A1-style cell (`F12`).
+    pub fn cell(&self) -> String {
+        format!("{}{}", self.column(), self.row_number())
+    }
+
+    /// The same location `rows` further down.
+    pub fn down(&self, rows: u32) -> Location {
+        Location {
+            row: self.row + rows,
+            ..self.clone()
+        }
+    }
+
+    /// Whether the cell is in another sheet or file than `other`.
+    pub fn elsewhere_than(&self, other: &Location) -> bool {
+        self.file != other.file || self.sheet_index != other.sheet_index
+    }
+}
+
+/// What a fix changes in its cell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Edit {
+    /// The text through a normalization, composed with the other fixes of the
+    /// same cell in [`TextFix`] order.
+    Text(TextFix),
+    /// The stock set to a quantity.
+    Quantity(i64),
+}
+
+/// The text normalizations of the SKU rules, in the order they compose: the
+/// safe one first (invisibles → NFC → trim → collapse), then the unsafe ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TextFix {
+    /// SKU001–SKU004.
+    Normalize,
+    /// SKU005: compatibility characters to their plain forms.
+    Compatibility,
+    /// SKU006: look-alike letters to Latin.
+    Lookalike,
+}
+
+impl TextFix {
+    pub fn apply(self, text: &str) -> String {
+        match self {
+            TextFix::Normalize => crate::text::safe_fix(text),
+            TextFix::Compatibility => crate::text::compatibility_fix(text),
+            TextFix::Lookalike => crate::text::lookalike_fix(text),
+        }
+    }
 }
 
 /// One finding at one cell.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Diagnostic {
     pub code: &'static str,
     pub name: &'static str,
     pub severity: Severity,
-    pub file: Arc<str>,
-    pub sheet: Arc<str>,
-    /// 1-based row, as Excel shows it.
-    pub row: u32,
-    /// Column letter (`F`).
-    pub column: String,
-    /// A1-style cell (`F12`).
-    pub cell: String,
+    pub location: Location,
     /// Header text of the column.
     pub header: String,
     /// The SKU of the row, if it has one.
@@ -87,15 +145,10 @@ pub struct Diagnostic {
     pub value: String,
     pub message: String,
     pub fix: Option<Fix>,
-    pub related: Vec<Related>,
-    /// 0-based position of the sheet in its workbook, for ordering.
-    #[serde(skip)]
-    pub sheet_index: u32,
-    /// 0-based column index, for ordering.
-    #[serde(skip)]
-    pub col_index: u32,
+    /// Other cells involved in the same finding (the other rows of a duplicate
+    /// group, or a cell of another file of the run).
+    pub related: Vec<Location>,
     /// Character ranges of `value` to underline in text reports.
-    #[serde(skip)]
     pub highlight: Vec<(usize, usize)>,
 }
 
@@ -103,10 +156,10 @@ impl Diagnostic {
     /// The deterministic report order: file, sheet position, row, column, code.
     pub fn sort_key(&self) -> (&str, u32, u32, u32, &'static str) {
         (
-            &self.file,
-            self.sheet_index,
-            self.row,
-            self.col_index,
+            &self.location.file,
+            self.location.sheet_index,
+            self.location.row,
+            self.location.col,
             self.code,
         )
     }
@@ -119,6 +172,92 @@ impl Diagnostic {
                 ..
             })
         )
+    }
+
+    pub fn file(&self) -> &str {
+        &self.location.file
+    }
+
+    pub fn sheet(&self) -> &str {
+        &self.location.sheet
+    }
+
+    /// The row as Excel shows it (1-based).
+    pub fn row(&self) -> u32 {
+        self.location.row_number()
+    }
+
+    /// The column's letters (`F`).
+    pub fn column(&self) -> String {
+        self.location.column()
+    }
+
+    /// The A1-style cell (`F12`).
+    pub fn cell(&self) -> String {
+        self.location.cell()
+    }
+}
+
+/// A finding as reports write it: the location as file, sheet, row, column
+/// letters and cell; related cells in other files or sheets name them.
+impl Serialize for Diagnostic {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Related<'d> {
+            cell: String,
+            row: u32,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            file: Option<&'d str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            sheet: Option<&'d str>,
+        }
+        #[derive(Serialize)]
+        struct Finding<'d> {
+            code: &'static str,
+            name: &'static str,
+            severity: Severity,
+            file: &'d str,
+            sheet: &'d str,
+            row: u32,
+            column: String,
+            cell: String,
+            header: &'d str,
+            sku: &'d Option<String>,
+            value: &'d str,
+            message: &'d str,
+            fix: &'d Option<Fix>,
+            related: Vec<Related<'d>>,
+        }
+        let here = &self.location;
+        Finding {
+            code: self.code,
+            name: self.name,
+            severity: self.severity,
+            file: &here.file,
+            sheet: &here.sheet,
+            row: here.row_number(),
+            column: here.column(),
+            cell: here.cell(),
+            header: &self.header,
+            sku: &self.sku,
+            value: &self.value,
+            message: &self.message,
+            fix: &self.fix,
+            related: self
+                .related
+                .iter()
+                .map(|r| {
+                    let elsewhere = r.elsewhere_than(here);
+                    Related {
+                        cell: r.cell(),
+                        row: r.row_number(),
+                        file: elsewhere.then_some(&*r.file),
+                        sheet: elsewhere.then_some(&*r.sheet),
+                    }
+                })
+                .collect(),
+        }
+        .serialize(serializer)
     }
 }
 

@@ -9,18 +9,18 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::diagnostic::{Applicability, Diagnostic, column_letter};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, TextFix, column_letter};
 use crate::plan::PlanEntry;
 use crate::rules::trimmed;
 use crate::table::layout::parse_number;
 use crate::table::{Role, Table, Value, Workbook};
-use crate::text::{
-    compatibility_fix, lookalike_fix, near_duplicate_key, near_duplicate_key_into, safe_fix,
-    starts_like_formula, visible,
-};
+use crate::text::{near_duplicate_key, near_duplicate_key_into, starts_like_formula, visible};
 
-/// (row, column) → the codes whose fixes apply to that cell.
-type CellCodes = HashMap<(usize, usize), Vec<&'static str>>;
+/// (row in the file, column) → the codes and edits of the fixes that apply to that cell.
+type CellEdits = HashMap<(usize, usize), Vec<(&'static str, Edit)>>;
+
+/// A cell of one workbook: sheet position, row in the file, column.
+type CellKey = (u32, usize, usize);
 
 /// A shop and a normalized SKU: fixes must not make two SKUs of a shop equal.
 type ShopKey<'t> = (Cow<'t, str>, String);
@@ -30,6 +30,9 @@ type ShopKey<'t> = (Cow<'t, str>, String);
 pub struct Change {
     pub file: Arc<str>,
     pub sheet: Arc<str>,
+    /// 0-based position of the sheet in its workbook.
+    #[serde(skip)]
+    pub sheet_index: usize,
     /// 0-based row and column.
     pub row: usize,
     pub col: usize,
@@ -55,15 +58,14 @@ pub fn is_csv(workbook: &Workbook) -> bool {
     )
 }
 
-/// The new value of a cell after the fixes of `codes`: the safe ones composed in
-/// one pass (invisibles → NFC → trim → collapse), then the unsafe ones.
-pub fn compose(old: &str, codes: &[&str]) -> String {
-    let mut value = safe_fix(old);
-    if codes.contains(&"SKU005") {
-        value = compatibility_fix(&value);
-    }
-    if codes.contains(&"SKU006") {
-        value = lookalike_fix(&value);
+/// The new value of a cell after the text fixes `fixes`, each once, in
+/// [`TextFix`] order: the safe normalization (invisibles → NFC → trim →
+/// collapse), then the unsafe ones.
+pub fn compose(old: &str, fixes: &[TextFix]) -> String {
+    let fixes: BTreeSet<TextFix> = fixes.iter().copied().collect();
+    let mut value = old.to_string();
+    for fix in fixes {
+        value = fix.apply(&value);
     }
     value
 }
@@ -95,39 +97,38 @@ pub fn plan(
         }
         None => false,
     };
-    // sheet → (row, col) → codes to apply, and for stock cells the lowest
+    // sheet → (row, col) → the fixes to apply, and for stock cells the lowest
     // quantity proposed. Looked up for every data row, so hashed.
-    let mut cells: HashMap<Arc<str>, CellCodes> = HashMap::new();
-    let mut quantities: HashMap<Arc<str>, HashMap<(usize, usize), i64>> = HashMap::new();
+    let mut cells: HashMap<u32, CellEdits> = HashMap::new();
+    let mut quantities: HashMap<u32, HashMap<(usize, usize), i64>> = HashMap::new();
     for d in diagnostics.iter().filter(|d| applies(d)) {
-        let key = (d.row as usize - 1, d.col_index as usize);
-        if let Some(quantity) = d
-            .fix
-            .as_ref()
-            .and_then(|f| f.replacement.parse::<i64>().ok())
-        {
+        let Some(fix) = &d.fix else { continue };
+        let at = &d.location;
+        let key = (at.row as usize, at.col as usize);
+        if let Edit::Quantity(quantity) = fix.edit {
             quantities
-                .entry(d.sheet.clone())
+                .entry(at.sheet_index)
                 .or_default()
                 .entry(key)
                 .and_modify(|q| *q = (*q).min(quantity))
                 .or_insert(quantity);
         }
         cells
-            .entry(d.sheet.clone())
+            .entry(at.sheet_index)
             .or_default()
             .entry(key)
             .or_default()
-            .push(d.code);
+            .push((d.code, fix.edit));
     }
     let no_cells = HashMap::new();
     let mut changes = Vec::new();
-    let mut blocked: BTreeMap<(Arc<str>, usize, usize), String> = BTreeMap::new();
+    let mut blocked: BTreeMap<CellKey, String> = BTreeMap::new();
     for table in tables {
         let Some(col) = table.column(Role::Stock) else {
             continue;
         };
-        let Some(quantities) = quantities.get(&table.sheet.name) else {
+        let sheet = table.sheet_index as u32;
+        let Some(quantities) = quantities.get(&sheet) else {
             continue;
         };
         for &row in &table.data_rows {
@@ -145,17 +146,16 @@ pub fn plan(
                 .any(|f| (f.row as usize, f.col as usize) == (row, col));
             if old.trim() != new && computed {
                 blocked.insert(
-                    (table.sheet.name.clone(), table.file_row(row), col),
+                    (sheet, table.file_row(row), col),
                     "not applied: the stock is computed by a formula; fix the formula instead"
                         .to_string(),
                 );
             } else if old.trim() != new {
-                let mut codes = cells[&table.sheet.name][&(table.file_row(row), col)].clone();
-                codes.sort();
-                codes.dedup();
+                let codes = codes_of(&cells[&sheet][&(table.file_row(row), col)]);
                 changes.push(Change {
                     file: table.file.clone(),
                     sheet: table.sheet.name.clone(),
+                    sheet_index: table.sheet_index,
                     row,
                     col,
                     role: Role::Stock,
@@ -167,7 +167,8 @@ pub fn plan(
         }
     }
     for table in tables {
-        let cells = cells.get(&table.sheet.name).unwrap_or(&no_cells);
+        let sheet = table.sheet_index as u32;
+        let cells = cells.get(&sheet).unwrap_or(&no_cells);
         for role in [Role::Sku, Role::ParentSku] {
             let Some(col) = table.column(role) else {
                 continue;
@@ -180,11 +181,18 @@ pub fn plan(
                 .map(|f| (f.row as usize, f.col as usize))
                 .collect();
             for &row in &table.data_rows {
-                let Some(codes) = cells.get(&(table.file_row(row), col)) else {
+                let Some(edits) = cells.get(&(table.file_row(row), col)) else {
                     continue;
                 };
                 let old = table.text(row, role);
-                let new = compose(&old, codes);
+                let texts: Vec<TextFix> = edits
+                    .iter()
+                    .filter_map(|(_, edit)| match edit {
+                        Edit::Text(fix) => Some(*fix),
+                        Edit::Quantity(_) => None,
+                    })
+                    .collect();
+                let new = compose(&old, &texts);
                 let refusal = if new == old {
                     continue;
                 } else if formulas.contains(&(row, col)) {
@@ -203,16 +211,15 @@ pub fn plan(
                     None
                 };
                 if let Some(note) = refusal {
-                    blocked.insert((table.sheet.name.clone(), table.file_row(row), col), note);
+                    blocked.insert((sheet, table.file_row(row), col), note);
                     continue;
                 }
                 {
-                    let mut codes = codes.clone();
-                    codes.sort();
-                    codes.dedup();
+                    let codes = codes_of(edits);
                     candidates.push(Change {
                         file: table.file.clone(),
                         sheet: table.sheet.name.clone(),
+                        sheet_index: table.sheet_index,
                         row,
                         col,
                         role,
@@ -273,7 +280,7 @@ pub fn plan(
                             table.file_row(*row) + 1,
                             visible(other)
                         );
-                        let at = (change.sheet.clone(), table.file_row(change.row), change.col);
+                        let at = (sheet, table.file_row(change.row), change.col);
                         blocked.insert(at, note);
                     }
                     None => changes.push(change),
@@ -282,15 +289,23 @@ pub fn plan(
         }
     }
     for d in diagnostics.iter_mut().filter(|d| applies(d)) {
-        if let Some(note) =
-            blocked.get(&(d.sheet.clone(), d.row as usize - 1, d.col_index as usize))
-            && let Some(fix) = &mut d.fix
+        if let Some(note) = blocked.get(&(
+            d.location.sheet_index,
+            d.location.row as usize,
+            d.location.col as usize,
+        )) && let Some(fix) = &mut d.fix
         {
             fix.applicability = Applicability::Blocked;
             fix.note = Some(note.clone());
         }
     }
     changes
+}
+
+/// The codes of a cell's fixes, in code order, each once.
+fn codes_of(edits: &[(&'static str, Edit)]) -> Vec<&'static str> {
+    let codes: BTreeSet<&'static str> = edits.iter().map(|(code, _)| *code).collect();
+    codes.into_iter().collect()
 }
 
 /// The product of each data row: its product id, or, in a sheet without
@@ -345,7 +360,7 @@ pub fn revert_in_place(fixed: &mut Workbook, changes: &[Change]) {
 
 fn set_cells(workbook: &mut Workbook, changes: &[Change], text: impl Fn(&Change) -> &str) {
     for change in changes {
-        if let Some(sheet) = workbook.sheets.iter_mut().find(|s| s.name == change.sheet)
+        if let Some(sheet) = workbook.sheets.get_mut(change.sheet_index)
             && let Some(cell) = sheet
                 .rows
                 .get_mut(change.row)
@@ -384,7 +399,10 @@ pub fn resync_entries(tables: &[Table], changes: &[Change]) -> Vec<PlanEntry> {
     // (table, row) → the SKU change and the stock change of that row, in sheet order.
     let mut rows: BTreeMap<(usize, usize), RowChanges> = BTreeMap::new();
     for change in changes {
-        let Some(index) = tables.iter().position(|t| t.sheet.name == change.sheet) else {
+        let Some(index) = tables
+            .iter()
+            .position(|t| t.sheet_index == change.sheet_index)
+        else {
             continue;
         };
         let entry = rows.entry((index, change.row)).or_default();
@@ -456,7 +474,7 @@ mod tests {
     /// An unsafe stock fix at B`row` (1-based) proposing `quantity`.
     fn stock_fix(tables: &[Table], code: &'static str, row: usize, quantity: i64) -> Diagnostic {
         crate::rules::finding(&tables[0], code, row - 1, Role::Stock, String::new())
-            .with_fix(Applicability::Unsafe, quantity.to_string())
+            .with_quantity_fix(Applicability::Unsafe, quantity)
     }
 
     #[test]
@@ -496,5 +514,40 @@ mod tests {
                 ..
             })
         )));
+    }
+
+    /// A SKU fix whose result reads as a number (`１２３` → `123`) is a text
+    /// change of the SKU cell: it proposes no stock.
+    #[test]
+    fn a_sku_fix_that_reads_as_a_number_stays_a_sku_change() {
+        let mut book = book();
+        book.sheets[0].rows[1][0] = Value::Text("１２３".into());
+        let tables = layout::tables(&book, &TableSpec::default()).unwrap();
+        let mut diagnostics = vec![
+            crate::rules::finding(&tables[0], "SKU005", 1, Role::Sku, String::new())
+                .with_text_fix(Applicability::Unsafe, TextFix::Compatibility),
+        ];
+        assert_eq!(diagnostics[0].fix.as_ref().unwrap().replacement, "123");
+        let changes = plan(&tables, &mut diagnostics, true, false);
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(
+            (changes[0].role, changes[0].new.as_str()),
+            (Role::Sku, "123")
+        );
+        assert_eq!(changes[0].cell(), "A2");
+    }
+
+    /// A cell with one fix gets exactly the value the rule computed.
+    #[test]
+    fn one_fix_gives_the_value_the_rule_computed() {
+        for fix in [
+            TextFix::Normalize,
+            TextFix::Compatibility,
+            TextFix::Lookalike,
+        ] {
+            for old in ["ＫＡＯＳ  L", " KАOS\u{200b}-M ", "Áo"] {
+                assert_eq!(compose(old, &[fix]), fix.apply(old), "{fix:?} {old:?}");
+            }
+        }
     }
 }

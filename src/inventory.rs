@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::diagnostic::column_letter;
+use crate::diagnostic::Location;
 use crate::table::layout::parse_number;
 use crate::table::{Role, Table};
 use crate::text::near_duplicate_key;
@@ -15,11 +15,8 @@ use crate::text::near_duplicate_key;
 pub struct Item {
     /// The SKU as the master writes it.
     pub sku: String,
-    pub sheet: Arc<str>,
-    /// 1-based row, as Excel shows it.
-    pub row: u32,
-    /// A1 cell of the available stock.
-    pub available_cell: String,
+    /// The cell of the available stock.
+    pub available_at: Location,
     /// `None` when the cell is blank or not a whole number.
     pub available: Option<i64>,
     /// `None` when the file has no safety stock column or the cell is blank.
@@ -89,9 +86,7 @@ impl Inventory {
                     continue;
                 }
                 let item = Item {
-                    sheet: table.sheet.name.clone(),
-                    row: row as u32 + 1,
-                    available_cell: format!("{}{}", column_letter(available_col as u32), row + 1),
+                    available_at: table.location(row, available_col),
                     available: whole(table.value(row, available_role)),
                     safety: whole(table.value(row, Role::SafetyStock)),
                     sku,

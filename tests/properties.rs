@@ -8,6 +8,7 @@ use std::path::Path;
 use assert_cmd::Command;
 use proptest::prelude::*;
 use skulint::diagnostic::{Applicability, Diagnostic};
+use skulint::diagnostic::{Edit, TextFix};
 use skulint::fix::compose;
 use skulint::rules::settings::Settings;
 use skulint::table::layout::{self, TableSpec};
@@ -79,7 +80,7 @@ fn applicability(d: &Diagnostic) -> Option<Applicability> {
 fn describe(diagnostics: &[Diagnostic]) -> String {
     diagnostics
         .iter()
-        .map(|d| format!("{} {} {:?} {:?}", d.cell, d.code, d.value, d.fix))
+        .map(|d| format!("{} {} {:?} {:?}", d.cell(), d.code, d.value, d.fix))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -92,17 +93,17 @@ proptest! {
     /// the linter proposes is that composed value.
     #[test]
     fn safe_fix_converges(s in sku()) {
-        let fixed = compose(&s, &["SKU001"]);
-        prop_assert_eq!(&compose(&fixed, &["SKU001"]), &fixed);
+        let fixed = compose(&s, &[TextFix::Normalize]);
+        prop_assert_eq!(&compose(&fixed, &[TextFix::Normalize]), &fixed);
         prop_assert_eq!(&fixed, &safe_fix(&s));
         prop_assert_eq!(
-            &compose(&s, &["SKU001", "SKU002", "SKU003", "SKU004"]),
+            &compose(&s, &[TextFix::Normalize, TextFix::Normalize]),
             &fixed
         );
 
         for d in lint(std::slice::from_ref(&s)) {
             if applicability(&d) == Some(Applicability::Safe) {
-                prop_assert_eq!(&d.fix.as_ref().unwrap().replacement, &fixed, "{} {}", d.code, d.cell);
+                prop_assert_eq!(&d.fix.as_ref().unwrap().replacement, &fixed, "{} {}", d.code, d.cell());
             }
         }
         let after = lint(std::slice::from_ref(&fixed));
@@ -133,10 +134,13 @@ proptest! {
     #[test]
     fn unsafe_fix_converges(s in sku()) {
         let diagnostics = lint(std::slice::from_ref(&s));
-        let codes: Vec<&str> = diagnostics
+        let codes: Vec<TextFix> = diagnostics
             .iter()
             .filter(|d| matches!(applicability(d), Some(Applicability::Safe | Applicability::Unsafe)))
-            .map(|d| d.code)
+            .filter_map(|d| match d.fix.as_ref()?.edit {
+                Edit::Text(fix) => Some(fix),
+                Edit::Quantity(_) => None,
+            })
             .collect();
         let fixed = compose(&s, &codes);
         prop_assert_eq!(&compose(&fixed, &codes), &fixed);
@@ -220,7 +224,9 @@ fn check_no_new_duplicates(input: &[String], output: &[String]) -> Result<(), Te
     let fixable: BTreeMap<usize, ()> = input
         .iter()
         .enumerate()
-        .filter(|(_, s)| safe_fix(s) != **s || compose(s, &["SKU005", "SKU006"]) != **s)
+        .filter(|(_, s)| {
+            safe_fix(s) != **s || compose(s, &[TextFix::Compatibility, TextFix::Lookalike]) != **s
+        })
         .map(|(i, _)| (i, ()))
         .collect();
     for (i, (a, b)) in input.iter().zip(output).enumerate() {

@@ -121,8 +121,8 @@ fn diagnose_file(args: &DiagnoseArgs, path: &Path) -> Result<Vec<Entry>> {
         let sku_col = table.column(Role::Sku).map(|c| c as u32);
         let mut findings: BTreeMap<u32, Vec<Diagnostic>> = BTreeMap::new();
         for finding in rules::run(std::slice::from_ref(table), &settings) {
-            if Some(finding.col_index) == sku_col {
-                findings.entry(finding.row).or_default().push(finding);
+            if Some(finding.location.col) == sku_col {
+                findings.entry(finding.row()).or_default().push(finding);
             }
         }
         let channel = args

@@ -16,8 +16,8 @@ impl Emitter for ConciseEmitter {
             writeln!(
                 out,
                 "{}:{}: {} {}{}",
-                printable(&d.file),
-                printable(&cell_reference(&d.sheet, &d.cell)),
+                printable(d.file()),
+                printable(&cell_reference(d.sheet(), &d.cell())),
                 d.code,
                 if d.is_fixable() { "[*] " } else { "" },
                 printable(&d.message)

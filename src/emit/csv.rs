@@ -32,10 +32,10 @@ impl Emitter for CsvEmitter {
                 .map(|f| f.replacement.as_str())
                 .unwrap_or_default();
             writer.write_record([
-                neutralize(&d.file),
-                neutralize(&d.sheet),
-                neutralize(&d.cell),
-                d.row.to_string(),
+                neutralize(d.file()),
+                neutralize(d.sheet()),
+                neutralize(&d.cell()),
+                d.row().to_string(),
                 neutralize(d.code),
                 neutralize(d.name),
                 neutralize(d.severity.as_str()),

@@ -20,7 +20,7 @@ impl Emitter for GithubEmitter {
                 Severity::Warning => "warning",
                 Severity::Info => "notice",
             };
-            let mut message = format!("{}: {}", cell_reference(&d.sheet, &d.cell), d.message);
+            let mut message = format!("{}: {}", cell_reference(d.sheet(), &d.cell()), d.message);
             if let Some(fix) = &d.fix {
                 let kind = fix_kind(fix.applicability);
                 message.push_str(&format!(" ({kind}: {})", visible(&fix.replacement)));
@@ -28,8 +28,8 @@ impl Emitter for GithubEmitter {
             writeln!(
                 out,
                 "::{command} file={},line={},title={}::{}",
-                escape_property(&d.file),
-                d.row,
+                escape_property(d.file()),
+                d.row(),
                 escape_property(d.code),
                 escape_data(&message)
             )?;

@@ -45,8 +45,8 @@ fn sheet_keys<'a>(report: &'a Report) -> Vec<(SheetKey, (&'a str, &'a str))> {
         .flat_map(|f| f.sheets.iter().map(move |s| (&*f.path, &*s.name)))
         .collect();
     for d in &report.diagnostics {
-        if !keys.contains(&(&*d.file, &*d.sheet)) {
-            keys.push((&d.file, &d.sheet));
+        if !keys.contains(&(d.file(), d.sheet())) {
+            keys.push((d.file(), d.sheet()));
         }
     }
     // File names are enough to tell files apart, unless two folders hold the same name.
@@ -92,7 +92,7 @@ fn page(report: &Report) -> Markup {
     let sheet_id = |d: &Diagnostic| {
         sheets
             .iter()
-            .find(|(_, (f, s))| *f == &*d.file && *s == &*d.sheet)
+            .find(|(_, (f, s))| *f == d.file() && *s == d.sheet())
             .map(|(k, _)| k.id.as_str())
             .unwrap_or_default()
     };
@@ -282,7 +282,7 @@ fn sheet_chart(report: &Report, sheets: &[(SheetKey, (&str, &str))]) -> Markup {
             for d in report
                 .diagnostics
                 .iter()
-                .filter(|d| &*d.file == *file && &*d.sheet == *sheet)
+                .filter(|d| d.file() == *file && d.sheet() == *sheet)
             {
                 n[severity_rank(d.severity) as usize] += 1;
             }
@@ -387,9 +387,9 @@ fn finding_row(
         .iter()
         .find(|(k, _)| k.id == sheet_id)
         .map(|(k, _)| k.label.as_str())
-        .unwrap_or(&d.sheet);
+        .unwrap_or(d.sheet());
     let sheet_index: usize = sheet_id.trim_start_matches('s').parse().unwrap_or(0);
-    let cell_sort = format!("{sheet_index:05}{:08}{:05}", d.row, d.col_index);
+    let cell_sort = format!("{sheet_index:05}{:08}{:05}", d.row(), d.location.col);
     let summary = rules::catalog()
         .iter()
         .find(|doc| doc.code == d.code)
@@ -397,8 +397,8 @@ fn finding_row(
         .unwrap_or_default();
     html! {
         tr data-order=(order) data-severity=(d.severity.as_str()) data-code=(d.code) data-sheet=(sheet_id) data-fixable=(if d.is_fixable() { "1" } else { "0" }) {
-            td data-sort=(format!("{sheet_index:05}")) title=(format!("{} › {}", d.file, d.sheet)) { (sheet_label) }
-            td.cell data-sort=(cell_sort) { (d.cell) }
+            td data-sort=(format!("{sheet_index:05}")) title=(format!("{} › {}", d.file(), d.sheet())) { (sheet_label) }
+            td.cell data-sort=(cell_sort) { (d.cell()) }
             td.rule title=(summary) { code { (d.code) } br; small { (d.name) } }
             td data-sort=(severity_rank(d.severity)) { span class=(format!("pill {}", d.severity.as_str())) { (d.severity.as_str()) } }
             td.sku { @if let Some(sku) = &d.sku { span.value.long[is_long(sku)] { (visible_cut(sku)) } } }
@@ -406,7 +406,7 @@ fn finding_row(
             td.message {
                 (d.message)
                 @if !d.related.is_empty() {
-                    br; small { "Also: " (d.related.iter().map(|r| r.cell.as_str()).collect::<Vec<_>>().join(", ")) }
+                    br; small { "Also: " (d.related.iter().map(|r| r.cell()).collect::<Vec<_>>().join(", ")) }
                 }
             }
             td.fix {

@@ -26,7 +26,7 @@ impl Emitter for JunitEmitter {
                 let findings: Vec<&Diagnostic> = report
                     .diagnostics
                     .iter()
-                    .filter(|d| d.file == file.path && d.sheet == sheet.name)
+                    .filter(|d| d.file() == &*file.path && d.sheet() == &*sheet.name)
                     .collect();
                 // The rules that ran, then any other code that reported here.
                 let mut codes: Vec<&str> = report.rules.clone();
@@ -79,10 +79,10 @@ fn status(findings: &[&Diagnostic]) -> TestCaseStatus {
         return TestCaseStatus::success();
     };
     let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-    let cells: Vec<&str> = findings
+    let cells: Vec<String> = findings
         .iter()
         .take(CELLS_IN_MESSAGE)
-        .map(|d| d.cell.as_str())
+        .map(|d| d.cell())
         .collect();
     let more = findings.len().saturating_sub(CELLS_IN_MESSAGE);
     let more = if more > 0 {
@@ -103,7 +103,7 @@ fn status(findings: &[&Diagnostic]) -> TestCaseStatus {
 fn describe(d: &Diagnostic) -> String {
     let mut line = format!(
         "{} {}: {}",
-        cell_reference(&d.sheet, &d.cell),
+        cell_reference(d.sheet(), &d.cell()),
         d.severity,
         d.message
     );

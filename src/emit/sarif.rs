@@ -338,8 +338,8 @@ fn result(
     artifact_of: &dyn Fn(&str) -> ArtifactLocation,
     rule_index: &BTreeMap<&str, usize>,
 ) -> SarifResult {
-    let reference = cell_reference(&d.sheet, &d.cell);
-    let cell_region = region(d.row, &d.sheet, &d.cell, &d.value);
+    let reference = cell_reference(d.sheet(), &d.cell());
+    let cell_region = region(d.row(), d.sheet(), &d.cell(), &d.value);
     let mut message = format!("{reference}: {}", d.message);
     if !d.value.is_empty() {
         message.push_str(&format!(" (value: {})", visible(&d.value)));
@@ -361,7 +361,7 @@ fn result(
                 artifact_changes: [ArtifactChange {
                     artifact_location: artifact.clone(),
                     replacements: [Replacement {
-                        deleted_region: region(d.row, &d.sheet, &d.cell, ""),
+                        deleted_region: region(d.row(), d.sheet(), &d.cell(), ""),
                         inserted_content: Text::new(f.replacement.clone()),
                     }],
                 }],
@@ -375,13 +375,13 @@ fn result(
         .map(|(i, r)| {
             // A related cell may be in another file (the master inventory)
             // and another sheet: it is located there, not in the finding's.
-            let sheet = r.sheet.as_deref().unwrap_or(&d.sheet);
-            let related = region(r.row, sheet, &r.cell, "");
-            let file = r
-                .file
-                .as_deref()
-                .map_or_else(|| artifact.clone(), artifact_of);
-            location(&file, related, &r.cell, Some(i + 1))
+            let related = region(r.row_number(), &r.sheet, &r.cell(), "");
+            let file = if &*r.file == d.file() {
+                artifact.clone()
+            } else {
+                artifact_of(&r.file)
+            };
+            location(&file, related, &r.cell(), Some(i + 1))
         })
         .collect();
     SarifResult {
@@ -389,18 +389,18 @@ fn result(
         rule_index: rule_index.get(d.code).copied(),
         level: level(d.severity),
         message: Text::new(message),
-        locations: [location(artifact, cell_region, &d.cell, None)],
+        locations: [location(artifact, cell_region, &d.cell(), None)],
         related_locations,
         // Stable across runs while the finding stays at its cell, so code scanning
         // tracks an alert instead of opening a new one on every upload.
         partial_fingerprints: BTreeMap::from([(
             "skulintCell/v1",
-            format!("{}:{}:{reference}", d.code, d.file),
+            format!("{}:{}:{reference}", d.code, d.file()),
         )]),
         fixes,
         properties: ResultProperties {
-            sheet: d.sheet.to_string(),
-            cell: d.cell.clone(),
+            sheet: d.sheet().to_string(),
+            cell: d.cell().clone(),
             header: d.header.clone(),
             sku: d.sku.clone(),
             value: d.value.clone(),
@@ -419,8 +419,8 @@ impl Emitter for SarifEmitter {
             .collect();
         let mut paths: Vec<&str> = report.files.iter().map(|f| &*f.path).collect();
         for d in &report.diagnostics {
-            let related = d.related.iter().filter_map(|r| r.file.as_deref());
-            for path in std::iter::once(&*d.file).chain(related) {
+            let related = d.related.iter().map(|r| &*r.file);
+            for path in std::iter::once(d.file()).chain(related) {
                 if !paths.contains(&path) {
                     paths.push(path);
                 }
@@ -438,7 +438,7 @@ impl Emitter for SarifEmitter {
             .diagnostics
             .iter()
             .map(|d| {
-                let index = paths.iter().position(|p| *p == &*d.file).unwrap_or(0);
+                let index = paths.iter().position(|p| *p == d.file()).unwrap_or(0);
                 let artifact_of = |path: &str| {
                     let index = paths.iter().position(|p| *p == path).unwrap_or(0);
                     artifacts[index].clone()

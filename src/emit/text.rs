@@ -76,39 +76,39 @@ impl Emitter for TextEmitter {
         // Findings shown so far in the current sheet, per code.
         let mut shown: BTreeMap<&str, usize> = BTreeMap::new();
         for d in &report.diagnostics {
-            if current != Some((&d.file, &d.sheet)) {
+            if current != Some((d.file(), d.sheet())) {
                 if let Some((file, sheet)) = current {
                     self.more_lines(out, &totals, file, sheet)?;
                 }
                 shown.clear();
             }
-            if current.map(|(f, _)| f) != Some(&*d.file) {
+            if current.map(|(f, _)| f) != Some(d.file()) {
                 if current.is_some() {
                     writeln!(out)?;
                 }
-                let file = report.files.iter().find(|f| f.path == d.file);
+                let file = report.files.iter().find(|f| &*f.path == d.file());
                 let about = file
                     .map(|f| format!(" ({}, {})", f.format, f.channel.profile().title))
                     .unwrap_or_default();
-                writeln!(out, "{}{about}", self.paint("1", &printable(&d.file)))?;
+                writeln!(out, "{}{about}", self.paint("1", &printable(d.file())))?;
                 current = None;
             }
-            if current.map(|(_, s)| s) != Some(&*d.sheet) {
+            if current.map(|(_, s)| s) != Some(d.sheet()) {
                 let sheet = report
                     .files
                     .iter()
-                    .find(|f| f.path == d.file)
-                    .and_then(|f| f.sheets.iter().find(|s| s.name == d.sheet));
+                    .find(|f| &*f.path == d.file())
+                    .and_then(|f| f.sheets.iter().find(|s| &*s.name == d.sheet()));
                 let layout = sheet
                     .map(|s| format!(" (header row {}, {} data rows)", s.header_row, s.data_rows))
                     .unwrap_or_default();
                 writeln!(
                     out,
                     "  {}{layout}",
-                    self.paint("1", &format!("sheet {}", printable(&d.sheet)))
+                    self.paint("1", &format!("sheet {}", printable(d.sheet())))
                 )?;
             }
-            current = Some((&d.file, &d.sheet));
+            current = Some((d.file(), d.sheet()));
             let count = shown.entry(d.code).or_default();
             *count += 1;
             if !self.show_all && *count > SHOWN_PER_RULE {
@@ -117,7 +117,7 @@ impl Emitter for TextEmitter {
             writeln!(
                 out,
                 "    {:<6} {} {} {}",
-                d.cell,
+                d.cell(),
                 self.paint("1", d.code),
                 self.severity(d.severity),
                 printable(&d.message)
@@ -255,7 +255,7 @@ type SheetCounts<'r> = BTreeMap<(&'r str, &'r str, &'static str), usize>;
 fn per_sheet_counts(report: &Report) -> SheetCounts<'_> {
     let mut counts = SheetCounts::new();
     for d in &report.diagnostics {
-        *counts.entry((&*d.file, &*d.sheet, d.code)).or_default() += 1;
+        *counts.entry((d.file(), d.sheet(), d.code)).or_default() += 1;
     }
     counts
 }
@@ -298,9 +298,9 @@ impl TextEmitter {
                 let mut files: Vec<&str> = Vec::new();
                 for d in of_code() {
                     if d.fix.as_ref().map(|f| f.applicability) == Some(applicability)
-                        && !files.contains(&&*d.file)
+                        && !files.contains(&d.file())
                     {
-                        files.push(&d.file);
+                        files.push(d.file());
                     }
                 }
                 files

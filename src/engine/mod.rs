@@ -355,7 +355,7 @@ pub fn lint_books<'a>(
         let mut by_file: BTreeMap<Arc<str>, Vec<Diagnostic>> = BTreeMap::new();
         for diagnostic in cross {
             by_file
-                .entry(diagnostic.file.clone())
+                .entry(diagnostic.location.file.clone())
                 .or_default()
                 .push(diagnostic);
         }
@@ -522,7 +522,7 @@ pub fn assemble(
         .collect();
     report
         .diagnostics
-        .sort_by(|a, b| (order[&*a.file], a.sort_key()).cmp(&(order[&*b.file], b.sort_key())));
+        .sort_by(|a, b| (order[a.file()], a.sort_key()).cmp(&(order[b.file()], b.sort_key())));
     (report, notices)
 }
 

@@ -196,13 +196,13 @@ pub fn lint_csv_in_parts(
                 .as_ref()
                 .is_some_and(|f| f.applicability == Applicability::Safe)
         })
-        .map(|d| d.row as usize - 1)
+        .map(|d| d.row() as usize - 1)
         .collect();
     // A parent SKU fix keeps the key it is compared under.
     let wanted_parents: HashSet<u64> = diagnostics
         .iter()
         .filter(|d| {
-            table.column(Role::ParentSku) == Some(d.col_index as usize)
+            table.column(Role::ParentSku) == Some(d.location.col as usize)
                 && d.fix
                     .as_ref()
                     .is_some_and(|f| f.applicability == Applicability::Safe)
@@ -320,17 +320,13 @@ fn read_part(
 
 /// A finding of a part, at its row in the file.
 fn shifted(mut diagnostic: Diagnostic, offset: usize) -> Diagnostic {
-    diagnostic.row += offset as u32;
-    diagnostic.cell = format!("{}{}", diagnostic.column, diagnostic.row);
+    let offset = offset as u32;
     for related in &mut diagnostic.related {
-        related.row += offset as u32;
-        let letters: String = related
-            .cell
-            .chars()
-            .take_while(|c| c.is_ascii_alphabetic())
-            .collect();
-        related.cell = format!("{letters}{}", related.row);
+        if !related.elsewhere_than(&diagnostic.location) {
+            related.row += offset;
+        }
     }
+    diagnostic.location.row += offset;
     diagnostic
 }
 

@@ -3,10 +3,10 @@
 //! Chinese and Japanese type (see [`is_compatibility_character`]).
 
 use super::{char_runs, finding, sku_cells};
-use crate::diagnostic::{Applicability, Diagnostic};
+use crate::diagnostic::{Applicability, Diagnostic, TextFix};
 use crate::rules::settings::Settings;
 use crate::table::Table;
-use crate::text::{compatibility_fix, has_cjk, is_compatibility_character};
+use crate::text::{has_cjk, is_compatibility_character};
 
 pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
     sku_cells(table)
@@ -24,7 +24,7 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
             Some(
                 finding(table, "SKU005", row, role, message)
                     .with_highlight(highlight)
-                    .with_fix(Applicability::Unsafe, compatibility_fix(&sku)),
+                    .with_text_fix(Applicability::Unsafe, TextFix::Compatibility),
             )
         })
         .collect()

@@ -2,10 +2,9 @@
 //! cause of "Error 501" on stock sync.
 
 use super::{char_runs, finding, sku_cells};
-use crate::diagnostic::{Applicability, Diagnostic};
+use crate::diagnostic::{Applicability, Diagnostic, TextFix};
 use crate::rules::settings::Settings;
 use crate::table::Table;
-use crate::text::safe_fix;
 
 pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
     sku_cells(table)
@@ -22,7 +21,7 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
                 .collect();
             let longest = runs.iter().map(|(s, e)| e - s).max()?;
             let message = format!("SKU has {longest} consecutive spaces; the channel stores it differently and stock updates fail with E501");
-            Some(finding(table, "SKU001", row, role, message).with_highlight(runs).with_fix(Applicability::Safe, safe_fix(&sku)))
+            Some(finding(table, "SKU001", row, role, message).with_highlight(runs).with_text_fix(Applicability::Safe, TextFix::Normalize))
         })
         .collect()
 }

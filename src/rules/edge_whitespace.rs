@@ -1,10 +1,9 @@
 //! SKU002 edge-whitespace: a SKU that starts or ends with a space.
 
 use super::{char_runs, finding, sku_cells};
-use crate::diagnostic::{Applicability, Diagnostic};
+use crate::diagnostic::{Applicability, Diagnostic, TextFix};
 use crate::rules::settings::Settings;
 use crate::table::Table;
-use crate::text::safe_fix;
 
 pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
     sku_cells(table)
@@ -24,7 +23,7 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
             );
             finding(table, "SKU002", row, role, message)
                 .with_highlight(highlight)
-                .with_fix(Applicability::Safe, safe_fix(&sku))
+                .with_text_fix(Applicability::Safe, TextFix::Normalize)
         })
         .collect()
 }

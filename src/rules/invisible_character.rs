@@ -2,10 +2,10 @@
 //! soft hyphen, bidi, line-separator, filler and control characters inside a SKU.
 
 use super::{char_runs, finding, sku_cells};
-use crate::diagnostic::{Applicability, Diagnostic};
+use crate::diagnostic::{Applicability, Diagnostic, TextFix};
 use crate::rules::settings::Settings;
 use crate::table::Table;
-use crate::text::{is_invisible, reported_invisibles, safe_fix};
+use crate::text::{is_invisible, reported_invisibles};
 
 pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
     sku_cells(table)
@@ -37,7 +37,7 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
             let highlight = char_runs(&sku, |i, _| reported.binary_search(&i).is_ok());
             finding(table, "SKU003", row, role, message)
                 .with_highlight(highlight)
-                .with_fix(Applicability::Safe, safe_fix(&sku))
+                .with_text_fix(Applicability::Safe, TextFix::Normalize)
         })
         .collect()
 }

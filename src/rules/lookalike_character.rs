@@ -4,10 +4,10 @@
 use unicode_normalization::UnicodeNormalization;
 
 use super::{char_runs, finding, sku_cells};
-use crate::diagnostic::{Applicability, Diagnostic};
+use crate::diagnostic::{Applicability, Diagnostic, TextFix};
 use crate::rules::settings::Settings;
 use crate::table::Table;
-use crate::text::{is_latin_letter, latin_lookalike, lookalike_fix};
+use crate::text::{is_latin_letter, latin_lookalike};
 
 pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
     sku_cells(table)
@@ -32,7 +32,7 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
             let highlight = char_runs(&sku, |_, c| latin_lookalike(c).is_some());
             finding(table, "SKU006", row, role, message)
                 .with_highlight(highlight)
-                .with_fix(Applicability::Unsafe, lookalike_fix(&sku))
+                .with_text_fix(Applicability::Unsafe, TextFix::Lookalike)
         })
         .collect()
 }

@@ -44,7 +44,7 @@ use serde::Deserialize;
 
 pub use custom::CustomRule;
 
-use crate::diagnostic::{Applicability, Diagnostic, Fix, Related, Severity, column_letter};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity, TextFix};
 use crate::inventory::Inventory;
 use crate::rules::settings::Settings;
 use crate::table::columns::Channel;
@@ -392,35 +392,41 @@ pub(crate) fn finding_as(
     message: String,
 ) -> Diagnostic {
     let col = table.column(role).unwrap_or(0);
-    let column = column_letter(col as u32);
     let sku = table.text(row, Role::Sku);
     Diagnostic {
         code,
         name,
         severity,
-        file: table.file.clone(),
-        sheet: table.sheet.name.clone(),
-        row: table.file_row(row) as u32 + 1,
-        cell: format!("{column}{}", table.file_row(row) + 1),
-        column,
+        location: table.location(row, col),
         header: table.header(col),
         sku: (!sku.is_empty()).then_some(sku),
         value: table.text(row, role),
         message,
         fix: None,
         related: Vec::new(),
-        sheet_index: table.sheet_index as u32,
-        col_index: col as u32,
         highlight: Vec::new(),
     }
 }
 
 impl Diagnostic {
-    pub(crate) fn with_fix(mut self, applicability: Applicability, replacement: String) -> Self {
+    /// A fix that passes the cell's text through `fix`.
+    pub(crate) fn with_text_fix(mut self, applicability: Applicability, fix: TextFix) -> Self {
         self.fix = Some(Fix {
             applicability,
-            replacement,
+            replacement: fix.apply(&self.value),
             note: None,
+            edit: Edit::Text(fix),
+        });
+        self
+    }
+
+    /// A fix that sets the stock cell to `quantity`.
+    pub(crate) fn with_quantity_fix(mut self, applicability: Applicability, quantity: i64) -> Self {
+        self.fix = Some(Fix {
+            applicability,
+            replacement: quantity.to_string(),
+            note: None,
+            edit: Edit::Quantity(quantity),
         });
         self
     }
@@ -437,16 +443,9 @@ impl Diagnostic {
         rows: impl IntoIterator<Item = usize>,
         role: Role,
     ) -> Self {
-        let column = column_letter(table.column(role).unwrap_or(0) as u32);
         self.related = rows
             .into_iter()
-            .map(|row| table.file_row(row))
-            .map(|row| Related {
-                cell: format!("{column}{}", row + 1),
-                row: row as u32 + 1,
-                file: None,
-                sheet: None,
-            })
+            .map(|row| table.location_of(row, role))
             .collect();
         self
     }
@@ -631,16 +630,6 @@ pub(crate) fn run_skus<'r, 't>(
     run.tables
         .iter()
         .flat_map(|table| stock_skus(table).map(move |(row, sku)| (*table, row, sku.into_owned())))
-}
-
-/// A cell of the master inventory, for `related`.
-pub(crate) fn master_cell(run: &Run, item: &crate::inventory::Item) -> Related {
-    Related {
-        cell: item.available_cell.clone(),
-        row: item.row,
-        file: Some(run.inventory.file.clone()),
-        sheet: Some(item.sheet.clone()),
-    }
 }
 
 /// What a message adds when a SKU matched the master only after normalization.

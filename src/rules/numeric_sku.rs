@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use super::{Run, finding, row_list, skus};
-use crate::diagnostic::{Diagnostic, Related, Severity};
+use crate::diagnostic::{Diagnostic, Location, Severity};
 use crate::rules::settings::Settings;
 use crate::table::{Role, Table, Value};
 
@@ -122,11 +122,11 @@ fn zero_padded<'t>(table: &'t Table) -> BTreeMap<&'t str, (usize, Cow<'t, str>)>
 /// reports it). Run with the cross-file rules, as it compares files.
 pub fn check_run(run: &Run, _settings: &Settings) -> Vec<Diagnostic> {
     // digits → where the zero-padded text is, for `related`, and the text.
-    let mut padded: BTreeMap<String, (Related, String, Option<usize>)> = BTreeMap::new();
+    let mut padded: BTreeMap<String, (Location, String, Option<usize>)> = BTreeMap::new();
     for item in run.inventory.items() {
         if is_zero_padded(&item.sku) {
             padded.entry(unpadded(&item.sku).to_string()).or_insert((
-                super::master_cell(run, item),
+                item.available_at.clone(),
                 item.sku.clone(),
                 None,
             ));
@@ -134,16 +134,7 @@ pub fn check_run(run: &Run, _settings: &Settings) -> Vec<Diagnostic> {
     }
     for (index, table) in run.tables.iter().enumerate() {
         for (digits, (row, text)) in zero_padded(table) {
-            let related = Related {
-                cell: format!(
-                    "{}{}",
-                    crate::diagnostic::column_letter(table.column(Role::Sku).unwrap_or(0) as u32),
-                    table.file_row(row) + 1
-                ),
-                row: table.file_row(row) as u32 + 1,
-                file: Some(table.file.clone()),
-                sheet: Some(table.sheet.name.clone()),
-            };
+            let related = table.location_of(row, Role::Sku);
             padded
                 .entry(digits.to_string())
                 .or_insert((related, text.into_owned(), Some(index)));
@@ -165,15 +156,11 @@ pub fn check_run(run: &Run, _settings: &Settings) -> Vec<Diagnostic> {
             }
             let place = match from {
                 None => "in the master".to_string(),
-                Some(_) => format!(
-                    "in {} sheet {}",
-                    related.file.as_deref().unwrap_or_default(),
-                    related.sheet.as_deref().unwrap_or_default()
-                ),
+                Some(_) => format!("in {} sheet {}", related.file, related.sheet),
             };
             let message = format!(
                 "SKU is stored as a number, and `{text}` is text {place} ({}): its leading zeros were lost; format the column as Text and retype it",
-                related.cell
+                related.cell()
             );
             let mut diagnostic = finding(table, "SKU010", row, Role::Sku, message);
             diagnostic.related = vec![related.clone()];

@@ -1,7 +1,7 @@
 //! STK004 oversell-risk: channel stock above what the master inventory can cover
 //! (available minus safety stock).
 
-use super::{Run, finding, master_cell, normalized_note, run_skus, stock_count};
+use super::{Run, finding, normalized_note, run_skus, stock_count};
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::rules::settings::Settings;
 use crate::table::Role;
@@ -20,15 +20,17 @@ pub fn check(run: &Run, settings: &Settings) -> Vec<Diagnostic> {
             let safety = item.safety.unwrap_or(settings.safety_stock);
             let master = format!(
                 "{}!{} in {}",
-                item.sheet, item.available_cell, run.inventory.file
+                item.available_at.sheet,
+                item.available_at.cell(),
+                run.inventory.file
             );
             let message = format!(
                 "stock {stock} is more than the master can cover: {available} available minus {safety} safety stock = {cover} ({master}){}; the extra units can oversell",
                 normalized_note(&matched)
             );
             let mut diagnostic = finding(table, "STK004", row, Role::Stock, message)
-                .with_fix(Applicability::Unsafe, cover.to_string());
-            diagnostic.related = vec![master_cell(run, item)];
+                .with_quantity_fix(Applicability::Unsafe, cover);
+            diagnostic.related = vec![item.available_at.clone()];
             Some(diagnostic)
         })
         .collect()

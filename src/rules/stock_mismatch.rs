@@ -3,8 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Run, finding, master_cell, normalized_note, run_skus, stock_count};
-use crate::diagnostic::{Applicability, Diagnostic, Related, column_letter};
+use super::{Run, finding, normalized_note, run_skus, stock_count};
+use crate::diagnostic::{Applicability, Diagnostic};
 use crate::rules::settings::Settings;
 use crate::table::{Role, Table};
 use crate::text::{near_duplicate_key, visible};
@@ -19,8 +19,7 @@ struct Listing<'r, 't> {
 
 impl Listing<'_, '_> {
     fn cell(&self) -> String {
-        let col = self.table.column(Role::Stock).unwrap_or(0);
-        format!("{}{}", column_letter(col as u32), self.row + 1)
+        self.table.location_of(self.row, Role::Stock).cell()
     }
 }
 
@@ -84,8 +83,8 @@ pub fn check(run: &Run, settings: &Settings) -> Vec<Diagnostic> {
             let master_says = match (run.inventory.find(&listing.sku), master) {
                 (Some(m), Some(value)) => format!(
                     "; the master says {value} ({}!{} in {}){}",
-                    m.item.sheet,
-                    m.item.available_cell,
+                    m.item.available_at.sheet,
+                    m.item.available_at.cell(),
                     run.inventory.file,
                     normalized_note(&m)
                 ),
@@ -100,16 +99,11 @@ pub fn check(run: &Run, settings: &Settings) -> Vec<Diagnostic> {
                 finding(listing.table, "STK005", listing.row, Role::Stock, message);
             diagnostic.related = others
                 .iter()
-                .map(|o| Related {
-                    cell: o.cell(),
-                    row: o.row as u32 + 1,
-                    file: Some(o.table.file.clone()),
-                    sheet: Some(o.table.sheet.name.clone()),
-                })
+                .map(|o| o.table.location_of(o.row, Role::Stock))
                 .collect();
             if let (Some(m), Some(value)) = (matched, master) {
-                diagnostic.related.push(master_cell(run, m.item));
-                diagnostic = diagnostic.with_fix(Applicability::Unsafe, value.to_string());
+                diagnostic.related.push(m.item.available_at.clone());
+                diagnostic = diagnostic.with_quantity_fix(Applicability::Unsafe, value);
             }
             diagnostics.push(diagnostic);
         }

@@ -253,7 +253,8 @@ fn cross_file_fixes_clear_their_findings() {
         for diagnostic in cross_findings(rule, &doc.example, &doc.example.before) {
             let fix = diagnostic.fix.expect("a fix");
             // Row 1 is the header; data starts at row 2.
-            fixed[diagnostic.row as usize - 2][diagnostic.col_index as usize] = fix.replacement;
+            fixed[diagnostic.location.row as usize - 1][diagnostic.location.col as usize] =
+                fix.replacement;
         }
         assert_eq!(
             cross_findings(rule, &doc.example, &fixed),
@@ -281,7 +282,7 @@ fn a_blank_stock_beside_a_stock_status_is_not_reported() {
         assert_eq!(tables[0].column(Role::StockStatus), Some(1));
         invalid_stock::check(&tables[0], &Settings::default())
             .into_iter()
-            .map(|d| d.cell)
+            .map(|d| d.cell())
             .collect()
     };
     assert_eq!(cells("1"), ["C3"]);

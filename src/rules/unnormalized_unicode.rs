@@ -4,10 +4,10 @@
 use unicode_normalization::is_nfc;
 
 use super::{char_runs, finding, sku_cells};
-use crate::diagnostic::{Applicability, Diagnostic};
+use crate::diagnostic::{Applicability, Diagnostic, TextFix};
 use crate::rules::settings::Settings;
 use crate::table::Table;
-use crate::text::{replace_invisibles, safe_fix};
+use crate::text::replace_invisibles;
 
 pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
     sku_cells(table)
@@ -15,7 +15,7 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
         .map(|(row, role, sku)| {
             let highlight = char_runs(&sku, |_, c| matches!(c, '\u{0300}'..='\u{036F}'));
             let message = "SKU is not in Unicode NFC form (letters and accents stored apart); it looks equal to the master SKU but does not match".to_string();
-            finding(table, "SKU004", row, role, message).with_highlight(highlight).with_fix(Applicability::Safe, safe_fix(&sku))
+            finding(table, "SKU004", row, role, message).with_highlight(highlight).with_text_fix(Applicability::Safe, TextFix::Normalize)
         })
         .collect()
 }

@@ -340,6 +340,22 @@ impl<'a> Table<'a> {
         self.file_rows.get(row).copied().unwrap_or(row)
     }
 
+    /// The file's cell at the sheet's row `row` and column `col`.
+    pub fn location(&self, row: usize, col: usize) -> crate::diagnostic::Location {
+        crate::diagnostic::Location {
+            file: self.file.clone(),
+            sheet_index: self.sheet_index as u32,
+            sheet: self.sheet.name.clone(),
+            row: self.file_row(row) as u32,
+            col: col as u32,
+        }
+    }
+
+    /// The cell of `role` in row `row` (the first column when the table has none).
+    pub fn location_of(&self, row: usize, role: Role) -> crate::diagnostic::Location {
+        self.location(row, self.column(role).unwrap_or(0))
+    }
+
     /// Column roles found, in role order.
     pub fn roles(&self) -> impl Iterator<Item = (Role, usize)> + '_ {
         Role::ALL
