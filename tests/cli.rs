@@ -924,7 +924,7 @@ fn rules_json_is_an_array_of_one_object_per_rule() {
     let rules: Value = serde_json::from_slice(&output.stdout).unwrap();
     let rules = rules.as_array().expect("an array");
     assert_eq!(rules.len(), ALL_CODES.len());
-    let keys = BTreeSet::from(["code", "name", "severity", "fix", "summary"]);
+    let keys = BTreeSet::from(["code", "name", "severity", "fix", "scope", "summary"]);
     for rule in rules {
         let have: BTreeSet<&str> = rule
             .as_object()
@@ -938,6 +938,10 @@ fn rules_json_is_an_array_of_one_object_per_rule() {
             "{rule}"
         );
         assert!(!rule["summary"].as_str().unwrap().is_empty(), "{rule}");
+        assert!(
+            ["cell", "row", "table", "cross-file"].contains(&rule["scope"].as_str().unwrap()),
+            "{rule}"
+        );
     }
     let codes: Vec<&str> = rules.iter().map(|r| r["code"].as_str().unwrap()).collect();
     assert_eq!(codes, ALL_CODES);

@@ -81,6 +81,10 @@ fn duplicates_and_blocked_fixes_across_parts_stream_like_whole() {
         "A,109,1091,Gamis,GMS,GMS  JMB,2",
         "A,109,1092,Gamis,,GMS JMB,2",
         "A,110,1101,Jaket,HDI,HDI-ABU-L,0",
+        // A SKU that a spreadsheet turned into scientific notation (SKU010,
+        // a rule that compares the rows of a sheet), in two parts.
+        "A,112,1121,Kabel,KBL,1.23E+12,3",
+        "A,113,1131,Kabel 2,KBL2,4.56E+11,3",
         // A listing without a SKU, a row that only continues product 110, a
         // row with nothing a listing has.
         "A,111,1111,Sandal,,,-5",

@@ -10,7 +10,7 @@ use super::ExitStatus;
 use crate::cli::{RulesArgs, RulesFormat};
 use crate::diagnostic::Severity;
 use crate::engine::load_config;
-use crate::rules::{self, FixKind};
+use crate::rules::{self, FixKind, Scope};
 
 /// One line of the listing (also the JSON object).
 #[derive(Serialize)]
@@ -19,6 +19,7 @@ struct Entry<'a> {
     name: &'a str,
     severity: Severity,
     fix: FixKind,
+    scope: Scope,
     summary: String,
 }
 
@@ -29,6 +30,7 @@ pub fn list_rules(args: &RulesArgs) -> Result<ExitStatus> {
         name: &d.name,
         severity: d.severity,
         fix: d.fix,
+        scope: d.scope,
         summary: d.summary.clone(),
     });
     let custom = config.custom_rules.iter().map(|r| Entry {
@@ -36,6 +38,7 @@ pub fn list_rules(args: &RulesArgs) -> Result<ExitStatus> {
         name: r.name,
         severity: r.severity,
         fix: FixKind::None,
+        scope: Scope::Cell,
         summary: format!("{} (custom rule: {})", r.message, r.describe()),
     });
     let entries: Vec<Entry> = built_in.chain(custom).collect();

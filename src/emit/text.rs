@@ -123,7 +123,9 @@ impl Emitter for TextEmitter {
                 printable(&d.message)
             )?;
             // A sync failure reason is a message, not a code: shown as words on one line.
-            if !d.value.is_empty() && d.code.starts_with("SYN") {
+            let message = crate::rules::find_doc(d.code)
+                .is_some_and(|doc| doc.value == crate::rules::CellValue::Message);
+            if !d.value.is_empty() && message {
                 let line = d.value.split_whitespace().collect::<Vec<_>>().join(" ");
                 let shown = match line.char_indices().nth(160) {
                     Some((cut, _)) => format!("{}…", &line[..cut]),

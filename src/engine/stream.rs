@@ -43,8 +43,6 @@ pub const STREAM_FROM_BYTES: u64 = 16 << 20;
 /// How many rows under the header the layout may still take for instructions
 /// (`layout::PREAMBLE_ROWS`), with room to spare.
 const PREAMBLE_ROWS: usize = 12;
-/// The rules that compare rows with each other.
-const TABLE_WIDE: [&str; 3] = ["DUP001", "DUP002", "DUP003"];
 
 /// Lints `path` part by part when it is a CSV/TSV file worth streaming; `None`
 /// when it should be read whole (small, not UTF-8, not CSV at all, unusual
@@ -128,10 +126,19 @@ pub fn lint_csv_in_parts(
     }
     let header: Vec<Vec<Value>> = workbook.sheets[0].rows[..=table.header_row].to_vec();
     let settings = &setup.settings;
-    let mut row_settings = settings.clone();
-    row_settings
-        .ignore
-        .extend(TABLE_WIDE.iter().map(|c| c.to_string()));
+    // Every rule runs on each part. The findings of the rules that compare
+    // rows (scope `table`) are only a first look: their rows join the rows
+    // read again, where those rules run on what the parts share.
+    let table_wide: HashSet<&str> = crate::rules::table_wide().collect();
+    let mut table_rows: HashSet<usize> = HashSet::default();
+    let mut keep = |found: Vec<Diagnostic>, offset: usize| -> Vec<Diagnostic> {
+        let (wide, own): (Vec<Diagnostic>, Vec<Diagnostic>) = found
+            .into_iter()
+            .map(|d| shifted(d, offset))
+            .partition(|d| table_wide.contains(d.code));
+        table_rows.extend(wide.iter().map(|d| d.location.row as usize));
+        own
+    };
 
     let spill_failed = |e: io::Error| FileError {
         path: display.clone(),
@@ -141,7 +148,7 @@ pub fn lint_csv_in_parts(
         Ok(state) => state,
         Err(e) => return Some((Err(spill_failed(e)), Vec::new())),
     };
-    let mut diagnostics = crate::rules::run(std::slice::from_ref(table), &row_settings);
+    let mut diagnostics = keep(crate::rules::run(std::slice::from_ref(table), settings), 0);
     if let Err(e) = state.add(table) {
         return Some((Err(spill_failed(e)), Vec::new()));
     }
@@ -177,8 +184,8 @@ pub fn lint_csv_in_parts(
         for (_, reason) in &part_table.skipped {
             *rows_skipped.entry(*reason).or_insert(0) += 1;
         }
-        let found = crate::rules::run(std::slice::from_ref(&part_table), &row_settings);
-        diagnostics.extend(found.into_iter().map(|d| shifted(d, offset)));
+        let found = crate::rules::run(std::slice::from_ref(&part_table), settings);
+        diagnostics.extend(keep(found, offset));
         if let Err(e) = state.add(&part_table) {
             return Some((Err(spill_failed(e)), Vec::new()));
         }
@@ -188,8 +195,9 @@ pub fn lint_csv_in_parts(
         Err(e) => return Some((Err(spill_failed(e)), Vec::new())),
     };
 
-    // The rows that can take part in a duplicate or a blocked fix.
-    let fixed_rows: HashSet<usize> = diagnostics
+    // The rows that can take part in a duplicate or a blocked fix, and those
+    // where a rule comparing rows found something in its part.
+    let mut fixed_rows: HashSet<usize> = diagnostics
         .iter()
         .filter(|d| {
             d.fix
@@ -198,6 +206,7 @@ pub fn lint_csv_in_parts(
         })
         .map(|d| d.row() as usize - 1)
         .collect();
+    fixed_rows.extend(table_rows);
     // A parent SKU fix keeps the key it is compared under.
     let wanted_parents: HashSet<u64> = diagnostics
         .iter()
@@ -239,17 +248,16 @@ pub fn lint_csv_in_parts(
     let sparse_table = table
         .with_sheet(&sheet, table.header_row + 1)
         .with_file_rows(file_rows);
-    let mut table_wide: Settings = settings.clone();
-    table_wide.select = TABLE_WIDE
-        .iter()
+    let mut comparing: Settings = settings.clone();
+    comparing.select = crate::rules::table_wide()
         .filter(|code| settings.is_enabled(code))
-        .map(|code| code.to_string())
+        .map(str::to_string)
         .collect();
-    table_wide.custom_rules.clear();
-    if !table_wide.select.is_empty() {
+    comparing.custom_rules.clear();
+    if !comparing.select.is_empty() {
         diagnostics.extend(crate::rules::run(
             std::slice::from_ref(&sparse_table),
-            &table_wide,
+            &comparing,
         ));
     }
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

@@ -167,7 +167,15 @@ pub fn codes() -> impl Iterator<Item = &'static str> {
 
 /// Whether `code` is a cross-file rule (it runs only with `--inventory`).
 pub fn is_cross_file(code: &str) -> bool {
-    CROSS_RULES.iter().any(|r| r.code == code)
+    find_doc(code).is_some_and(|d| d.scope == Scope::CrossFile)
+}
+
+/// The built-in codes whose rules compare the rows of a sheet.
+pub fn table_wide() -> impl Iterator<Item = &'static str> {
+    catalog()
+        .iter()
+        .filter(|d| d.scope == Scope::Table)
+        .map(|d| d.code.as_str())
 }
 
 /// Whether and how a rule's finding can be fixed.
@@ -187,6 +195,31 @@ impl FixKind {
             FixKind::None => "none",
         }
     }
+}
+
+/// What a rule needs to see to decide.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scope {
+    /// One cell.
+    Cell,
+    /// The cells of one row.
+    Row,
+    /// The rows of a sheet, compared with each other.
+    Table,
+    /// The exports of a run and the master file (`--inventory`).
+    CrossFile,
+}
+
+/// What the cell a finding points at holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CellValue {
+    /// A code or a quantity, shown as typed, spaces made visible.
+    #[default]
+    Code,
+    /// A channel's message (a sync failure reason), shown as words.
+    Message,
 }
 
 /// A worked example: a small sheet on which the rule fires (`before`) and
@@ -229,6 +262,10 @@ pub struct RuleDoc {
     pub name: String,
     pub severity: Severity,
     pub fix: FixKind,
+    pub scope: Scope,
+    /// What the cells the rule points at hold.
+    #[serde(default)]
+    pub value: CellValue,
     pub summary: String,
     pub why: String,
     /// The channel errors (or sync states) the problem causes; each is named in `why`.

@@ -147,6 +147,12 @@ fn every_rule_has_documentation_and_every_entry_a_rule() {
             doc.code
         );
         assert_eq!(
+            doc.scope == Scope::CrossFile,
+            CROSS_RULES.iter().any(|r| r.code == doc.code),
+            "{}: the rules registered in CROSS_RULES, and only they, have scope cross-file",
+            doc.code
+        );
+        assert_eq!(
             example.inventory.is_some(),
             is_cross_file(&doc.code),
             "{}: cross-file rules, and only they, have an inventory in their example",
@@ -287,4 +293,37 @@ fn a_blank_stock_beside_a_stock_status_is_not_reported() {
     };
     assert_eq!(cells("1"), ["C3"]);
     assert_eq!(cells(""), ["C2", "C3"]);
+}
+
+/// The README's rule table names every rule, with its code, name and fix kind
+/// as the catalog declares them.
+#[test]
+fn the_readme_rule_table_matches_the_catalog() {
+    let readme = include_str!("../../README.md");
+    let rows: Vec<Vec<&str>> = readme
+        .lines()
+        .filter(|line| line.starts_with("| ") && line.ends_with(" |"))
+        .map(|line| line.trim_matches('|').split(" | ").map(str::trim).collect())
+        .filter(|cells: &Vec<&str>| cells.first().is_some_and(|c| find_doc(c).is_some()))
+        .collect();
+    let codes: Vec<&str> = rows.iter().map(|cells| cells[0]).collect();
+    let expected: Vec<&str> = catalog().iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(
+        codes, expected,
+        "the README's rule table lists every rule once, in code order"
+    );
+    for cells in &rows {
+        let doc = find_doc(cells[0]).unwrap();
+        assert_eq!(cells[1], doc.name, "{}: name in the README", doc.code);
+        let fix = match doc.fix {
+            FixKind::None => "–",
+            kind => kind.as_str(),
+        };
+        assert_eq!(
+            cells.last().copied(),
+            Some(fix),
+            "{}: fix in the README",
+            doc.code
+        );
+    }
 }
