@@ -1,7 +1,7 @@
 //! `skulint diagnose`: classify sync-error messages, or every failure reason of
 //! an export, and say what to do.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -130,35 +130,17 @@ fn diagnose_file(args: &DiagnoseArgs, path: &Path) -> Result<Vec<Entry>> {
             .channel()
             .or((table.channel != Channel::Generic).then_some(table.channel));
         let reason_col = table.column(Role::SyncStatus).expect("filtered above");
-        // Exports repeat a handful of reasons over thousands of rows: classify each once.
-        let mut known: HashMap<String, Option<Diagnosis>> = HashMap::new();
-        for &row in &table.data_rows {
-            let reason = table.text(row, Role::SyncStatus);
-            let Some(mut diagnosis) = known
-                .entry(reason)
-                .or_insert_with_key(|reason| {
-                    diagnose::is_failure(reason).then(|| diagnose::classify(reason, channel))
-                })
-                .clone()
-            else {
-                continue;
-            };
-            let sku = table.text(row, Role::Sku);
-            if !sku.is_empty() {
-                let found = findings.remove(&(row as u32 + 1)).unwrap_or_default();
-                diagnosis = diagnosis.with_sku(sku, found);
-            }
+        let failures = rules::sync_error::failures(table, channel, |row, _| {
+            Some(findings.remove(&(row as u32 + 1)).unwrap_or_default())
+        });
+        for (row, diagnosis) in failures {
             entries.push(Entry {
                 diagnosis,
                 place: Some(Place {
                     file: display.clone(),
                     sheet: table.sheet.name.to_string(),
-                    row: row as u32 + 1,
-                    cell: format!(
-                        "{}{}",
-                        crate::diagnostic::column_letter(reason_col as u32),
-                        row + 1
-                    ),
+                    row: table.location(row, reason_col).row_number(),
+                    cell: table.location(row, reason_col).cell(),
                 }),
             });
         }

@@ -29,7 +29,7 @@ mod oversell_risk;
 pub mod settings;
 mod sku_too_long;
 mod stock_mismatch;
-mod sync_error;
+pub mod sync_error;
 mod unlinked_sku;
 mod unnormalized_unicode;
 
