@@ -1658,3 +1658,119 @@ fn a_stock_computed_by_a_formula_is_not_overwritten() {
         let _ = std::fs::remove_file(dir.path().join("export.resync.jsonl"));
     }
 }
+
+// ---------------------------------------------------------------------------
+// all outputs or none
+
+/// A folder with two exports to fix, each with a double-spaced SKU.
+fn two_exports(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let csv = write_file(dir, "a.csv", "SKU,Stock\nKAOS  HITAM,5\n");
+    let xlsx = dir.join("b.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "SKU").unwrap();
+    sheet.write_string(0, 1, "Stock").unwrap();
+    sheet.write_string(1, 0, "KAOS  PUTIH").unwrap();
+    sheet.write_number(1, 1, 3.0).unwrap();
+    book.save(&xlsx).unwrap();
+    [csv, xlsx]
+        .into_iter()
+        .map(|path| {
+            let bytes = std::fs::read(&path).unwrap();
+            (path, bytes)
+        })
+        .collect()
+}
+
+/// Every output of a run (the corrected copies, their plans, their backups, the
+/// change log) is written to its temporary file before the first is renamed: a
+/// failure on the way writes none of them, leaves no temporary file, and leaves
+/// the inputs as they were.
+#[test]
+fn a_failure_before_the_first_rename_writes_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let exports = two_exports(dir.path());
+    let before = files_in(dir.path());
+    // The change log's folder does not exist: found when it is staged, after the
+    // copies and plans of both files are.
+    let log = dir.path().join("missing/changes.csv");
+    let output = skulint()
+        .arg("fix")
+        .arg(dir.path())
+        .args(["-o", dir.path().to_str().unwrap()])
+        .arg("--changes")
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert!(stderr(&output).contains("missing"), "{}", stderr(&output));
+    assert_eq!(
+        files_in(dir.path()),
+        before,
+        "an output or temporary file was left"
+    );
+    for (path, bytes) in &exports {
+        assert!(
+            std::fs::read(path).unwrap() == *bytes,
+            "{} changed",
+            path.display()
+        );
+    }
+
+    // --in-place: the second file's plan is taken by a folder. Neither input is
+    // replaced, no backup is put in place.
+    let blocked = dir.path().join("b.resync.jsonl");
+    std::fs::create_dir(&blocked).unwrap();
+    let before = files_in(dir.path());
+    let output = skulint()
+        .arg("fix")
+        .arg(&exports[1].0)
+        .arg("--in-place")
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("b.resync.jsonl"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        files_in(dir.path()),
+        before,
+        "an output or temporary file was left"
+    );
+    assert!(std::fs::read(&exports[1].0).unwrap() == exports[1].1);
+    std::fs::remove_dir(&blocked).unwrap();
+
+    // Nothing in the way: every output is in place, and no temporary file is left.
+    let log = dir.path().join("changes.csv");
+    let output = skulint()
+        .arg("fix")
+        .arg(&exports[0].0)
+        .arg(&exports[1].0)
+        .arg("--in-place")
+        .arg("--changes")
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let expected: BTreeSet<String> = [
+        "a.csv",
+        "a.csv.bak",
+        "a.resync.jsonl",
+        "b.xlsx",
+        "b.xlsx.bak",
+        "b.resync.jsonl",
+        "changes.csv",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    assert_eq!(files_in(dir.path()), expected);
+    assert_eq!(csv_rows(&log, b',').len(), 3, "a header and two changes");
+    for (path, bytes) in &exports {
+        let mut backup = path.as_os_str().to_owned();
+        backup.push(".bak");
+        assert!(std::fs::read(&backup).unwrap() == *bytes);
+    }
+}

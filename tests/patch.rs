@@ -252,6 +252,41 @@ fn sheet_events(xml: &[u8], masked: &BTreeSet<(u32, u32)>) -> (Vec<String>, Cell
     (events, cells)
 }
 
+/// The events of a workbook part, its `<calcPr>` without `fullCalcOnLoad` (and
+/// left out when it has no other attribute), and whether that flag is set.
+fn workbook_events(xml: &[u8]) -> (Vec<String>, bool) {
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    reader.config_mut().trim_text(false);
+    let mut events = Vec::new();
+    let mut recalculates = false;
+    let mut buf = Vec::new();
+    loop {
+        let event = reader.read_event_into(&mut buf).unwrap();
+        match &event {
+            Event::Eof => break,
+            Event::Empty(e) | Event::Start(e) if e.local_name().as_ref() == "calcPr" => {
+                let mut attributes: Vec<(String, String)> = Vec::new();
+                for a in e.attributes() {
+                    let a = a.unwrap();
+                    let key = String::from_utf8_lossy(a.key.as_ref().as_bytes()).to_string();
+                    if key == "fullCalcOnLoad" {
+                        recalculates |= matches!(a.value.as_ref(), "1" | "true");
+                    } else {
+                        attributes.push((key, a.value.to_string()));
+                    }
+                }
+                if !attributes.is_empty() {
+                    events.push(format!("calcPr {attributes:?}"));
+                }
+            }
+            Event::End(e) if e.local_name().as_ref() == "calcPr" => {}
+            other => events.push(format!("{other:?}")),
+        }
+        buf.clear();
+    }
+    (events, recalculates)
+}
+
 /// The root attributes of the shared strings part and its items, each as its events.
 fn shared_string_items(xml: &[u8]) -> (BTreeMap<String, String>, Vec<String>) {
     let mut reader = quick_xml::Reader::from_reader(xml);
@@ -388,6 +423,17 @@ fn assert_patched(
                     _ => assert_eq!(&new_root[key], value, "{what}: {name} attribute {key}"),
                 }
             }
+        } else if name == "xl/workbook.xml" && old.data != new.data {
+            // Only the recalculation flag may be set, where the workbook holds formulas.
+            assert_eq!(
+                workbook_events(&old.data).0,
+                workbook_events(&new.data).0,
+                "{what}: {name} changed beyond the recalculation flag"
+            );
+            assert!(
+                workbook_events(&new.data).1,
+                "{what}: {name} changed without the recalculation flag"
+            );
         } else {
             assert!(old.data == new.data, "{what}: {name} changed");
             assert!(old.raw == new.raw, "{what}: {name} was not copied raw");
@@ -1257,6 +1303,187 @@ fn nothing_to_fix_copies_every_entry_raw() {
         &std::fs::read(dir.path().join("clean.fixed.xlsx")).unwrap(),
         &BTreeSet::new(),
         &Fixed::new(),
+    );
+}
+
+// ---------------------------------------------------------------------------
+// formulas that read a fixed cell
+
+/// `bytes` with its workbook part as `rewrite` makes it: rust_xlsxwriter always
+/// marks a workbook to recalculate on load, Excel (`<calcPr calcId="191029"/>`) and
+/// most exporters do not.
+fn with_workbook_part(bytes: &[u8], rewrite: impl Fn(&str) -> String) -> Vec<u8> {
+    let mut archive = ZipArchive::new(Cursor::new(bytes)).unwrap();
+    let mut writer = ZipWriter::new(Cursor::new(Vec::new()));
+    for index in 0..archive.len() {
+        let mut file = archive.by_index(index).unwrap();
+        let name = file.name().unwrap().into_owned();
+        let mut data = Vec::new();
+        file.read_to_end(&mut data).unwrap();
+        if name == "xl/workbook.xml" {
+            let xml = String::from_utf8(data).unwrap();
+            let changed = rewrite(&xml);
+            assert_ne!(changed, xml, "the workbook part was not rewritten");
+            data = changed.into_bytes();
+        }
+        writer
+            .start_file(name, SimpleFileOptions::default())
+            .unwrap();
+        writer.write_all(&data).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+const XLSXWRITER_CALC_PR: &str = r#"<calcPr calcId="124519" fullCalcOnLoad="1"/>"#;
+
+/// A listing whose SKU in A2 has a double space; `label` is the formula put in
+/// C2 (or none), and a second sheet holds `summary` (or is not there).
+fn listing_with_formulas(label: Option<&str>, summary: Option<&str>) -> Vec<u8> {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet().set_name("Listing").unwrap();
+    sheet.write_string(0, 0, "SKU").unwrap();
+    sheet.write_string(0, 1, "Stock").unwrap();
+    sheet.write_string(0, 2, "Label").unwrap();
+    sheet.write_string(1, 0, "KAOS  HITAM").unwrap();
+    sheet.write_number(1, 1, 3.0).unwrap();
+    sheet.write_string(2, 0, "KAOS-PUTIH").unwrap();
+    sheet.write_number(2, 1, 4.0).unwrap();
+    if let Some(label) = label {
+        sheet
+            .write_formula(
+                1,
+                2,
+                rust_xlsxwriter::Formula::new(label).set_result("KAOS  HITAM"),
+            )
+            .unwrap();
+    }
+    if let Some(summary) = summary {
+        let other = book.add_worksheet().set_name("Summary").unwrap();
+        other
+            .write_formula(
+                0,
+                0,
+                rust_xlsxwriter::Formula::new(summary).set_result("KAOS  HITAM"),
+            )
+            .unwrap();
+    }
+    book.save_to_buffer().unwrap()
+}
+
+/// The workbook part of the package at `path`.
+fn workbook_part(path: &Path) -> String {
+    String::from_utf8(
+        entry(&entries(&std::fs::read(path).unwrap()), "xl/workbook.xml")
+            .data
+            .clone(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_fixed_cell_read_by_a_formula_makes_the_workbook_recalculate_on_load() {
+    let dir = tempfile::tempdir().unwrap();
+    // The formula reads the fixed SKU on its own sheet; calcPr is there without the flag.
+    let bytes = with_workbook_part(&listing_with_formulas(Some("=A2"), None), |xml| {
+        xml.replace(XLSXWRITER_CALC_PR, r#"<calcPr calcId="191029"/>"#)
+    });
+    let input = dir.path().join("same-sheet.xlsx");
+    std::fs::write(&input, &bytes).unwrap();
+    let changes = dir.path().join("same-sheet.csv");
+    fix(&input, &["--changes", changes.to_str().unwrap()]);
+    let output = dir.path().join("same-sheet.fixed.xlsx");
+    let fixed = changes_csv(&changes);
+    assert_eq!(fixed["Listing"][&(1, 0)], "KAOS HITAM");
+    assert!(
+        workbook_part(&output).contains(r#"<calcPr calcId="191029" fullCalcOnLoad="1"/>"#),
+        "{}",
+        workbook_part(&output)
+    );
+    assert_patched(
+        "same sheet",
+        &bytes,
+        &std::fs::read(&output).unwrap(),
+        &BTreeSet::from(["Listing".into()]),
+        &fixed,
+    );
+
+    // The formula is on another sheet, and the workbook has no calcPr at all.
+    let bytes = with_workbook_part(&listing_with_formulas(None, Some("=Listing!A2")), |xml| {
+        xml.replace(XLSXWRITER_CALC_PR, "")
+    });
+    let input = dir.path().join("other-sheet.xlsx");
+    std::fs::write(&input, &bytes).unwrap();
+    let changes = dir.path().join("other-sheet.csv");
+    fix(&input, &["--changes", changes.to_str().unwrap()]);
+    let output = dir.path().join("other-sheet.fixed.xlsx");
+    let workbook = workbook_part(&output);
+    assert!(
+        workbook.contains(r#"</sheets><calcPr fullCalcOnLoad="1"/></workbook>"#),
+        "{workbook}"
+    );
+    assert_patched(
+        "other sheet",
+        &bytes,
+        &std::fs::read(&output).unwrap(),
+        &BTreeSet::from(["Listing".into()]),
+        &changes_csv(&changes),
+    );
+}
+
+#[test]
+fn a_workbook_without_formulas_keeps_its_workbook_part() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = with_workbook_part(&listing_with_formulas(None, None), |xml| {
+        xml.replace(XLSXWRITER_CALC_PR, r#"<calcPr calcId="191029"/>"#)
+    });
+    let input = dir.path().join("plain.xlsx");
+    std::fs::write(&input, &bytes).unwrap();
+    let changes = dir.path().join("plain.csv");
+    fix(&input, &["--changes", changes.to_str().unwrap()]);
+    let output = std::fs::read(dir.path().join("plain.fixed.xlsx")).unwrap();
+    let (before, after) = (entries(&bytes), entries(&output));
+    let (old, new) = (
+        entry(&before, "xl/workbook.xml"),
+        entry(&after, "xl/workbook.xml"),
+    );
+    assert!(
+        old.raw == new.raw && old.data == new.data,
+        "the workbook part changed"
+    );
+    assert_patched(
+        "plain",
+        &bytes,
+        &output,
+        &BTreeSet::from(["Listing".into()]),
+        &changes_csv(&changes),
+    );
+    // Byte-stable: the same input gives the same output.
+    fix(&input, &[]);
+    assert!(std::fs::read(dir.path().join("plain.fixed.xlsx")).unwrap() == output);
+}
+
+/// A rebuilt copy comes from rust_xlsxwriter, which marks every workbook to
+/// recalculate on load: formulas written with their old results are recalculated.
+#[test]
+fn a_rebuilt_copy_recalculates_on_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = with_workbook_part(&listing_with_formulas(Some("=A2"), None), |xml| {
+        xml.replace(XLSXWRITER_CALC_PR, r#"<calcPr calcId="191029"/>"#)
+    });
+    let input = dir.path().join("rebuilt.xlsx");
+    std::fs::write(&input, &bytes).unwrap();
+    fix(&input, &["--rebuild"]);
+    let output = dir.path().join("rebuilt.fixed.xlsx");
+    assert!(workbook_events(workbook_part(&output).as_bytes()).1);
+    let sheet = entry(
+        &entries(&std::fs::read(&output).unwrap()),
+        "xl/worksheets/sheet1.xml",
+    )
+    .data
+    .clone();
+    assert!(
+        String::from_utf8(sheet).unwrap().contains("<f>A2</f>"),
+        "the formula is kept"
     );
 }
 

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::{
     ExitStatus, FileError, Outputs, Progress, check_outputs, emit, progress_for, report_errors,
-    stage, write_atomically,
+    stage, sync_folder_of,
 };
 use crate::cli::FixArgs;
 use crate::diagnostic::Diagnostic;
@@ -35,6 +35,9 @@ struct Fixed {
     remaining: Vec<Diagnostic>,
     changes: Vec<Change>,
     written: Option<Written>,
+    /// The outputs of the file, in their temporary files until every output of
+    /// the run is staged.
+    staged: Option<StagedOutputs>,
     /// Lines for stderr that must not go unnoticed: a workbook rebuilt because it
     /// could not be patched, a fix left out because its cell holds a formula.
     notices: Vec<String>,
@@ -62,7 +65,28 @@ struct Made {
 struct Written {
     output: PathBuf,
     plan: PathBuf,
+    /// Named when it is put in place: the first free backup name then.
     backup: Option<PathBuf>,
+}
+
+/// The outputs of one file, each in its temporary file, synced to disk.
+struct StagedOutputs {
+    /// For `--in-place`: a copy of the input.
+    backup: Option<StagedBackup>,
+    output: super::Staged,
+    plan: super::Staged,
+}
+
+impl StagedOutputs {
+    /// Puts the outputs in place, in a fixed order: the backup before the copy
+    /// that replaces its input, the copy before its plan (a plan never describes
+    /// a copy that is not there). Returns the backup's name.
+    fn commit(self) -> Result<Option<PathBuf>> {
+        let backup = self.backup.map(StagedBackup::commit).transpose()?;
+        self.output.commit()?;
+        self.plan.commit()?;
+        Ok(backup)
+    }
 }
 
 pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
@@ -118,21 +142,34 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
             results
         })
         .collect();
+    let mut fixed_files = Vec::new();
     for result in results {
         match result {
             Ok(fixed) => {
-                for notice in &fixed.notices {
-                    progress.suspend(|| eprintln!("skulint: warning: {notice}"));
-                }
-                if !args.output_options.quiet && !args.diff {
-                    progress.suspend(|| eprintln!("{}", summary_line(&fixed)));
-                }
-                report.files.push(fixed.report);
-                report.diagnostics.extend(fixed.remaining);
-                all_changes.extend(fixed.changes);
+                all_changes.extend(fixed.changes.iter().cloned());
+                fixed_files.push(fixed);
             }
             Err(error) => errors.push(error),
         }
+    }
+    if !args.diff {
+        // Every output is in its temporary file before the first is put in place:
+        // an error until then leaves none written and no temporary file.
+        let change_log = match &args.changes {
+            Some(path) => Some(stage(path, &change_log(path, &all_changes)?)?),
+            None => None,
+        };
+        commit_outputs(&mut fixed_files, change_log)?;
+    }
+    for fixed in fixed_files {
+        for notice in &fixed.notices {
+            progress.suspend(|| eprintln!("skulint: warning: {notice}"));
+        }
+        if !args.output_options.quiet && !args.diff {
+            progress.suspend(|| eprintln!("{}", summary_line(&fixed)));
+        }
+        report.files.push(fixed.report);
+        report.diagnostics.extend(fixed.remaining);
     }
     progress.finish();
     report_errors(&errors);
@@ -140,9 +177,6 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
     if args.diff {
         print_diff(&all_changes)?;
     } else {
-        if let Some(path) = &args.changes {
-            write_change_log(path, &all_changes)?;
-        }
         emit(&report, &args.output_options)?;
     }
     Ok(exit_status(
@@ -150,6 +184,23 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
         &report.errors,
         setup.settings.fail_on,
     ))
+}
+
+/// Puts every staged output in place: each file's (see [`StagedOutputs::commit`])
+/// in input order, then the change log. A failure stops there: the outputs not
+/// yet in place are dropped, which removes their temporary files.
+fn commit_outputs(fixed: &mut [Fixed], change_log: Option<super::Staged>) -> Result<()> {
+    for file in fixed.iter_mut() {
+        if let (Some(staged), Some(written)) = (file.staged.take(), &mut file.written) {
+            written.backup = staged.commit().with_context(|| {
+                format!("{}: its outputs were not all written", file.report.path)
+            })?;
+        }
+    }
+    if let Some(log) = change_log {
+        log.commit()?;
+    }
+    Ok(())
 }
 
 /// Two inputs whose outputs would have the same names (`a/x.xlsx` and
@@ -321,23 +372,26 @@ fn fix_group(
             );
             let report = file_report(linted.workbook, &linted.tables, &linted.skipped);
             // With `--in-place`, a file whose every change was dropped is left alone.
-            let written = match made.filter(|_| writes(&changes)) {
-                Some(made) => Some(
-                    made.and_then(|made| {
-                        write_outputs(workbook, made, &resync, args, several, outputs)
-                    })
-                    .map_err(|e| FileError {
-                        path: workbook.display.to_string(),
-                        message: format!("{e:#}"),
-                    })?,
-                ),
-                None => None,
+            let (written, staged) = match made.filter(|_| writes(&changes)) {
+                Some(made) => {
+                    let (written, staged) = made
+                        .and_then(|made| {
+                            stage_outputs(workbook, made, &resync, args, several, outputs)
+                        })
+                        .map_err(|e| FileError {
+                            path: workbook.display.to_string(),
+                            message: format!("{e:#}"),
+                        })?;
+                    (Some(written), Some(staged))
+                }
+                None => (None, None),
             };
             Ok(Fixed {
                 report,
                 remaining: linted.diagnostics,
                 changes,
                 written,
+                staged,
                 notices,
             })
         })
@@ -561,14 +615,15 @@ fn output_path(
     Ok(output)
 }
 
-fn write_outputs(
+/// Writes the outputs of one file to their temporary files; see [`StagedOutputs`].
+fn stage_outputs(
     original: &Workbook,
     made: Made,
     resync: &[PlanEntry],
     args: &FixArgs,
     several: bool,
     outputs: &Mutex<Outputs>,
-) -> Result<Written> {
+) -> Result<(Written, StagedOutputs)> {
     let output = output_path(original, made.corrected, args, several)?;
     {
         // A copy whose type was known only once the file was read is checked now.
@@ -591,28 +646,62 @@ fn write_outputs(
         serde_json::to_writer(&mut lines, entry)?;
         lines.push(b'\n');
     }
-    // Every temporary file first, then the renames back to back, the copy before
-    // its plan: an error on the way leaves no temporary file behind, and a plan
-    // never describes a copy that is not there.
-    let staged_output = stage(&output, &made.bytes)?;
-    let staged_plan = stage(&plan, &lines)?;
-    let backup = if args.in_place {
-        Some(write_backup(&original.path)?)
-    } else {
-        None
+    // A staged output dropped on an error on the way removes its temporary file.
+    let staged = StagedOutputs {
+        output: stage(&output, &made.bytes)?,
+        plan: stage(&plan, &lines)?,
+        backup: match args.in_place {
+            true => Some(stage_backup(&original.path)?),
+            false => None,
+        },
     };
-    staged_output.commit()?;
-    staged_plan.commit()?;
-    Ok(Written {
+    let written = Written {
         output,
         plan,
-        backup,
-    })
+        backup: None,
+    };
+    Ok((written, staged))
 }
 
-/// Copies `input` to its first free backup name (an earlier backup is never
-/// overwritten), with the input's permissions and, where allowed, its owner.
-fn write_backup(input: &Path) -> Result<PathBuf> {
+/// A copy of an input in a temporary file beside it, synced to disk, waiting to
+/// be put in place as its backup.
+struct StagedBackup {
+    input: PathBuf,
+    /// Closed: a run may stage many.
+    file: tempfile::TempPath,
+}
+
+impl StagedBackup {
+    /// Puts the copy in place under the first free backup name: an earlier backup
+    /// is never overwritten.
+    fn commit(self) -> Result<PathBuf> {
+        const MOST_BACKUPS: usize = 1000;
+        let StagedBackup { input, mut file } = self;
+        for n in 0..MOST_BACKUPS {
+            let backup = backup_path(&input, n);
+            match file.persist_noclobber(&backup) {
+                Ok(_) => {
+                    sync_folder_of(&backup);
+                    return Ok(backup);
+                }
+                Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => file = e.path,
+                Err(e) => {
+                    return Err(e.error)
+                        .with_context(|| format!("cannot write {}", backup.display()));
+                }
+            }
+        }
+        bail!(
+            "{} has {MOST_BACKUPS} backups already ({} …): remove the old ones",
+            input.display(),
+            backup_path(&input, 0).display()
+        )
+    }
+}
+
+/// Copies `input` to a temporary file beside it, with the input's permissions
+/// and, where allowed, its owner.
+fn stage_backup(input: &Path) -> Result<StagedBackup> {
     let bytes = std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?;
     let metadata =
         std::fs::metadata(input).with_context(|| format!("cannot read {}", input.display()))?;
@@ -634,22 +723,10 @@ fn write_backup(input: &Path) -> Result<PathBuf> {
         let _ =
             std::os::unix::fs::fchown(file.as_file(), Some(metadata.uid()), Some(metadata.gid()));
     }
-    const MOST_BACKUPS: usize = 1000;
-    for n in 0..MOST_BACKUPS {
-        let backup = backup_path(input, n);
-        match file.persist_noclobber(&backup) {
-            Ok(_) => return Ok(backup),
-            Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => file = e.file,
-            Err(e) => {
-                return Err(e.error).with_context(|| format!("cannot write {}", backup.display()));
-            }
-        }
-    }
-    bail!(
-        "{} has {MOST_BACKUPS} backups already ({} …): remove the old ones",
-        input.display(),
-        backup_path(input, 0).display()
-    )
+    Ok(StagedBackup {
+        input: input.to_path_buf(),
+        file: file.into_temp_path(),
+    })
 }
 
 fn print_diff(changes: &[Change]) -> Result<()> {
@@ -725,8 +802,9 @@ fn log_row(c: &Change) -> [String; 8] {
     ]
 }
 
-fn write_change_log(path: &Path, changes: &[Change]) -> Result<()> {
-    let bytes = match change_log_format(path)? {
+/// The change log, as `path`'s extension says.
+fn change_log(path: &Path, changes: &[Change]) -> Result<Vec<u8>> {
+    Ok(match change_log_format(path)? {
         LogFormat::Csv => {
             let mut writer = csv::Writer::from_writer(Vec::new());
             writer.write_record(LOG_HEADER)?;
@@ -755,8 +833,7 @@ fn write_change_log(path: &Path, changes: &[Change]) -> Result<()> {
             }
             book.save_to_buffer()?
         }
-    };
-    write_atomically(path, &bytes)
+    })
 }
 
 /// Drops the changes of cells that hold a formula: patching the value would throw

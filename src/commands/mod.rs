@@ -172,8 +172,9 @@ pub struct Staged {
 }
 
 enum StagedContent {
-    /// A temporary file beside `path`, synced to disk, renamed over `path` on commit.
-    Temporary(tempfile::NamedTempFile),
+    /// A temporary file beside `path`, synced to disk and closed (a run may stage
+    /// many), renamed over `path` on commit.
+    Temporary(tempfile::TempPath),
     /// The bytes for a device or FIFO, written on commit.
     WriteThrough(Vec<u8>),
 }
@@ -207,7 +208,7 @@ pub fn stage(path: &Path, bytes: &[u8]) -> Result<Staged> {
     }
     Ok(Staged {
         path,
-        content: StagedContent::Temporary(file),
+        content: StagedContent::Temporary(file.into_temp_path()),
     })
 }
 
@@ -216,8 +217,11 @@ impl Staged {
     pub fn commit(self) -> Result<()> {
         match self.content {
             StagedContent::Temporary(file) => {
+                // On failure the temporary file is removed here, not kept in the error.
                 file.persist(&self.path)
+                    .map_err(|e| e.error)
                     .with_context(|| format!("cannot write {}", self.path.display()))?;
+                sync_folder_of(&self.path);
                 Ok(())
             }
             StagedContent::WriteThrough(bytes) => {
@@ -225,6 +229,19 @@ impl Staged {
             }
         }
     }
+}
+
+/// Makes a rename into the folder of `path` durable. Best effort: a file system
+/// that cannot sync a folder has still renamed the file.
+pub fn sync_folder_of(path: &Path) {
+    #[cfg(unix)]
+    if let Ok(dir) = folder_of(path)
+        && let Ok(folder) = std::fs::File::open(dir)
+    {
+        let _ = folder.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 /// The options of `lint` that decide what a run finds, as command-line

@@ -8,6 +8,15 @@
 //! A fixed cell that was a shared-string cell stays one (its string is appended to
 //! the shared strings, whose reference count does not change); any other cell
 //! becomes an inline string. A cell that holds a formula is left alone and reported.
+//!
+//! A formula keeps its last result in the file, and a spreadsheet program shows that
+//! result until it recalculates. When a cell is patched and any worksheet of the
+//! workbook holds a formula, the workbook part gets `<calcPr fullCalcOnLoad="1"/>`,
+//! so that every formula is recalculated when the file is opened. Which formulas
+//! read a patched cell is not worked out: a formula on another sheet can reach it
+//! through a defined name, a 3-D reference (`Sheet1:Sheet3!A1`) or `INDIRECT`, so
+//! any formula at all counts. A workbook without formulas keeps its workbook part
+//! byte for byte.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{self, BufRead, BufReader, BufWriter, Cursor, Read, Seek, Write};
@@ -48,6 +57,9 @@ pub struct Patched {
     /// Cells left unchanged because they hold a formula: replacing the value would
     /// throw the formula away.
     pub formula_cells: Vec<Skipped>,
+    /// Whether the workbook was marked to recalculate every formula when opened
+    /// (a cell was patched and the workbook holds formulas).
+    pub recalculates_on_load: bool,
 }
 
 /// Why a package could not be patched. Each is a reason to rebuild the workbook instead.
@@ -72,6 +84,9 @@ const MAX_STREAMED_PART: u64 = 2 << 30;
 const REL_OFFICE_DOCUMENT: &str = "/officeDocument";
 const REL_WORKSHEET: &str = "/worksheet";
 const REL_SHARED_STRINGS: &str = "/sharedStrings";
+const REL_CALC_CHAIN: &str = "/calcChain";
+/// Sheets that hold cells, and so formulas: worksheets and Excel 4.0 macro sheets.
+const REL_FORMULA_SHEETS: [&str; 3] = [REL_WORKSHEET, "/xlMacrosheet", "/xlIntlMacrosheet"];
 
 /// The package `input` with the `edits` applied. Edits of cells that hold a formula
 /// are not applied; they come back in [`Patched::formula_cells`].
@@ -111,6 +126,8 @@ pub fn xlsx(input: &[u8], edits: &[CellEdit]) -> Result<Patched, PatchError> {
     // wherever the shared strings part sits in the package.
     let mut staging = ZipWriter::new(Cursor::new(Vec::new()));
     let mut formula_cells = Vec::new();
+    let mut patched_any = false;
+    let mut formulas_seen = false;
     for (part, cells) in &by_part {
         let index = archive
             .index_for_name(part)
@@ -139,6 +156,8 @@ pub fn xlsx(input: &[u8], edits: &[CellEdit]) -> Result<Patched, PatchError> {
                 missing.join(", ")
             )));
         }
+        patched_any |= !outcome.patched.is_empty();
+        formulas_seen |= outcome.holds_formula;
         formula_cells.extend(outcome.formulas.into_iter().map(|(row, col)| Skipped {
             sheet: sheet.to_string(),
             row,
@@ -146,6 +165,12 @@ pub fn xlsx(input: &[u8], edits: &[CellEdit]) -> Result<Patched, PatchError> {
         }));
     }
     let mut staged = ZipArchive::new(staging.finish()?)?;
+    let recalculates_on_load = patched_any
+        && (formulas_seen || layout.calc_chain || any_formula(&mut archive, &layout, &by_part)?);
+    let workbook_xml = match recalculates_on_load {
+        true => full_calc_on_load(&layout.workbook_xml, &layout.workbook)?,
+        false => None,
+    };
 
     // Pass 2: every entry in its original order.
     let mut output = ZipWriter::new(Cursor::new(Vec::with_capacity(input.len() + (1 << 16))));
@@ -157,6 +182,15 @@ pub fn xlsx(input: &[u8], edits: &[CellEdit]) -> Result<Patched, PatchError> {
             .into_owned();
         if by_part.contains_key(name.as_str()) {
             output.raw_copy_file(staged.by_name(&name)?)?;
+        } else if name == layout.workbook
+            && let Some(xml) = &workbook_xml
+        {
+            let file = archive.by_index(index)?;
+            let options = rewritten(file.options(), file.compression());
+            output.start_file(name.as_str(), options)?;
+            output
+                .write_all(xml.as_bytes())
+                .map_err(|e| xml_error(&name, e))?;
         } else if layout.shared_strings.as_deref() == Some(name.as_str())
             && !strings.added.is_empty()
         {
@@ -177,7 +211,158 @@ pub fn xlsx(input: &[u8], edits: &[CellEdit]) -> Result<Patched, PatchError> {
     Ok(Patched {
         bytes: output.finish()?.into_inner(),
         formula_cells,
+        recalculates_on_load,
     })
+}
+
+/// Whether a sheet that is not patched holds a formula. Its part is scanned for
+/// an `<f>` element, not parsed; a comment or CDATA section that holds `<f>`
+/// counts too, which only costs a recalculation.
+fn any_formula<R: Read + Seek>(
+    archive: &mut ZipArchive<R>,
+    layout: &Layout,
+    patched: &BTreeMap<&str, SheetEdits>,
+) -> Result<bool, PatchError> {
+    for part in &layout.formula_parts {
+        if patched.contains_key(part.as_str()) {
+            continue;
+        }
+        let file = archive.by_name(part)?;
+        let size = file.size();
+        check_size(part, size, MAX_STREAMED_PART)?;
+        let input = BufReader::with_capacity(1 << 16, Bounded::new(file, size));
+        if holds_formula_element(input).map_err(|e| xml_error(part, e))? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Whether `input` holds a start tag whose local name is `f` (`<f>`, `<x:f …/>`).
+/// Only markup can hold `<`, so every `<` starts a tag, a comment, CDATA or a
+/// processing instruction.
+fn holds_formula_element<R: BufRead>(mut input: R) -> io::Result<bool> {
+    // A tag name cut by the end of a read is kept for the next one.
+    let mut carried: Vec<u8> = Vec::new();
+    loop {
+        let chunk = input.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(false);
+        }
+        let n = chunk.len();
+        carried.extend_from_slice(chunk);
+        input.consume(n);
+        let mut at = 0;
+        let mut keep_from = carried.len();
+        while let Some(found) = memchr::memchr(b'<', &carried[at..]) {
+            let open = at + found;
+            let name_start = open + 1;
+            match carried[name_start..]
+                .iter()
+                .position(|&c| c.is_ascii_whitespace() || c == b'>' || c == b'/')
+            {
+                Some(len) => {
+                    if local(&carried[name_start..name_start + len]) == b"f" {
+                        return Ok(true);
+                    }
+                    at = name_start + len;
+                }
+                None => {
+                    keep_from = open;
+                    break;
+                }
+            }
+        }
+        carried.drain(..keep_from);
+        // A name longer than any real one is not a name to wait for.
+        if carried.len() > 1024 {
+            carried.clear();
+        }
+    }
+}
+
+/// Elements of the workbook part that come after `<calcPr>` in the schema's order
+/// (ECMA-376 Part 1, CT_Workbook).
+const AFTER_CALC_PR: [&str; 9] = [
+    "oleSize",
+    "customWorkbookViews",
+    "pivotCaches",
+    "smartTagPr",
+    "smartTagTypes",
+    "webPublishing",
+    "fileRecoveryPr",
+    "webPublishObjects",
+    "extLst",
+];
+
+/// The workbook part with `fullCalcOnLoad="1"` on its `<calcPr>` (its other
+/// attributes kept as written), or a `<calcPr fullCalcOnLoad="1"/>` added in its
+/// place in the schema's order. `None` when the flag is already set.
+fn full_calc_on_load(xml: &str, part: &str) -> Result<Option<String>, PatchError> {
+    let mut reader = Reader::from_str(xml);
+    reader.config_mut().trim_text(false);
+    reader.config_mut().check_end_names = false;
+    let mut depth = 0usize;
+    let mut prefix = String::new();
+    loop {
+        let before = reader.buffer_position() as usize;
+        let event = reader.read_event().map_err(|e| xml_error(part, e))?;
+        let after = reader.buffer_position() as usize;
+        match &event {
+            Event::Eof => {
+                return Err(PatchError::Unsupported(format!(
+                    "{part} has no workbook element"
+                )));
+            }
+            Event::Start(e) | Event::Empty(e)
+                if depth == 1 && e.local_name().as_ref() == "calcPr" =>
+            {
+                if let Some(value) = attribute(e, "fullCalcOnLoad", part)?
+                    && matches!(value.trim(), "1" | "true")
+                {
+                    return Ok(None);
+                }
+                let set = with_attribute(e, "fullCalcOnLoad", "1", true)
+                    .map_err(|e| xml_error(part, format!("{e:?}")))?;
+                let mut tag = Vec::new();
+                let mut writer = Writer::new(&mut tag);
+                let written = match event {
+                    Event::Empty(_) => writer.write_event(Event::Empty(set)),
+                    _ => writer.write_event(Event::Start(set)),
+                };
+                written.map_err(|e| xml_error(part, e))?;
+                let tag = String::from_utf8(tag).map_err(|e| xml_error(part, e))?;
+                return Ok(Some(format!("{}{tag}{}", &xml[..before], &xml[after..])));
+            }
+            Event::Start(e) | Event::Empty(e)
+                if depth == 1
+                    && AFTER_CALC_PR
+                        .iter()
+                        .any(|name| e.local_name().as_ref() == *name) =>
+            {
+                return Ok(Some(insert_calc_pr(xml, before, &prefix)));
+            }
+            Event::End(_) if depth == 1 => {
+                return Ok(Some(insert_calc_pr(xml, before, &prefix)));
+            }
+            Event::Start(e) => {
+                if depth == 0 {
+                    prefix = prefix_of(e);
+                }
+                depth += 1;
+            }
+            Event::End(_) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+}
+
+fn insert_calc_pr(xml: &str, at: usize, prefix: &str) -> String {
+    format!(
+        "{}<{prefix}calcPr fullCalcOnLoad=\"1\"/>{}",
+        &xml[..at],
+        &xml[at..]
+    )
 }
 
 /// Refuses what cannot be rewritten faithfully: encrypted entries, duplicate names,
@@ -354,6 +539,13 @@ struct Layout {
     /// Sheet name → worksheet part name.
     sheets: HashMap<String, String>,
     shared_strings: Option<String>,
+    /// The workbook part's name and text.
+    workbook: String,
+    workbook_xml: String,
+    /// Every sheet part that can hold formulas (worksheets and macro sheets).
+    formula_parts: Vec<String>,
+    /// Whether the workbook has a calculation chain, which lists formula cells.
+    calc_chain: bool,
 }
 
 impl Layout {
@@ -377,13 +569,24 @@ impl Layout {
         let base = workbook.rsplit_once('/').map_or("", |(dir, _)| dir);
         let by_id: HashMap<&str, &Relationship> = rels.iter().map(|r| (r.id.as_str(), r)).collect();
         let mut sheets = HashMap::new();
+        let mut formula_parts = Vec::new();
         for (name, id) in workbook_sheets(&xml, &workbook)? {
             let Some(rel) = by_id.get(id.as_str()) else {
                 continue;
             };
-            if rel.kind.ends_with(REL_WORKSHEET)
-                && let Some(part) = part_name(archive, &resolve(base, &rel.target))
+            if !REL_FORMULA_SHEETS
+                .iter()
+                .any(|kind| rel.kind.ends_with(kind))
             {
+                continue;
+            }
+            let Some(part) = part_name(archive, &resolve(base, &rel.target)) else {
+                continue;
+            };
+            if !formula_parts.contains(&part) {
+                formula_parts.push(part.clone());
+            }
+            if rel.kind.ends_with(REL_WORKSHEET) {
                 sheets.insert(name, part);
             }
         }
@@ -391,9 +594,17 @@ impl Layout {
             .iter()
             .find(|r| r.kind.ends_with(REL_SHARED_STRINGS))
             .and_then(|r| part_name(archive, &resolve(base, &r.target)));
+        let calc_chain = rels.iter().any(|r| {
+            r.kind.ends_with(REL_CALC_CHAIN)
+                && part_name(archive, &resolve(base, &r.target)).is_some()
+        });
         Ok(Layout {
             sheets,
             shared_strings,
+            workbook,
+            workbook_xml: xml,
+            formula_parts,
+            calc_chain,
         })
     }
 }
@@ -800,6 +1011,8 @@ struct SheetOutcome {
     /// In the order met.
     patched: Vec<(u32, u32)>,
     formulas: Vec<(u32, u32)>,
+    /// Whether any cell of the sheet holds a formula.
+    holds_formula: bool,
 }
 
 /// Streams a worksheet from `input` to `output`, replacing the value of each cell
@@ -1145,6 +1358,7 @@ impl<R: BufRead> MarkupScanner<R> {
                     let xml = &self.buf[open..row_end.end];
                     let start = start_tag(&xml[..end - open]);
                     let number = rows.number(&start)?;
+                    rows.outcome.holds_formula |= row_end.formula;
                     if row_end.formula || rows.has_edits(number) {
                         rows.patch_row(xml, output)?;
                     } else {
@@ -1776,6 +1990,70 @@ mod tests {
                 r#"<c r="{r}" t="inlineStr"><is><t xml:space="preserve">NEW  SKU</t></is></c>"#
             );
             proptest::prop_assert_eq!(out, sheet.replacen(cell.as_str(), &new_cell, 1));
+        }
+    }
+
+    #[test]
+    fn the_recalculation_flag_is_set_keeping_the_other_attributes() {
+        let part = "xl/workbook.xml";
+        let head = r#"<?xml version="1.0"?><workbook xmlns="urn:main"><sheets><sheet name="A" r:id="rId1"/></sheets>"#;
+        // Set on an existing calcPr, in either form, its attributes kept raw.
+        let xml = format!(r#"{head}<calcPr calcId='191029' iterate="1"/></workbook>"#);
+        assert_eq!(
+            full_calc_on_load(&xml, part).unwrap().unwrap(),
+            format!(r#"{head}<calcPr calcId="191029" iterate="1" fullCalcOnLoad="1"/></workbook>"#)
+        );
+        let xml = format!(r#"{head}<calcPr fullCalcOnLoad="0" calcId="1"></calcPr></workbook>"#);
+        assert_eq!(
+            full_calc_on_load(&xml, part).unwrap().unwrap(),
+            format!(r#"{head}<calcPr fullCalcOnLoad="1" calcId="1"></calcPr></workbook>"#)
+        );
+        // Already set: nothing to rewrite.
+        let xml = format!(r#"{head}<calcPr calcId="1" fullCalcOnLoad="true"/></workbook>"#);
+        assert!(full_calc_on_load(&xml, part).unwrap().is_none());
+        // Missing: added after the defined names, before what follows calcPr.
+        let xml = format!(
+            r#"{head}<definedNames><definedName name="x">A!$A$2</definedName></definedNames><pivotCaches/><extLst/></workbook>"#
+        );
+        assert_eq!(
+            full_calc_on_load(&xml, part).unwrap().unwrap(),
+            format!(
+                r#"{head}<definedNames><definedName name="x">A!$A$2</definedName></definedNames><calcPr fullCalcOnLoad="1"/><pivotCaches/><extLst/></workbook>"#
+            )
+        );
+        // Missing, nothing after it: before the end tag, with the root's prefix.
+        let xml = r#"<x:workbook xmlns:x="urn:main"><x:sheets/></x:workbook>"#;
+        assert_eq!(
+            full_calc_on_load(xml, part).unwrap().unwrap(),
+            r#"<x:workbook xmlns:x="urn:main"><x:sheets/><x:calcPr fullCalcOnLoad="1"/></x:workbook>"#
+        );
+        // A calcPr deeper down (inside an extension) is not the workbook's.
+        let xml = format!(r#"{head}<extLst><ext><calcPr/></ext></extLst></workbook>"#);
+        assert_eq!(
+            full_calc_on_load(&xml, part).unwrap().unwrap(),
+            format!(
+                r#"{head}<calcPr fullCalcOnLoad="1"/><extLst><ext><calcPr/></ext></extLst></workbook>"#
+            )
+        );
+    }
+
+    #[test]
+    fn formula_elements_are_found_across_reads() {
+        let sheet = r#"<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c><c r="B1"><x:f>A1</x:f><v>1</v></c></row></sheetData></worksheet>"#;
+        for cap in 1..12 {
+            let input = io::BufReader::with_capacity(cap, sheet.as_bytes());
+            assert!(
+                holds_formula_element(input).unwrap(),
+                "reads of {cap} bytes"
+            );
+        }
+        let plain = r#"<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>f &lt;f&gt; f</t></is></c><fx/><c><v>1</v></c></row></sheetData><ignoredErrors/></worksheet>"#;
+        for cap in 1..12 {
+            let input = io::BufReader::with_capacity(cap, plain.as_bytes());
+            assert!(
+                !holds_formula_element(input).unwrap(),
+                "reads of {cap} bytes"
+            );
         }
     }
 
