@@ -15,6 +15,7 @@ pub mod emit;
 pub mod fix;
 pub mod inventory;
 pub mod rules;
+pub mod serve;
 pub mod settings;
 pub mod table;
 pub mod text;

@@ -1,0 +1,454 @@
+//! `skulint serve`: the real binary started on a free port, called with a real
+//! HTTP client; its answers compared with the commands' on the same files.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::{code, root, skulint, stderr};
+
+const DEMO: &str = "demo-shopee-sales-info.xlsx";
+
+/// A running `skulint serve`, stopped when dropped.
+struct Server {
+    child: Child,
+    url: String,
+    /// The folder its uploads are written in (its TMPDIR).
+    temp: tempfile::TempDir,
+}
+
+impl Server {
+    fn start(args: &[&str]) -> Server {
+        let temp = tempfile::tempdir().unwrap();
+        let work = tempfile::tempdir().unwrap();
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("skulint"))
+            .arg("serve")
+            .args(["--bind", "127.0.0.1:0"])
+            .args(args)
+            .env("TMPDIR", temp.path())
+            .env_remove("SKULINT_SERVE_TOKEN")
+            .current_dir(work.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line.trim().to_string();
+        assert!(
+            url.starts_with("http://127.0.0.1:") && url.ends_with('/') && !url.ends_with(":0/"),
+            "the first line is the URL with the port picked: {url:?}"
+        );
+        Server { child, url, temp }
+    }
+
+    fn port(&self) -> u16 {
+        self.url
+            .trim_start_matches("http://127.0.0.1:")
+            .trim_end_matches('/')
+            .parse()
+            .unwrap()
+    }
+
+    /// The upload folders left behind.
+    fn leftovers(&self) -> Vec<PathBuf> {
+        std::fs::read_dir(self.temp.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(120)))
+        .build()
+        .into()
+}
+
+/// Status and body of a POST.
+fn post(url: &str, body: &[u8], headers: &[(&str, &str)]) -> (u16, Vec<u8>) {
+    let mut request = agent().post(url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let mut response = request.send(body).unwrap();
+    let status = response.status().as_u16();
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(100 << 20)
+        .read_to_vec()
+        .unwrap();
+    (status, body)
+}
+
+fn get(url: &str, headers: &[(&str, &str)]) -> (u16, Vec<u8>) {
+    let mut request = agent().get(url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let mut response = request.call().unwrap();
+    let status = response.status().as_u16();
+    (status, response.body_mut().read_to_vec().unwrap())
+}
+
+fn error_of(body: &[u8]) -> String {
+    let json: serde_json::Value = serde_json::from_slice(body)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(body)));
+    json["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("an error document: {json}"))
+        .to_string()
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(root().join("fixtures").join(name)).unwrap()
+}
+
+/// The fixture copied into a new folder, where the command runs as `skulint check NAME`.
+fn cli_folder(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(name), fixture(name)).unwrap();
+    dir
+}
+
+fn cli(dir: &Path, args: &[&str]) -> Vec<u8> {
+    let output = skulint().current_dir(dir).args(args).output().unwrap();
+    assert!(code(&output) < 2, "{}", stderr(&output));
+    output.stdout
+}
+
+#[test]
+fn api_answers_equal_the_commands_on_the_same_file() {
+    let server = Server::start(&[]);
+    for name in [DEMO, "tiktok-batch-edit.xlsx", "csv/semicolon.csv"] {
+        let file = Path::new(name).file_name().unwrap().to_str().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(file), fixture(name)).unwrap();
+        let body = fixture(name);
+
+        // check: the JSON report and the HTML report, byte for byte. The
+        // upload is named as the command names a file given by its name.
+        for format in ["json", "html"] {
+            let (status, api) = post(
+                &format!("{}api/check?name={file}&format={format}", server.url),
+                &body,
+                &[],
+            );
+            assert_eq!(status, 200, "{}", String::from_utf8_lossy(&api));
+            let expected = cli(dir.path(), &["check", file, "--output-format", format]);
+            assert_eq!(
+                String::from_utf8_lossy(&api),
+                String::from_utf8_lossy(&expected),
+                "{name} {format}"
+            );
+        }
+
+        // fix: the corrected file, the resync plan and the change log.
+        let output = skulint()
+            .current_dir(dir.path())
+            .args(["fix", file, "--changes", "changes.csv", "--quiet"])
+            .output()
+            .unwrap();
+        assert!(code(&output) < 2, "{}", stderr(&output));
+        let stem = Path::new(file).file_stem().unwrap().to_str().unwrap();
+        let corrected = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .find(|n| n.starts_with(&format!("{stem}.fixed.")))
+            .expect("fix writes a corrected copy");
+        for (output, written) in [
+            ("file", corrected.as_str()),
+            ("plan", &format!("{stem}.resync.jsonl")),
+            ("changes", "changes.csv"),
+        ] {
+            let (status, api) = post(
+                &format!("{}api/fix?name={file}&output={output}", server.url),
+                &body,
+                &[],
+            );
+            assert_eq!(status, 200, "{}", String::from_utf8_lossy(&api));
+            let expected = std::fs::read(dir.path().join(written)).unwrap();
+            assert!(
+                api == expected,
+                "{name}: fix output={output} differs from {written}"
+            );
+        }
+    }
+
+    // diagnose: the JSON of `skulint diagnose`.
+    let dir = tempfile::tempdir().unwrap();
+    for (message, sku, channel) in [
+        ("Error 501: server error", Some("KAOS  HITAM-M"), None),
+        (
+            "{\"error\":\"error_param\",\"message\":\"stock is less than reserved\"}",
+            None,
+            Some("shopee"),
+        ),
+        ("something nobody has seen", None, None),
+    ] {
+        let body = serde_json::json!({ "message": message, "sku": sku, "channel": channel });
+        let (status, api) = post(
+            &format!("{}api/diagnose", server.url),
+            body.to_string().as_bytes(),
+            &[("Content-Type", "application/json")],
+        );
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&api));
+        let mut args = vec!["diagnose", message, "--output-format", "json"];
+        if let Some(sku) = sku {
+            args.extend(["--sku", sku]);
+        }
+        if let Some(channel) = channel {
+            args.extend(["--channel", channel]);
+        }
+        let expected = cli(dir.path(), &args);
+        assert_eq!(
+            String::from_utf8_lossy(&api),
+            String::from_utf8_lossy(&expected)
+        );
+    }
+    assert_eq!(
+        server.leftovers(),
+        Vec::<PathBuf>::new(),
+        "uploads are removed"
+    );
+}
+
+#[test]
+fn requests_get_their_status_codes() {
+    let server = Server::start(&["--max-upload", "64K"]);
+    let url = &server.url;
+    let demo = fixture(DEMO);
+
+    let (status, page) = get(url, &[]);
+    assert_eq!(status, 200);
+    assert!(String::from_utf8_lossy(&page).contains("<!DOCTYPE html>"));
+
+    let cases: Vec<(&str, &str, Vec<u8>, u16, &str)> = vec![
+        (
+            "POST",
+            "api/check?name=x.xlsx",
+            Vec::new(),
+            400,
+            "request body",
+        ),
+        (
+            "POST",
+            "api/check?name=x.xlsx&format=pdf",
+            demo.clone(),
+            400,
+            "format=pdf",
+        ),
+        (
+            "POST",
+            "api/fix?name=x.xlsx&output=zip",
+            demo.clone(),
+            400,
+            "output=zip",
+        ),
+        (
+            "POST",
+            "api/diagnose",
+            b"not json".to_vec(),
+            400,
+            "must be JSON",
+        ),
+        (
+            "POST",
+            "api/diagnose",
+            br#"{"message":"  "}"#.to_vec(),
+            400,
+            "empty",
+        ),
+        (
+            "POST",
+            "api/diagnose",
+            br#"{"message":"E501","channel":"amazon"}"#.to_vec(),
+            400,
+            "channel",
+        ),
+        ("GET", "api/check", Vec::new(), 405, "takes POST"),
+        ("POST", "", Vec::new(), 405, "takes GET"),
+        ("GET", "etc/passwd", Vec::new(), 404, "no such page"),
+        ("GET", "../../etc/passwd", Vec::new(), 404, "no such page"),
+        (
+            "POST",
+            "api/check?name=big.csv",
+            vec![b'a'; 65 << 10],
+            413,
+            "--max-upload",
+        ),
+    ];
+    for (method, path, body, expected, says) in cases {
+        let (status, answer) = if method == "GET" {
+            get(&format!("{url}{path}"), &[])
+        } else {
+            post(&format!("{url}{path}"), &body, &[])
+        };
+        let error = error_of(&answer);
+        assert_eq!(status, expected, "{method} /{path}: {error}");
+        assert!(error.contains(says), "{method} /{path}: {error}");
+    }
+
+    // An upload declared too large is refused before it is read, however large.
+    for (declared, expect) in [
+        ("70000", "Expect: 100-continue\r\n"),
+        ("100000000000000", ""),
+        ("9223372036854775807", ""),
+    ] {
+        let mut stream = TcpStream::connect(("127.0.0.1", server.port())).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        write!(
+            stream,
+            "POST /api/check?name=a.csv HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {declared}\r\n{expect}\r\nSKU\n"
+        )
+        .unwrap();
+        let mut answer = [0; 64];
+        let n = stream.read(&mut answer).unwrap();
+        let answer = String::from_utf8_lossy(&answer[..n]);
+        assert!(answer.starts_with("HTTP/1.1 413"), "{declared}: {answer}");
+    }
+    // A chunked upload (no length given) is cut at the limit.
+    let mut reader: &[u8] = &[b'a'; 100 << 10];
+    let mut response = agent()
+        .post(format!("{url}api/check?name=big.csv"))
+        .send(ureq::SendBody::from_reader(&mut reader))
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 413);
+    let _ = response.body_mut().read_to_vec();
+
+    // A file that cannot be read is 422 with why; the server goes on.
+    let (status, answer) = post(
+        &format!("{url}api/check?name=broken.xlsx"),
+        b"PK\x03\x04 broken zip",
+        &[],
+    );
+    assert_eq!(status, 422);
+    let error = error_of(&answer);
+    assert!(error.starts_with("broken.xlsx: "), "{error}");
+    let (status, answer) = post(
+        &format!("{url}api/fix?name=broken.xlsx"),
+        b"PK\x03\x04 broken zip",
+        &[],
+    );
+    assert_eq!(status, 422, "{}", error_of(&answer));
+    let (status, _) = post(&format!("{url}api/check?name={DEMO}"), &demo, &[]);
+    assert_eq!(status, 200);
+
+    // A name with folders in it is a plain file name.
+    let (status, answer) = post(
+        &format!("{url}api/check?name=..%2F..%2Fx%2F{DEMO}"),
+        &demo,
+        &[],
+    );
+    assert_eq!(status, 200);
+    let report: serde_json::Value = serde_json::from_slice(&answer).unwrap();
+    assert_eq!(report["files"][0]["path"], DEMO);
+
+    // A page elsewhere reaching the server by a name it points at 127.0.0.1 is refused.
+    let (status, _) = get(url, &[("Host", "shop-tools.example:80")]);
+    assert_eq!(status, 403);
+    assert_eq!(
+        server.leftovers(),
+        Vec::<PathBuf>::new(),
+        "uploads are removed"
+    );
+}
+
+#[test]
+fn a_token_guards_every_request() {
+    let server = Server::start(&["--token", "s3cret-token"]);
+    let url = &server.url;
+    let demo = fixture(DEMO);
+    let check = format!("{url}api/check?name={DEMO}");
+    assert_eq!(get(url, &[]).0, 401);
+    assert_eq!(get(&format!("{url}?token=wrong"), &[]).0, 401);
+    assert_eq!(get(&format!("{url}?token=s3cret-token"), &[]).0, 200);
+    assert_eq!(post(&check, &demo, &[]).0, 401);
+    assert_eq!(
+        post(&check, &demo, &[("Authorization", "Bearer s3cret-tokeN")]).0,
+        401
+    );
+    assert_eq!(post(&format!("{url}nothing"), &demo, &[]).0, 401);
+    assert_eq!(
+        post(&check, &demo, &[("Authorization", "Bearer s3cret-token")]).0,
+        200
+    );
+}
+
+#[test]
+fn another_address_than_loopback_needs_a_token() {
+    let output = skulint()
+        .args(["serve", "--bind", "0.0.0.0:0"])
+        .env_remove("SKULINT_SERVE_TOKEN")
+        .timeout(Duration::from_secs(30))
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 2);
+    let message = stderr(&output);
+    assert!(
+        message.contains("--token") && message.contains("SKULINT_SERVE_TOKEN"),
+        "{message}"
+    );
+    assert!(output.stdout.is_empty());
+    let output = skulint()
+        .args(["serve", "--bind", "nowhere"])
+        .timeout(Duration::from_secs(30))
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+}
+
+#[test]
+fn concurrent_uploads_each_get_their_own_answer() {
+    let server = Server::start(&["--workers", "2"]);
+    let files = [DEMO, "lazada-price-stock.xlsx", "tiktok-batch-edit.xlsx"];
+    let expected: Vec<Vec<u8>> = files
+        .iter()
+        .map(|name| {
+            cli(
+                cli_folder(name).path(),
+                &["check", name, "--output-format", "json"],
+            )
+        })
+        .collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..9)
+            .map(|i| {
+                let name = files[i % files.len()];
+                let url = format!("{}api/check?name={name}", server.url);
+                scope.spawn(move || (i, post(&url, &fixture(name), &[])))
+            })
+            .collect();
+        for handle in handles {
+            let (i, (status, body)) = handle.join().unwrap();
+            assert_eq!(status, 200);
+            assert!(
+                body == expected[i % files.len()],
+                "request {i} got another file's report"
+            );
+        }
+    });
+    assert_eq!(
+        server.leftovers(),
+        Vec::<PathBuf>::new(),
+        "uploads are removed"
+    );
+}
