@@ -34,8 +34,10 @@ pub const TOKEN_PAGE: &str = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"
 <p lang=\"id\">Server ini memerlukan token: buka halaman ini sebagai <code>/?token=TOKEN</code>.</p>\
 <p lang=\"vi\">Máy chủ này cần mã token: mở trang này bằng <code>/?token=TOKEN</code>.</p></body></html>\n";
 
-pub fn page() -> Reply {
-    Reply::new(200, "text/html; charset=utf-8", PAGE.as_bytes().to_vec())
+/// The page, told the largest upload so it can say so before sending a file.
+pub fn page(max_upload: u64) -> Reply {
+    let page = PAGE.replace("{{MAX_UPLOAD}}", &max_upload.to_string());
+    Reply::new(200, "text/html; charset=utf-8", page.into_bytes())
         .with_header("Content-Security-Policy", PAGE_POLICY)
         .with_header("X-Frame-Options", "DENY")
 }

@@ -303,7 +303,7 @@ fn route(request: &mut Request, state: &State, body_read: &mut bool) -> Reply {
         }
     };
     match (path, &method) {
-        ("/", Method::Get | Method::Head) => api::page(),
+        ("/", Method::Get | Method::Head) => api::page(state.max_upload),
         ("/api/check" | "/api/fix" | "/api/diagnose", Method::Post) => {
             let body = match read_body(request, state.max_upload, body_read) {
                 Ok(body) => body,
