@@ -224,13 +224,14 @@ fn handle(mut request: Request, state: &State) {
 const MOST_DRAINED: u64 = 1 << 30;
 
 /// Sends `reply`. A request body left unread (an upload refused for its
-/// declared length) is read and thrown away first, in small pieces, on a
+/// length) is read and thrown away first, in small pieces, on a
 /// thread of its own so the worker goes on: the server library would throw it
 /// away after the answer with one buffer the size the client declared.
 fn send(mut request: Request, mut reply: Reply, body_read: bool) {
     let declared = request.body_length().map(|n| n as u64);
-    let unread = !body_read && declared.is_some_and(|n| n > 0);
-    if !unread {
+    let has_body =
+        declared.is_some_and(|n| n > 0) || header(&request, "Transfer-Encoding").is_some();
+    if body_read || !has_body {
         let _ = request.respond(reply.into_response());
     } else if declared.is_some_and(|n| n > MOST_DRAINED) {
         // Declared larger than anything worth reading: the request is never
@@ -360,19 +361,21 @@ fn read_body(request: &mut Request, max: u64, body_read: &mut bool) -> Result<Ve
     if declared.is_some_and(|n| n > max) {
         return Err(too_large());
     }
-    *body_read = true;
     let mut body = Vec::with_capacity(declared.unwrap_or(0) as usize);
     if let Err(e) = request.as_reader().take(max + 1).read_to_end(&mut body) {
+        // The connection is broken: there is nothing more to read.
+        *body_read = true;
         return Err(Reply::error(
             400,
             format!("cannot read the request body: {e}"),
         ));
     }
     if body.len() as u64 > max {
-        // The rest of a chunked body is not read; the connection is closed.
-        *body_read = true;
+        // A body sent without its length, cut at the limit: the rest is
+        // thrown away before the answer.
         return Err(too_large());
     }
+    *body_read = true;
     Ok(body)
 }
 
