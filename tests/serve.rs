@@ -452,3 +452,92 @@ fn concurrent_uploads_each_get_their_own_answer() {
         "uploads are removed"
     );
 }
+
+/// The page in Debian's Chromium, driven by `tests/browser/serve.mjs`
+/// (playwright-core from npm, `npm ci` in tests/browser): upload the demo
+/// export, see the findings, download the corrected workbook, the change log
+/// and the resync plan, diagnose a message. The downloads equal `skulint fix`'s
+/// files, and the downloaded workbook reads back with the same findings.
+/// Skipped, saying so, where Chromium, node or the npm packages are missing.
+#[test]
+fn the_page_checks_fixes_and_diagnoses_in_a_browser() {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let script = root().join("tests/browser/serve.mjs");
+    let packages = root().join("tests/browser/node_modules/playwright-core");
+    let node = Command::new("node").arg("--version").output();
+    if !Path::new(&chromium).exists() || !packages.exists() || node.is_err() {
+        eprintln!(
+            "skipped: the browser test needs {chromium}, node and `npm ci` in tests/browser (.ci/run installs them)"
+        );
+        return;
+    }
+    let server = Server::start(&[]);
+    let downloads = tempfile::tempdir().unwrap();
+    let mut command = Command::new("node");
+    command
+        .arg(&script)
+        .arg(&server.url)
+        .arg(downloads.path())
+        .env("CHROMIUM", &chromium);
+    if let Ok(screenshot) = std::env::var("SKULINT_SCREENSHOT") {
+        command.arg(screenshot);
+    }
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let seen: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+
+    // What `skulint fix` writes for the same file.
+    let dir = cli_folder(DEMO);
+    let fixed = skulint()
+        .current_dir(dir.path())
+        .args(["fix", DEMO, "--changes", "changes.csv", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(code(&fixed) < 2, "{}", stderr(&fixed));
+    let stem = DEMO.trim_end_matches(".xlsx");
+    for (output, written) in [
+        ("file", format!("{stem}.fixed.xlsx")),
+        ("changes", "changes.csv".to_string()),
+        ("plan", format!("{stem}.resync.jsonl")),
+    ] {
+        let name = seen["downloads"][output].as_str().unwrap();
+        let downloaded = std::fs::read(downloads.path().join(name)).unwrap();
+        let expected = std::fs::read(dir.path().join(&written)).unwrap();
+        assert!(
+            downloaded == expected,
+            "the downloaded {name} differs from {written}"
+        );
+    }
+
+    // The downloaded workbook, read again, has what the fixed one has left.
+    let name = seen["downloads"]["file"].as_str().unwrap();
+    let again = cli(
+        downloads.path(),
+        &["check", name, "--output-format", "json"],
+    );
+    let expected = cli(dir.path(), &["check", name, "--output-format", "json"]);
+    assert_eq!(
+        String::from_utf8_lossy(&again),
+        String::from_utf8_lossy(&expected)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&again).unwrap();
+    let before: serde_json::Value = serde_json::from_slice(&cli(
+        dir.path(),
+        &["check", DEMO, "--output-format", "json"],
+    ))
+    .unwrap();
+    assert!(
+        report["summary"]["fixable"] == 0 && before["summary"]["fixable"].as_u64() > Some(0),
+        "the fixes are in the downloaded workbook"
+    );
+    assert_eq!(
+        seen["findings"].as_u64().unwrap(),
+        before["summary"]["diagnostics"].as_u64().unwrap(),
+        "the page shows every finding"
+    );
+}
