@@ -133,36 +133,40 @@ pub enum Command {
     Resync(Box<ResyncArgs>),
     /// Serve skulint as a local web page and HTTP API, for people who never open a terminal.
     ///
-    /// The page checks exports dropped on it (findings, layout, the corrected
-    /// workbook, the change log and the resync plan to download) and diagnoses
-    /// pasted sync-error messages. Files never leave this machine: each upload is
-    /// processed in a private temporary folder, removed after the response.
-    /// The first line of standard output is the URL.
+    /// The page checks the exports dropped on it (findings, the layout read, and the
+    /// corrected file, change log and resync plan to download) and explains pasted
+    /// sync-error messages. Files never leave this machine: each upload is processed in
+    /// a private temporary folder, removed after the response. The first line of
+    /// standard output is the page's URL.
     ///
-    /// The API, for multichannel tools (errors are `{"error": "…"}` with status 400,
-    /// 401, 404, 405, 413, or 422 for a file that cannot be read):
+    /// The API, for multichannel tools; the file is the request body:
     ///
-    ///   POST /api/check?name=FILE      the export as the body → the skulint/v1 JSON
-    ///                                  report (`&format=html`, `sarif`, … for another
-    ///                                  --output-format)
+    ///   POST /api/check?name=FILE     → the skulint/v1 JSON report of `skulint check`
+    ///                                   (&format=html, sarif, … for another --output-format)
+    ///   POST /api/fix?name=FILE       → the corrected file of `skulint fix`
+    ///                                   (&output=changes: the change log, CSV;
+    ///                                    &output=plan: the resync plan, JSON lines)
+    ///   POST /api/diagnose            {"message": "…", "sku": "…", "channel": "shopee"}
+    ///                                 → the JSON of `skulint diagnose --output-format json`
     ///
-    ///   POST /api/fix?name=FILE        → the corrected file; `&output=changes` the change
-    ///                                  log (CSV), `&output=plan` the resync plan (JSON lines)
+    /// Errors are {"error": "…"} with status 400 (a bad request), 401 (no token), 403
+    /// (another host), 404, 405, 413 (over --max-upload) or 422 (a file that cannot be read).
     ///
-    ///   POST /api/diagnose             {"message": "…", "sku": "…", "channel": "shopee"}
-    ///                                  → the `diagnose --output-format json` document
-    ///
-    /// The server listens on 127.0.0.1 unless --bind names another address; then a
-    /// token is required (--token or SKULINT_SERVE_TOKEN), and every request must
-    /// carry it as `Authorization: Bearer TOKEN` (the page: `?token=TOKEN` in its URL).
-    /// `skulint resync` is not served. Stop the server with Ctrl-C.
-    #[command(after_help = "Examples:\n  \
+    /// The server listens on 127.0.0.1 unless --bind names another address; then a token
+    /// is required (--token or SKULINT_SERVE_TOKEN), and every request must carry it as
+    /// `Authorization: Bearer TOKEN` (the page: `?token=TOKEN` in its URL). `skulint resync`
+    /// is not served. Ctrl-C stops the server.
+    #[command(
+        verbatim_doc_comment,
+        about = "Serve skulint as a local web page and HTTP API, for people who never open a terminal",
+        after_help = "Examples:\n  \
         skulint serve --open\n  \
         skulint serve --bind 127.0.0.1:0\n  \
         SKULINT_SERVE_TOKEN=s3cret skulint serve --bind 0.0.0.0:8765 --workers 4\n  \
         curl --data-binary @export.xlsx 'http://127.0.0.1:8765/api/check?name=export.xlsx'\n  \
         curl --data-binary @export.xlsx -o export.fixed.xlsx 'http://127.0.0.1:8765/api/fix?name=export.xlsx'\n  \
-        curl -H 'Content-Type: application/json' -d '{\"message\":\"Error 501\",\"sku\":\"KAOS  HITAM\"}' http://127.0.0.1:8765/api/diagnose")]
+        curl -H 'Content-Type: application/json' -d '{\"message\":\"Error 501\",\"sku\":\"KAOS  HITAM\"}' http://127.0.0.1:8765/api/diagnose"
+    )]
     Serve(Box<ServeArgs>),
 }
 

@@ -471,12 +471,13 @@ fn the_page_checks_fixes_and_diagnoses_in_a_browser() {
         );
         return;
     }
-    let server = Server::start(&[]);
+    // With a token: the page's address carries it, and the page passes it on.
+    let server = Server::start(&["--token", "page-token"]);
     let downloads = tempfile::tempdir().unwrap();
     let mut command = Command::new("node");
     command
         .arg(&script)
-        .arg(&server.url)
+        .arg(format!("{}?token=page-token", server.url))
         .arg(downloads.path())
         .env("CHROMIUM", &chromium);
     if let Ok(screenshot) = std::env::var("SKULINT_SCREENSHOT") {

@@ -134,7 +134,7 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
             Some(token) => format!("{url}?token={}", encode_query(token)),
             None => url.clone(),
         };
-        open_browser(&target);
+        open_browser(&target, &url);
     }
     let state = Arc::new(State {
         token,
@@ -184,7 +184,8 @@ fn page_url(listening: SocketAddr) -> String {
     format!("http://{}/", SocketAddr::new(ip, listening.port()))
 }
 
-fn open_browser(url: &str) {
+/// Opens `url` in the default browser; a failure names `shown` (the URL without its token).
+fn open_browser(url: &str, shown: &str) {
     let (program, arguments): (&str, Vec<&str>) = if cfg!(target_os = "macos") {
         ("open", vec![url])
     } else if cfg!(windows) {
@@ -198,8 +199,21 @@ fn open_browser(url: &str) {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn();
-    if let Err(e) = opened {
-        eprintln!("skulint: warning: cannot open a browser ({program}: {e}); open {url} yourself");
+    let shown = shown.to_string();
+    match opened {
+        // Waited for on a thread of its own: a browser may keep it running.
+        Ok(mut child) => {
+            std::thread::spawn(move || {
+                if child.wait().is_ok_and(|status| !status.success()) {
+                    eprintln!(
+                        "skulint: warning: {program} could not open a browser; open {shown} yourself"
+                    );
+                }
+            });
+        }
+        Err(e) => eprintln!(
+            "skulint: warning: cannot open a browser ({program}: {e}); open {shown} yourself"
+        ),
     }
 }
 
