@@ -322,8 +322,8 @@ fn requests_get_their_status_codes() {
             "POST",
             "api/check?name=x.xlsx",
             Vec::new(),
-            400,
-            "request body",
+            422,
+            "the file is empty",
         ),
         (
             "POST",
@@ -429,6 +429,28 @@ fn requests_get_their_status_codes() {
     assert_eq!(status, 422, "{}", error_of(&answer));
     let (status, _) = post(&format!("{url}api/check?name={DEMO}"), &demo, &[]);
     assert_eq!(status, 200);
+
+    // Every damaged file of fixtures/bad gets the command's own message.
+    for entry in std::fs::read_dir(root().join("fixtures/bad")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap();
+        let output = skulint()
+            .current_dir(path.parent().unwrap())
+            .args(["check", name])
+            .output()
+            .unwrap();
+        let expected = stderr(&output);
+        let expected = expected.trim_end().trim_start_matches("skulint: error: ");
+        for call in ["check", "fix"] {
+            let (status, answer) = post(
+                &format!("{url}api/{call}?name={name}"),
+                &std::fs::read(&path).unwrap(),
+                &[],
+            );
+            assert_eq!(status, 422, "{call} {name}");
+            assert_eq!(error_of(&answer), expected, "{call} {name}");
+        }
+    }
 
     // A name with folders in it is a plain file name.
     let (status, answer) = post(

@@ -55,14 +55,9 @@ fn content_type(format: OutputFormat) -> &'static str {
     }
 }
 
-/// Writes the upload into its private folder, or says why not.
+/// Writes the upload into its private folder, or says why not. An empty body
+/// is an empty file, which the run says.
 fn upload(query: &[(String, String)], body: &[u8]) -> Result<(Upload, String), Reply> {
-    if body.is_empty() {
-        return Err(Reply::error(
-            400,
-            "send the export as the request body, e.g. curl --data-binary @export.xlsx",
-        ));
-    }
     let name = upload_name(value(query, "name"), body);
     match Upload::new(&name, body) {
         Ok(upload) => Ok((upload, name)),
