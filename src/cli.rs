@@ -146,6 +146,7 @@ pub enum Command {
     ///   POST /api/fix?name=FILE       → the corrected file of `skulint fix`
     ///                                   (&output=changes: the change log, CSV;
     ///                                    &output=plan: the resync plan, JSON lines)
+    ///   POST /api/layout?name=FILE    → the JSON of `skulint layout --output-format json`
     ///   POST /api/diagnose            {"message": "…", "sku": "…", "channel": "shopee"}
     ///                                 → the JSON of `skulint diagnose --output-format json`
     ///

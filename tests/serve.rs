@@ -234,6 +234,16 @@ fn api_answers_equal_the_commands_on_the_same_file() {
             );
         }
 
+        // layout: the JSON of `skulint layout`.
+        let (status, api) = post(&format!("{}api/layout?name={file}", server.url), &body, &[]);
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&api));
+        let expected = cli(dir.path(), &["layout", file, "--output-format", "json"]);
+        assert_eq!(
+            String::from_utf8_lossy(&api),
+            String::from_utf8_lossy(&expected),
+            "{name} layout"
+        );
+
         // fix: the corrected file, the resync plan and the change log.
         let output = skulint()
             .current_dir(dir.path())
@@ -430,18 +440,19 @@ fn requests_get_their_status_codes() {
     let (status, _) = post(&format!("{url}api/check?name={DEMO}"), &demo, &[]);
     assert_eq!(status, 200);
 
-    // Every damaged file of fixtures/bad gets the command's own message.
+    // Every damaged file of fixtures/bad gets the command's own message
+    // (`fix` reads as `check` does).
     for entry in std::fs::read_dir(root().join("fixtures/bad")).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_str().unwrap();
-        let output = skulint()
-            .current_dir(path.parent().unwrap())
-            .args(["check", name])
-            .output()
-            .unwrap();
-        let expected = stderr(&output);
-        let expected = expected.trim_end().trim_start_matches("skulint: error: ");
-        for call in ["check", "fix"] {
+        for (call, command) in [("check", "check"), ("fix", "check"), ("layout", "layout")] {
+            let output = skulint()
+                .current_dir(path.parent().unwrap())
+                .args([command, name])
+                .output()
+                .unwrap();
+            let expected = stderr(&output);
+            let expected = expected.trim_end().trim_start_matches("skulint: error: ");
             let (status, answer) = post(
                 &format!("{url}api/{call}?name={name}"),
                 &std::fs::read(&path).unwrap(),

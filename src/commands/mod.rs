@@ -22,7 +22,7 @@ pub use progress::Progress;
 pub use resync::resync;
 pub use rules::list_rules;
 pub use serve::serve;
-pub use show_layout::layout;
+pub use show_layout::{layout, layout_into};
 
 use std::collections::{BTreeMap, HashSet};
 use std::io::{self, IsTerminal, Write};

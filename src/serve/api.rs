@@ -1,4 +1,4 @@
-//! The page and the three API calls: each takes the request's query and body
+//! The page and the API calls: each takes the request's query and body
 //! and makes the reply; the runs themselves are in [`super::run`].
 
 use std::sync::LazyLock;
@@ -96,6 +96,19 @@ pub fn check(query: &[(String, String)], body: &[u8], options: &RunOptions) -> R
     };
     match run::check(&upload, format, options) {
         Ok(Outcome::Done(report)) => Reply::new(200, content_type(format), report),
+        Ok(Outcome::Unreadable(why)) => unreadable(&name, why),
+        Err(e) => Reply::error(500, format!("{e:#}")),
+    }
+}
+
+/// `POST /api/layout?name=FILE`: how `skulint layout` reads the file.
+pub fn layout(query: &[(String, String)], body: &[u8], options: &RunOptions) -> Reply {
+    let (upload, name) = match upload(query, body) {
+        Ok(upload) => upload,
+        Err(reply) => return reply,
+    };
+    match run::layout(&upload, options) {
+        Ok(Outcome::Done(document)) => Reply::new(200, "application/json", document),
         Ok(Outcome::Unreadable(why)) => unreadable(&name, why),
         Err(e) => Reply::error(500, format!("{e:#}")),
     }

@@ -3,7 +3,7 @@
 //!
 //! Nothing a request says reaches the file system: an upload is written under
 //! a cleaned file name into a private temporary folder, removed after the
-//! response, and the only paths served are the page and the three API calls.
+//! response, and the only paths served are the page and the API calls.
 //! Each request is handled under `catch_unwind`, so one bad file answers 500 and
 //! the server goes on.
 
@@ -307,19 +307,19 @@ fn route(request: &mut Request, state: &State, body_read: &mut bool) -> Reply {
     let method = request.method().clone();
     let allowed = match path {
         "/" => "GET, HEAD",
-        "/api/check" | "/api/fix" | "/api/diagnose" => "POST",
+        "/api/check" | "/api/fix" | "/api/layout" | "/api/diagnose" => "POST",
         _ => {
             return Reply::error(
                 404,
                 format!(
-                    "no such page: {path}; the API is POST /api/check, /api/fix and /api/diagnose"
+                    "no such page: {path}; the API is POST /api/check, /api/fix, /api/layout and /api/diagnose"
                 ),
             );
         }
     };
     match (path, &method) {
         ("/", Method::Get | Method::Head) => api::page(state.max_upload),
-        ("/api/check" | "/api/fix" | "/api/diagnose", Method::Post) => {
+        ("/api/check" | "/api/fix" | "/api/layout" | "/api/diagnose", Method::Post) => {
             let body = match read_body(request, state.max_upload, body_read) {
                 Ok(body) => body,
                 Err(reply) => return reply,
@@ -327,6 +327,7 @@ fn route(request: &mut Request, state: &State, body_read: &mut bool) -> Reply {
             match path {
                 "/api/check" => api::check(&query, &body, &state.options),
                 "/api/fix" => api::fix(&query, &body, &state.options),
+                "/api/layout" => api::layout(&query, &body, &state.options),
                 _ => api::diagnose(&body),
             }
         }

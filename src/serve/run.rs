@@ -11,8 +11,8 @@ use anyhow::{Context, Result};
 use tempfile::TempDir;
 
 use crate::cli::{
-    ChannelChoice, CheckArgs, DiagnoseArgs, DiagnoseFormat, FixArgs, LintOptions, OutputOptions,
-    ReportTarget,
+    ChannelChoice, CheckArgs, DiagnoseArgs, DiagnoseFormat, FixArgs, LayoutArgs, LintOptions,
+    OutputOptions, ReportTarget, RulesFormat,
 };
 use crate::commands;
 use crate::emit::OutputFormat;
@@ -147,6 +147,24 @@ pub fn check(
     }
     let bytes = std::fs::read(&report).context("the check wrote no report")?;
     Ok(Outcome::Done(upload.unplace(bytes)))
+}
+
+/// `skulint layout NAME --output-format json`: how the file is read.
+pub fn layout(upload: &Upload, options: &RunOptions) -> Result<Outcome<Vec<u8>>> {
+    let args = LayoutArgs {
+        paths: vec![upload.path.clone()],
+        lint: options.lint(),
+        output_format: RulesFormat::Json,
+    };
+    let mut out = Vec::new();
+    commands::layout_into(&args, &mut out)?;
+    let out = upload.unplace(out);
+    let document: serde_json::Value = serde_json::from_slice(&out)?;
+    if let Some(error) = document["errors"].as_array().and_then(|e| e.first()) {
+        let why = error["message"].as_str().unwrap_or_default().to_string();
+        return Ok(Outcome::Unreadable(why));
+    }
+    Ok(Outcome::Done(out))
 }
 
 /// What `skulint fix NAME --changes CHANGES.csv` writes.

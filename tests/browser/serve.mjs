@@ -54,8 +54,10 @@ try {
   await card.locator(".totals").waitFor();
   seen.totals = (await card.locator(".totals").textContent()).trim();
   check(/\d+ problems/.test(seen.totals), `totals: ${seen.totals}`);
-  seen.layout = (await card.locator("table.layout tbody tr").first().textContent()).trim();
-  check(seen.layout.includes("Sheet1") && seen.layout.includes("sku F"), `layout: ${seen.layout}`);
+  await card.locator("details.layout").waitFor();
+  seen.layout = (await card.locator("details.layout tbody tr").first().textContent()).trim();
+  check(seen.layout.startsWith("SKUFSKU") && seen.layout.includes("et_title_variation_sku"),
+    `layout: ${seen.layout}`);
   const report = page.frameLocator("iframe.report");
   await report.locator("table.findings tbody tr").first().waitFor();
   seen.findings = await report.locator("table.findings tbody tr").count();
@@ -112,6 +114,8 @@ try {
   await page.selectOption("#language", "vi");
   seen.vietnamese = (await page.locator(".diagnosis strong").first().textContent()).trim();
   check(seen.vietnamese === "SKU bị lỗi gì", `Vietnamese labels: ${seen.vietnamese}`);
+  seen.vietnameseRole = await page.locator("td[data-role=parent_sku]").first().textContent();
+  check(seen.vietnameseRole === "SKU cha", `Vietnamese role names: ${seen.vietnameseRole}`);
   await page.selectOption("#language", "en");
 
   check(errors.length === 0, `no script errors: ${errors.join("; ")}`);
