@@ -23,6 +23,11 @@ struct Server {
 
 impl Server {
     fn start(args: &[&str]) -> Server {
+        Server::start_with_token_variable(args, None)
+    }
+
+    /// Started with `SKULINT_SERVE_TOKEN` set to `token`, or unset.
+    fn start_with_token_variable(args: &[&str], token: Option<&str>) -> Server {
         let temp = tempfile::tempdir().unwrap();
         let work = tempfile::tempdir().unwrap();
         let mut child = Command::new(assert_cmd::cargo::cargo_bin("skulint"))
@@ -31,6 +36,7 @@ impl Server {
             .args(args)
             .env("TMPDIR", temp.path())
             .env_remove("SKULINT_SERVE_TOKEN")
+            .envs(token.map(|token| ("SKULINT_SERVE_TOKEN", token)))
             .current_dir(work.path())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -502,6 +508,13 @@ fn a_token_guards_every_request() {
         post(&check, &demo, &[("Authorization", "Bearer s3cret-token")]).0,
         200
     );
+
+    // The variable, as a secrets file often holds it, with a line break.
+    let server = Server::start_with_token_variable(&[], Some("from-variable\n"));
+    let check = format!("{}api/check?name={DEMO}", server.url);
+    assert_eq!(post(&check, &demo, &[]).0, 401);
+    let bearer = [("Authorization", "Bearer from-variable")];
+    assert_eq!(post(&check, &demo, &bearer).0, 200);
 }
 
 #[test]

@@ -87,10 +87,12 @@ impl Reply {
 
 pub fn serve(args: &ServeArgs) -> Result<()> {
     let address = bind_address(&args.bind)?;
+    // A token read from a file or a variable often ends in a line break.
     let token = match &args.token {
         Some(token) => Some(token.clone()),
         None => std::env::var(TOKEN_VARIABLE).ok(),
     }
+    .map(|t| t.trim().to_string())
     .filter(|t| !t.is_empty());
     if !address.ip().is_loopback() && token.is_none() {
         bail!(
