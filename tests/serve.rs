@@ -666,3 +666,26 @@ fn the_page_checks_fixes_and_diagnoses_in_a_browser() {
         "the page shows every finding"
     );
 }
+
+#[test]
+fn uploads_are_read_with_the_commands_limits() {
+    let server = Server::start(&["--max-cells", "50"]);
+    let dir = cli_folder(DEMO);
+    let output = skulint()
+        .current_dir(dir.path())
+        .args(["check", DEMO, "--max-cells", "50"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 2);
+    let expected = stderr(&output);
+    let expected = expected.trim_end().trim_start_matches("skulint: error: ");
+    let (status, answer) = post(
+        &format!("{}api/check?name={DEMO}", server.url),
+        &fixture(DEMO),
+        &[],
+    );
+    assert_eq!(status, 422);
+    let error = error_of(&answer);
+    assert!(error.contains("50"), "{error}");
+    assert_eq!(error, expected);
+}
