@@ -1,6 +1,6 @@
 // Drives the page of `skulint serve` in Debian's Chromium, as a seller would:
 // usage: node serve.mjs URL OUTPUT_FOLDER [SCREENSHOT.png]
-// Uploads the demo export, reads the findings and the layout, downloads the
+// Uploads the demo export with a CSV file, reads the findings and the layout, downloads the
 // corrected workbook, the change log and the resync plan into OUTPUT_FOLDER,
 // uploads a broken file, diagnoses a message, and switches the language.
 // Prints one JSON line of what it saw; exits 1 on the first thing missing.
@@ -17,6 +17,7 @@ if (!url || !outputFolder) {
 }
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const demo = join(root, "fixtures", "demo-shopee-sales-info.xlsx");
+const csv = join(root, "fixtures", "csv", "semicolon.csv");
 
 function check(condition, what) {
   if (!condition) throw new Error(what);
@@ -48,9 +49,12 @@ try {
   await page.selectOption("#language", "en");
   check((await page.locator("#files h2").textContent()) === "Check exports", "switched to English");
 
-  // Upload the demo export: totals, layout, findings.
-  await page.setInputFiles("#pick", demo);
-  const card = page.locator(".file").first();
+  // Upload the demo export and a CSV file together: totals, layout, findings.
+  await page.setInputFiles("#pick", [demo, csv]);
+  const card = page.locator(".file").filter({ hasText: "demo-shopee-sales-info.xlsx" });
+  const csvCard = page.locator(".file").filter({ hasText: "semicolon.csv" });
+  await csvCard.locator(".totals").waitFor();
+  seen.csvTotals = (await csvCard.locator(".totals").textContent()).trim();
   await card.locator(".totals").waitFor();
   seen.totals = (await card.locator(".totals").textContent()).trim();
   check(/\d+ problems/.test(seen.totals), `totals: ${seen.totals}`);
@@ -58,7 +62,7 @@ try {
   seen.layout = (await card.locator("details.layout tbody tr").first().textContent()).trim();
   check(seen.layout.startsWith("SKUFSKU") && seen.layout.includes("et_title_variation_sku"),
     `layout: ${seen.layout}`);
-  const report = page.frameLocator("iframe.report");
+  const report = card.frameLocator("iframe.report");
   await report.locator("table.findings tbody tr").first().waitFor();
   seen.findings = await report.locator("table.findings tbody tr").count();
   check(seen.findings > 0, "findings in the report");
@@ -95,7 +99,7 @@ try {
     mimeType: "application/octet-stream",
     buffer: Buffer.from("PK\x03\x04 not a workbook"),
   });
-  const broken = page.locator(".file").first();
+  const broken = page.locator(".file").filter({ hasText: "broken.xlsx" });
   await broken.locator(".problem").waitFor();
   seen.broken = (await broken.locator(".problem").textContent()).trim();
   check(seen.broken.startsWith("This file could not be read: broken.xlsx"), `broken: ${seen.broken}`);
