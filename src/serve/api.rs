@@ -6,9 +6,8 @@ use std::sync::LazyLock;
 use clap::ValueEnum;
 use serde::Deserialize;
 
-use super::run::{self, Outcome, RunOptions, Upload};
-use super::{Reply, upload_name, value};
-use crate::cli::ChannelChoice;
+use super::upload::{self, Outcome, Upload};
+use super::{Commands, Reply, upload_name, value};
 use crate::emit::OutputFormat;
 
 const PAGE_TEMPLATE: &str = include_str!("page.html");
@@ -57,7 +56,7 @@ fn content_type(format: OutputFormat) -> &'static str {
 
 /// Writes the upload into its private folder, or says why not. An empty body
 /// is an empty file, which the run says.
-fn upload(query: &[(String, String)], body: &[u8]) -> Result<(Upload, String), Reply> {
+fn save(query: &[(String, String)], body: &[u8]) -> Result<(Upload, String), Reply> {
     let name = upload_name(value(query, "name"), body);
     match Upload::new(&name, body) {
         Ok(upload) => Ok((upload, name)),
@@ -73,7 +72,7 @@ fn unreadable(name: &str, why: String) -> Reply {
 }
 
 /// `POST /api/check?name=FILE[&format=FORMAT]`: the report of `skulint check`.
-pub fn check(query: &[(String, String)], body: &[u8], options: &RunOptions) -> Reply {
+pub fn check(query: &[(String, String)], body: &[u8], commands: &dyn Commands) -> Reply {
     let format = match value(query, "format") {
         None | Some("") => OutputFormat::Json,
         Some(given) => match OutputFormat::from_str(given, true) {
@@ -90,11 +89,11 @@ pub fn check(query: &[(String, String)], body: &[u8], options: &RunOptions) -> R
             }
         },
     };
-    let (upload, name) = match upload(query, body) {
+    let (upload, name) = match save(query, body) {
         Ok(upload) => upload,
         Err(reply) => return reply,
     };
-    match run::check(&upload, format, options) {
+    match upload::check(commands, &upload, format) {
         Ok(Outcome::Done(report)) => Reply::new(200, content_type(format), report),
         Ok(Outcome::Unreadable(why)) => unreadable(&name, why),
         Err(e) => Reply::error(500, format!("{e:#}")),
@@ -102,12 +101,12 @@ pub fn check(query: &[(String, String)], body: &[u8], options: &RunOptions) -> R
 }
 
 /// `POST /api/layout?name=FILE`: how `skulint layout` reads the file.
-pub fn layout(query: &[(String, String)], body: &[u8], options: &RunOptions) -> Reply {
-    let (upload, name) = match upload(query, body) {
+pub fn layout(query: &[(String, String)], body: &[u8], commands: &dyn Commands) -> Reply {
+    let (upload, name) = match save(query, body) {
         Ok(upload) => upload,
         Err(reply) => return reply,
     };
-    match run::layout(&upload, options) {
+    match upload::layout(commands, &upload) {
         Ok(Outcome::Done(document)) => Reply::new(200, "application/json", document),
         Ok(Outcome::Unreadable(why)) => unreadable(&name, why),
         Err(e) => Reply::error(500, format!("{e:#}")),
@@ -151,7 +150,7 @@ fn attachment(name: &str) -> String {
 }
 
 /// `POST /api/fix?name=FILE[&output=plan|changes]`: what `skulint fix` writes.
-pub fn fix(query: &[(String, String)], body: &[u8], options: &RunOptions) -> Reply {
+pub fn fix(query: &[(String, String)], body: &[u8], commands: &dyn Commands) -> Reply {
     let output = match value(query, "output") {
         None | Some("" | "file") => FixOutput::Corrected,
         Some("plan") => FixOutput::Plan,
@@ -163,11 +162,11 @@ pub fn fix(query: &[(String, String)], body: &[u8], options: &RunOptions) -> Rep
             );
         }
     };
-    let (upload, name) = match upload(query, body) {
+    let (upload, name) = match save(query, body) {
         Ok(upload) => upload,
         Err(reply) => return reply,
     };
-    let outputs = match run::fix(&upload, options) {
+    let outputs = match upload::fix(commands, &upload) {
         Ok(Outcome::Done(outputs)) => outputs,
         Ok(Outcome::Unreadable(why)) => return unreadable(&name, why),
         Err(e) => return Reply::error(500, format!("{e:#}")),
@@ -193,7 +192,7 @@ struct DiagnoseRequest {
 
 /// `POST /api/diagnose` with `{"message", "sku", "channel"}`: the report of
 /// `skulint diagnose MESSAGE --sku SKU --channel CHANNEL --output-format json`.
-pub fn diagnose(body: &[u8]) -> Reply {
+pub fn diagnose(body: &[u8], commands: &dyn Commands) -> Reply {
     let request: DiagnoseRequest = match serde_json::from_slice(body) {
         Ok(request) => request,
         Err(e) => {
@@ -205,20 +204,13 @@ pub fn diagnose(body: &[u8]) -> Reply {
             );
         }
     };
-    let channel = match request.channel.as_deref().map(str::trim) {
-        None | Some("") => ChannelChoice::Auto,
-        Some(given) => match ChannelChoice::from_str(given, true) {
-            Ok(channel) => channel,
-            Err(_) => {
-                return Reply::error(
-                    400,
-                    format!("channel {given:?}: expected auto, shopee, lazada, tiktok or generic"),
-                );
-            }
-        },
-    };
     let sku = request.sku.as_deref().filter(|s| !s.is_empty());
-    match run::diagnose(&request.message, sku, channel) {
+    let channel = request
+        .channel
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    match commands.diagnose(&request.message, sku, channel) {
         Ok(report) => Reply::new(200, "application/json", report),
         Err(e) => Reply::error(400, format!("{e:#}")),
     }

@@ -8,22 +8,63 @@
 //! the server goes on.
 
 mod api;
-mod run;
+mod upload;
 
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use percent_encoding::percent_decode_str;
 use tiny_http::{Header, Method, Request, Response, Server};
 
-use crate::cli::ServeArgs;
-pub use run::RunOptions;
+use crate::emit::OutputFormat;
 
 /// The variable that holds the token when `--token` is not given.
 pub const TOKEN_VARIABLE: &str = "SKULINT_SERVE_TOKEN";
+
+/// How the server runs (`skulint serve`'s options).
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    /// `ADDRESS:PORT`, or a name and a port.
+    pub bind: String,
+    pub open: bool,
+    /// Given on the command line; else read from [`TOKEN_VARIABLE`].
+    pub token: Option<String>,
+    /// The largest upload, in bytes.
+    pub max_upload: u64,
+    pub workers: u16,
+}
+
+/// What the server runs on an upload: the `check`, `fix`, `layout` and
+/// `diagnose` commands, each writing where it is told. The command line
+/// provides them, so a result is the command's own, byte for byte.
+pub trait Commands: Send + Sync {
+    /// Fails when the configuration cannot be loaded; called before the server starts.
+    fn check_config(&self) -> anyhow::Result<()>;
+    /// `skulint check FILE --output-format FORMAT --output-file REPORT --report json=JSON`.
+    fn check(
+        &self,
+        file: &Path,
+        format: OutputFormat,
+        report: &Path,
+        json: &Path,
+    ) -> anyhow::Result<()>;
+    /// `skulint fix FILE -o FOLDER --changes CHANGES --output-format json --output-file REPORT`.
+    fn fix(&self, file: &Path, folder: &Path, changes: &Path, report: &Path) -> anyhow::Result<()>;
+    /// `skulint layout FILE --output-format json`: the document.
+    fn layout(&self, file: &Path) -> anyhow::Result<Vec<u8>>;
+    /// `skulint diagnose MESSAGE [--sku SKU] [--channel CHANNEL] --output-format json`:
+    /// the document. A channel that is not one of the command's is an error.
+    fn diagnose(
+        &self,
+        message: &str,
+        sku: Option<&str>,
+        channel: Option<&str>,
+    ) -> anyhow::Result<Vec<u8>>;
+}
 
 /// What every request is checked against and run with.
 struct State {
@@ -33,7 +74,7 @@ struct State {
     /// header, so a web page elsewhere cannot reach the server through a
     /// name it points at 127.0.0.1.
     local_hosts_only: bool,
-    options: RunOptions,
+    commands: Box<dyn Commands>,
 }
 
 /// A response, built before it is sent.
@@ -85,7 +126,8 @@ impl Reply {
     }
 }
 
-pub fn serve(args: &ServeArgs) -> Result<()> {
+/// Serves until the process is stopped.
+pub fn serve(args: &ServeOptions, commands: Box<dyn Commands>) -> Result<()> {
     let address = bind_address(&args.bind)?;
     // A token read from a file or a variable often ends in a line break.
     let token = match &args.token {
@@ -100,12 +142,7 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
             args.bind
         );
     }
-    let options = RunOptions {
-        config: args.config.clone(),
-        max_file_size: args.max_file_size,
-        max_cells: args.max_cells,
-    };
-    run::check_config(&options)?;
+    commands.check_config()?;
     let server = Server::http(address)
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.bind))?;
     let listening = server
@@ -129,7 +166,8 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
     }
     eprintln!(
         "skulint: serving {} worker(s), uploads up to {}; Ctrl-C stops",
-        args.workers, args.max_upload
+        args.workers,
+        crate::table::read::Size(args.max_upload)
     );
     if args.open {
         let target = match &token {
@@ -140,9 +178,9 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
     }
     let state = Arc::new(State {
         token,
-        max_upload: args.max_upload.0,
+        max_upload: args.max_upload,
         local_hosts_only: address.ip().is_loopback(),
-        options,
+        commands,
     });
     let server = Arc::new(server);
     let workers: Vec<_> = (0..args.workers)
@@ -327,10 +365,10 @@ fn route(request: &mut Request, state: &State, body_read: &mut bool) -> Reply {
                 Err(reply) => return reply,
             };
             match path {
-                "/api/check" => api::check(&query, &body, &state.options),
-                "/api/fix" => api::fix(&query, &body, &state.options),
-                "/api/layout" => api::layout(&query, &body, &state.options),
-                _ => api::diagnose(&body),
+                "/api/check" => api::check(&query, &body, &*state.commands),
+                "/api/fix" => api::fix(&query, &body, &*state.commands),
+                "/api/layout" => api::layout(&query, &body, &*state.commands),
+                _ => api::diagnose(&body, &*state.commands),
             }
         }
         _ => Reply::error(405, format!("{path} takes {allowed}, not {method}"))

@@ -1,46 +1,13 @@
-//! Every call the server makes into skulint's check, fix and diagnose: the
-//! arguments the command line would build, handed to the same functions the
-//! `check`, `fix` and `diagnose` commands run, with every output written into
-//! the upload's private folder. So a result of the API is the command's result
-//! on the same file, byte for byte.
+//! An upload in its private folder, and what the commands made of it: the
+//! outputs read back with the folder taken out of their paths.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use tempfile::TempDir;
 
-use crate::cli::{
-    ChannelChoice, CheckArgs, DiagnoseArgs, DiagnoseFormat, FixArgs, LayoutArgs, LintOptions,
-    OutputOptions, ReportTarget, RulesFormat,
-};
-use crate::commands;
+use super::Commands;
 use crate::emit::OutputFormat;
-use crate::table::read::Size;
-
-/// What every run of the server is told, from `skulint serve`'s options.
-#[derive(Clone, Debug, Default)]
-pub struct RunOptions {
-    pub config: Option<PathBuf>,
-    pub max_file_size: Option<Size>,
-    pub max_cells: Option<u64>,
-}
-
-impl RunOptions {
-    fn lint(&self) -> LintOptions {
-        LintOptions {
-            config: self.config.clone(),
-            max_file_size: self.max_file_size,
-            max_cells: self.max_cells,
-            ..LintOptions::default()
-        }
-    }
-}
-
-/// Checks that the configuration loads, before the server starts.
-pub fn check_config(options: &RunOptions) -> Result<()> {
-    commands::load_config(options.config.as_deref()).map(|_| ())
-}
 
 /// An uploaded export in its private folder, removed when this is dropped.
 pub struct Upload {
@@ -120,28 +87,15 @@ pub enum Outcome<T> {
     Unreadable(String),
 }
 
-/// `skulint check NAME --output-format FORMAT`: the report.
+/// The report of `skulint check NAME --output-format FORMAT`.
 pub fn check(
+    commands: &dyn Commands,
     upload: &Upload,
     format: OutputFormat,
-    options: &RunOptions,
 ) -> Result<Outcome<Vec<u8>>> {
     let report = upload.log("report");
     let errors = upload.log("errors.json");
-    let args = CheckArgs {
-        paths: vec![upload.path.clone()],
-        lint: options.lint(),
-        output: OutputOptions {
-            output_format: format,
-            output_file: Some(report.clone()),
-            reports: vec![ReportTarget {
-                format: OutputFormat::Json,
-                path: errors.clone(),
-            }],
-            ..OutputOptions::default()
-        },
-    };
-    commands::check(&args)?;
+    commands.check(&upload.path, format, &report, &errors)?;
     if let Some(why) = upload.unreadable(&errors)? {
         return Ok(Outcome::Unreadable(why));
     }
@@ -149,16 +103,9 @@ pub fn check(
     Ok(Outcome::Done(upload.unplace(bytes)))
 }
 
-/// `skulint layout NAME --output-format json`: how the file is read.
-pub fn layout(upload: &Upload, options: &RunOptions) -> Result<Outcome<Vec<u8>>> {
-    let args = LayoutArgs {
-        paths: vec![upload.path.clone()],
-        lint: options.lint(),
-        output_format: RulesFormat::Json,
-    };
-    let mut out = Vec::new();
-    commands::layout_into(&args, &mut out)?;
-    let out = upload.unplace(out);
+/// The JSON of `skulint layout NAME --output-format json`.
+pub fn layout(commands: &dyn Commands, upload: &Upload) -> Result<Outcome<Vec<u8>>> {
+    let out = upload.unplace(commands.layout(&upload.path)?);
     let document: serde_json::Value = serde_json::from_slice(&out)?;
     if let Some(error) = document["errors"].as_array().and_then(|e| e.first()) {
         let why = error["message"].as_str().unwrap_or_default().to_string();
@@ -177,28 +124,12 @@ pub struct FixOutputs {
     pub changes: (String, Vec<u8>),
 }
 
-/// `skulint fix NAME -o DIR --changes CHANGES.csv`: the corrected copy, the
-/// resync plan and the change log.
-pub fn fix(upload: &Upload, options: &RunOptions) -> Result<Outcome<FixOutputs>> {
+/// The corrected copy, the resync plan and the change log of
+/// `skulint fix NAME -o FOLDER --changes CHANGES.csv`.
+pub fn fix(commands: &dyn Commands, upload: &Upload) -> Result<Outcome<FixOutputs>> {
     let report = upload.log("report.json");
     let changes = upload.log("changes.csv");
-    let args = FixArgs {
-        paths: vec![upload.path.clone()],
-        output: Some(upload.out()),
-        unsafe_fixes: false,
-        diff: false,
-        in_place: false,
-        changes: Some(changes.clone()),
-        rebuild: false,
-        lint: options.lint(),
-        output_options: OutputOptions {
-            output_format: OutputFormat::Json,
-            output_file: Some(report.clone()),
-            quiet: true,
-            ..OutputOptions::default()
-        },
-    };
-    commands::fix(&args)?;
+    commands.fix(&upload.path, &upload.out(), &changes, &report)?;
     if let Some(why) = upload.unreadable(&report)? {
         return Ok(Outcome::Unreadable(why));
     }
@@ -226,24 +157,4 @@ pub fn fix(upload: &Upload, options: &RunOptions) -> Result<Outcome<FixOutputs>>
         plan: (plan_name, plan),
         changes: (format!("{stem}.changes.csv"), log),
     }))
-}
-
-/// `skulint diagnose MESSAGE [--sku SKU] [--channel CHANNEL] --output-format json`.
-/// An empty message is the command's usage error.
-pub fn diagnose(message: &str, sku: Option<&str>, channel: ChannelChoice) -> Result<Vec<u8>> {
-    let args = DiagnoseArgs {
-        messages: vec![message.to_string()],
-        sku: sku.map(str::to_string),
-        file: None,
-        channel,
-        sync_status_column: None,
-        sku_column: None,
-        header_row: None,
-        sheet: Vec::new(),
-        output_format: DiagnoseFormat::Json,
-    };
-    let mut out = Vec::new();
-    commands::diagnose_into(&args, &mut out)?;
-    out.flush()?;
-    Ok(out)
 }
