@@ -133,6 +133,44 @@ pub enum Command {
         skulint resync export.resync.jsonl --channel lazada --base-url https://api.lazada.com.my/rest\n  \
         skulint resync export.resync.jsonl --channel webhook --rate 2 --max-attempts 8")]
     Resync(Box<ResyncArgs>),
+    /// Serve skulint as a local web page and HTTP API, for people who never open a terminal.
+    ///
+    /// The page checks the exports dropped on it (findings, the layout read, and the
+    /// corrected file, change log and resync plan to download) and explains pasted
+    /// sync-error messages. Files never leave this machine: each upload is processed in
+    /// a private temporary folder, removed after the response. The first line of
+    /// standard output is the page's URL.
+    ///
+    /// The API, for multichannel tools; the file is the request body:
+    ///
+    ///   POST /api/check?name=FILE     → the skulint/v1 JSON report of `skulint check`
+    ///                                   (&format=html, sarif, … for another --output-format)
+    ///   POST /api/fix?name=FILE       → the corrected file of `skulint fix`
+    ///                                   (&output=changes: the change log, CSV;
+    ///                                    &output=plan: the resync plan, JSON lines)
+    ///   POST /api/layout?name=FILE    → the JSON of `skulint layout --output-format json`
+    ///   POST /api/diagnose            {"message": "…", "sku": "…", "channel": "shopee"}
+    ///                                 → the JSON of `skulint diagnose --output-format json`
+    ///
+    /// Errors are {"error": "…"} with status 400 (a bad request), 401 (no token), 403
+    /// (another host), 404, 405, 413 (over --max-upload) or 422 (a file that cannot be read).
+    ///
+    /// The server listens on 127.0.0.1 unless --bind names another address; then a token
+    /// is required (--token or SKULINT_SERVE_TOKEN), and every request must carry it as
+    /// `Authorization: Bearer TOKEN` (the page: `?token=TOKEN` in its URL). `skulint resync`
+    /// is not served. Ctrl-C stops the server.
+    #[command(
+        verbatim_doc_comment,
+        about = "Serve skulint as a local web page and HTTP API, for people who never open a terminal",
+        after_help = "Examples:\n  \
+        skulint serve --open\n  \
+        skulint serve --bind 127.0.0.1:0\n  \
+        SKULINT_SERVE_TOKEN=s3cret skulint serve --bind 0.0.0.0:8765 --workers 4\n  \
+        curl --data-binary @export.xlsx 'http://127.0.0.1:8765/api/check?name=export.xlsx'\n  \
+        curl --data-binary @export.xlsx -o export.fixed.xlsx 'http://127.0.0.1:8765/api/fix?name=export.xlsx'\n  \
+        curl -H 'Content-Type: application/json' -d '{\"message\":\"Error 501\",\"sku\":\"KAOS  HITAM\"}' http://127.0.0.1:8765/api/diagnose"
+    )]
+    Serve(Box<ServeArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -484,4 +522,35 @@ fn parse_rate(value: &str) -> Result<f64, String> {
             Err("give calls per second: a number above 0 and at most 1000, such as 5 or 0.5".into())
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address and port to listen on; port 0 picks a free port (the printed URL names it).
+    /// An address other than loopback (127.0.0.1, ::1) requires --token.
+    #[arg(long, value_name = "ADDRESS:PORT", default_value = "127.0.0.1:8765")]
+    pub bind: String,
+    /// Open the page in the default browser once the server listens.
+    #[arg(long)]
+    pub open: bool,
+    /// The secret every request must carry (`Authorization: Bearer TOKEN`, or
+    /// `?token=TOKEN` in the page's URL) [default: the SKULINT_SERVE_TOKEN variable].
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// The largest upload accepted; a larger one is answered with 413. SIZE is bytes or a
+    /// number with K, M or G.
+    #[arg(long, value_name = "SIZE", default_value = "50M")]
+    pub max_upload: Size,
+    /// Requests handled at the same time; the others wait their turn.
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub workers: u16,
+    /// The configuration applied to every upload [default: skulint.toml in the working directory or a parent].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Refuse an upload that unpacks to more than SIZE (a zip bomb) [default: 2G].
+    #[arg(long, value_name = "SIZE")]
+    pub max_file_size: Option<Size>,
+    /// Refuse a workbook holding more than N cells, all sheets together [default: 20000000].
+    #[arg(long, value_name = "N")]
+    pub max_cells: Option<u64>,
 }

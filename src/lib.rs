@@ -18,5 +18,6 @@ pub mod fix;
 pub mod inventory;
 pub mod plan;
 pub mod rules;
+pub mod serve;
 pub mod table;
 pub mod text;

@@ -28,7 +28,11 @@ fn main() -> ExitCode {
         Command::Check(args) => args.lint.threads,
         Command::Fix(args) => args.lint.threads,
         Command::Layout(args) => args.lint.threads,
-        Command::Rules(_) | Command::Diagnose(_) | Command::Explain(_) | Command::Resync(_) => None,
+        Command::Rules(_)
+        | Command::Diagnose(_)
+        | Command::Explain(_)
+        | Command::Resync(_)
+        | Command::Serve(_) => None,
     };
     if let Some(threads) = threads {
         let _ = rayon::ThreadPoolBuilder::new()
@@ -43,6 +47,7 @@ fn main() -> ExitCode {
         Command::Diagnose(args) => commands::diagnose(args),
         Command::Explain(args) => commands::explain(args),
         Command::Resync(args) => commands::resync(args),
+        Command::Serve(args) => commands::serve(args),
     };
     match result {
         Ok(status) => ExitCode::from(status as u8),

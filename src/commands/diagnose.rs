@@ -33,16 +33,23 @@ struct Place {
 }
 
 pub fn diagnose(args: &DiagnoseArgs) -> Result<ExitStatus> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let status = diagnose_into(args, &mut out)?;
+    out.flush()?;
+    Ok(status)
+}
+
+/// [`diagnose`], writing the report to `out` instead of standard output.
+pub fn diagnose_into(args: &DiagnoseArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let (entries, file) = match &args.file {
         Some(path) => (diagnose_file(args, path)?, Some(path.display().to_string())),
         None => (diagnose_messages(args)?, None),
     };
-    let mut out = io::BufWriter::new(io::stdout().lock());
     match args.output_format {
-        DiagnoseFormat::Json => write_json(&mut out, &entries)?,
+        DiagnoseFormat::Json => write_json(out, &entries)?,
         DiagnoseFormat::Text => match file {
-            Some(file) => write_file_report(&mut out, &file, &entries)?,
-            None => write_messages(&mut out, &entries)?,
+            Some(file) => write_file_report(out, &file, &entries)?,
+            None => write_messages(out, &entries)?,
         },
     }
     out.flush()?;

@@ -9,17 +9,19 @@ mod outputs;
 mod progress;
 mod resync;
 mod rules;
+mod serve;
 mod show_layout;
 
 pub use check::check;
-pub use diagnose::diagnose;
+pub use diagnose::{diagnose, diagnose_into};
 pub use explain::explain;
 pub use fix::fix;
 pub use outputs::Outputs;
 pub use progress::Progress;
 pub use resync::resync;
 pub use rules::list_rules;
-pub use show_layout::layout;
+pub use serve::serve;
+pub use show_layout::{layout, layout_into};
 
 pub use crate::emit::FileError;
 pub use crate::engine::ExitStatus;

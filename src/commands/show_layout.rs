@@ -80,6 +80,14 @@ struct ColumnLayout {
 }
 
 pub fn layout(args: &LayoutArgs) -> Result<ExitStatus> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let status = layout_into(args, &mut out)?;
+    out.flush()?;
+    Ok(status)
+}
+
+/// [`layout`], writing the report to `out` instead of standard output.
+pub fn layout_into(args: &LayoutArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let setup = setup(&args.lint.engine_options(None))?;
     let (files, mut errors) = collect_inputs(&args.paths);
     let books = read_books(&files, &setup, read::Depth::Values);
@@ -116,15 +124,13 @@ pub fn layout(args: &LayoutArgs) -> Result<ExitStatus> {
             message: e.one_line(),
         })
         .collect();
-    let mut out = io::BufWriter::new(io::stdout().lock());
     match args.output_format {
         RulesFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &document)?;
+            serde_json::to_writer_pretty(&mut *out, &document)?;
             writeln!(out)?;
         }
-        RulesFormat::Text => write_text(&mut out, &document)?,
+        RulesFormat::Text => write_text(out, &document)?,
     }
-    out.flush()?;
     Ok(if errors.is_empty() {
         ExitStatus::Clean
     } else {

@@ -1,0 +1,160 @@
+//! An upload in its private folder, and what the commands made of it: the
+//! outputs read back with the folder taken out of their paths.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use tempfile::TempDir;
+
+use super::Commands;
+use crate::emit::OutputFormat;
+
+/// An uploaded export in its private folder, removed when this is dropped.
+pub struct Upload {
+    dir: TempDir,
+    path: PathBuf,
+}
+
+impl Upload {
+    /// Writes `body` into a new private folder under `name`, a plain file name
+    /// (see [`super::upload_name`]).
+    pub fn new(name: &str, body: &[u8]) -> Result<Upload> {
+        let dir = tempfile::Builder::new()
+            .prefix("skulint-serve-")
+            .tempdir()
+            .context("cannot create a temporary folder")?;
+        let path = dir.path().join(name);
+        std::fs::write(&path, body).context("cannot write the upload")?;
+        std::fs::create_dir(dir.path().join("out"))
+            .and_then(|()| std::fs::create_dir(dir.path().join("log")))
+            .context("cannot create a temporary folder")?;
+        Ok(Upload { dir, path })
+    }
+
+    fn out(&self) -> PathBuf {
+        self.dir.path().join("out")
+    }
+
+    fn log(&self, name: &str) -> PathBuf {
+        self.dir.path().join("log").join(name)
+    }
+
+    /// A text output with the private folder taken out of its paths: the
+    /// upload is named by its file name, as `skulint check NAME` run in the
+    /// file's own folder names it.
+    fn unplace(&self, bytes: Vec<u8>) -> Vec<u8> {
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(not_text) => return not_text.into_bytes(),
+        };
+        let mut folders = vec![self.dir.path().display().to_string()];
+        if let Ok(real) = self.dir.path().canonicalize() {
+            folders.push(real.display().to_string());
+        }
+        let mut prefixes = Vec::new();
+        for folder in folders {
+            for separator in ['/', '\\'] {
+                let prefix = format!("{folder}{separator}");
+                // As a JSON string writes it (a Windows path's backslashes).
+                let escaped = serde_json::to_string(&prefix).unwrap_or_default();
+                let escaped = escaped.trim_matches('"').to_string();
+                prefixes.push(escaped);
+                prefixes.push(prefix);
+            }
+        }
+        prefixes.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        let text = prefixes
+            .iter()
+            .fold(text, |text, prefix| text.replace(prefix.as_str(), ""));
+        text.into_bytes()
+    }
+
+    /// Why the upload could not be read, from the JSON report of a run.
+    fn unreadable(&self, report: &Path) -> Result<Option<String>> {
+        let bytes = self.unplace(std::fs::read(report).context("the run wrote no report")?);
+        let document: serde_json::Value = serde_json::from_slice(&bytes)?;
+        Ok(document["errors"]
+            .as_array()
+            .and_then(|errors| errors.first())
+            .map(|error| error["message"].as_str().unwrap_or_default().to_string()))
+    }
+}
+
+/// What a run made of an upload.
+pub enum Outcome<T> {
+    Done(T),
+    /// The file could not be read, and why.
+    Unreadable(String),
+}
+
+/// The report of `skulint check NAME --output-format FORMAT`.
+pub fn check(
+    commands: &dyn Commands,
+    upload: &Upload,
+    format: OutputFormat,
+) -> Result<Outcome<Vec<u8>>> {
+    let report = upload.log("report");
+    let errors = upload.log("errors.json");
+    commands.check(&upload.path, format, &report, &errors)?;
+    if let Some(why) = upload.unreadable(&errors)? {
+        return Ok(Outcome::Unreadable(why));
+    }
+    let bytes = std::fs::read(&report).context("the check wrote no report")?;
+    Ok(Outcome::Done(upload.unplace(bytes)))
+}
+
+/// The JSON of `skulint layout NAME --output-format json`.
+pub fn layout(commands: &dyn Commands, upload: &Upload) -> Result<Outcome<Vec<u8>>> {
+    let out = upload.unplace(commands.layout(&upload.path)?);
+    let document: serde_json::Value = serde_json::from_slice(&out)?;
+    if let Some(error) = document["errors"].as_array().and_then(|e| e.first()) {
+        let why = error["message"].as_str().unwrap_or_default().to_string();
+        return Ok(Outcome::Unreadable(why));
+    }
+    Ok(Outcome::Done(out))
+}
+
+/// What `skulint fix NAME --changes CHANGES.csv` writes.
+pub struct FixOutputs {
+    /// The corrected copy: its file name and bytes.
+    pub corrected: (String, Vec<u8>),
+    /// The resync plan (JSON lines).
+    pub plan: (String, Vec<u8>),
+    /// The change log (CSV).
+    pub changes: (String, Vec<u8>),
+}
+
+/// The corrected copy, the resync plan and the change log of
+/// `skulint fix NAME -o FOLDER --changes CHANGES.csv`.
+pub fn fix(commands: &dyn Commands, upload: &Upload) -> Result<Outcome<FixOutputs>> {
+    let report = upload.log("report.json");
+    let changes = upload.log("changes.csv");
+    commands.fix(&upload.path, &upload.out(), &changes, &report)?;
+    if let Some(why) = upload.unreadable(&report)? {
+        return Ok(Outcome::Unreadable(why));
+    }
+    let stem = upload
+        .path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("export")
+        .to_string();
+    let plan_name = format!("{stem}.resync.jsonl");
+    let corrected_prefix = format!("{stem}.fixed.");
+    let mut corrected = None;
+    for entry in std::fs::read_dir(upload.out())? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if name.starts_with(&corrected_prefix) {
+            corrected = Some(name);
+        }
+    }
+    let corrected = corrected.context("the fix wrote no corrected copy")?;
+    let corrected_bytes = std::fs::read(upload.out().join(&corrected))?;
+    let plan = upload.unplace(std::fs::read(upload.out().join(&plan_name))?);
+    let log = upload.unplace(std::fs::read(&changes)?);
+    Ok(Outcome::Done(FixOutputs {
+        corrected: (corrected, corrected_bytes),
+        plan: (plan_name, plan),
+        changes: (format!("{stem}.changes.csv"), log),
+    }))
+}
