@@ -1,7 +1,7 @@
 //! `skulint fix`: lint, apply the fixes, write the corrected copy, the resync plan
 //! and the change log, and report what remains.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -14,52 +14,24 @@ use super::{
     stage, sync_folder_of,
 };
 use crate::cli::FixArgs;
-use crate::diagnostic::Diagnostic;
-use crate::emit::{FileReport, Report};
+use crate::emit::Report;
+use crate::engine::fix::{Corrected, FixOptions, Fixed, Made};
 use crate::engine::{
-    Setup, collect_inputs, enabled_rules, exit_status, file_report, groups, lint_books, read_books,
-    refuse_inventory_as_input, same_file, setup,
+    self, collect_inputs, enabled_rules, exit_status, groups, refuse_inventory_as_input, same_file,
+    setup,
 };
-use crate::fix::is_csv;
-use crate::fix::{self, Change};
+use crate::fix::Change;
 use crate::plan::PlanEntry;
-use crate::table::patch::{self, CellEdit};
-use crate::table::write::{self, Highlight};
-use crate::table::{Format, Role, Workbook, read};
+use crate::table::Format;
 use crate::text::{neutralize, visible};
 
-/// What fixing one file did.
-struct Fixed {
-    report: FileReport,
-    /// Findings left after fixing.
-    remaining: Vec<Diagnostic>,
-    changes: Vec<Change>,
+/// One file fixed, and where its outputs go.
+struct Done {
+    fixed: Fixed,
     written: Option<Written>,
     /// The outputs of the file, in their temporary files until every output of
     /// the run is staged.
     staged: Option<StagedOutputs>,
-    /// Lines for stderr that must not go unnoticed: a workbook rebuilt because it
-    /// could not be patched, a fix left out because its cell holds a formula.
-    notices: Vec<String>,
-}
-
-/// What the corrected copy was made from.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Corrected {
-    /// The original package with only the fixed cells changed.
-    Patched,
-    /// Rebuilt from the cell values (CSV/TSV, xls/xlsb/ods, `--rebuild`, or a
-    /// package that could not be patched).
-    Rebuilt,
-}
-
-/// The corrected copy of one file, in memory until it is written.
-struct Made {
-    corrected: Corrected,
-    bytes: Vec<u8>,
-    /// Cells the patcher left alone because they are inside an array formula.
-    formula_cells: Vec<patch::Skipped>,
-    notices: Vec<String>,
 }
 
 struct Written {
@@ -129,14 +101,24 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
         files.len(),
         progress_for(&args.output_options) && !args.diff,
     );
+    let options = FixOptions {
+        unsafe_fixes: args.unsafe_fixes,
+        rebuild: args.rebuild,
+    };
+    // `--diff` writes nothing; `--in-place` leaves a file without changes alone.
+    let copy = |changes: &[Change]| !(args.diff || (args.in_place && changes.is_empty()));
     // Files are fixed in parallel, and reported in input order.
-    let results: Vec<Result<Fixed, FileError>> = groups(&files, &setup)
+    let results: Vec<Result<Done, FileError>> = groups(&files, &setup)
         .par_iter()
         .flat_map_iter(|group| {
-            let results = fix_group(group, args, &setup, several, &outputs);
+            let results: Vec<Result<Done, FileError>> =
+                engine::fix::fix_group(group, &setup, &options, &copy)
+                    .into_iter()
+                    .map(|fixed| stage_file(fixed?, args, several, &outputs))
+                    .collect();
             for result in &results {
-                progress.file_done(result.as_ref().map_or(0, |fixed| {
-                    fixed.report.sheets.iter().map(|s| s.data_rows).sum()
+                progress.file_done(result.as_ref().map_or(0, |done| {
+                    done.fixed.report.sheets.iter().map(|s| s.data_rows).sum()
                 }));
             }
             results
@@ -145,9 +127,9 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
     let mut fixed_files = Vec::new();
     for result in results {
         match result {
-            Ok(fixed) => {
-                all_changes.extend(fixed.changes.iter().cloned());
-                fixed_files.push(fixed);
+            Ok(done) => {
+                all_changes.extend(done.fixed.changes.iter().cloned());
+                fixed_files.push(done);
             }
             Err(error) => errors.push(error),
         }
@@ -161,15 +143,15 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
         };
         commit_outputs(&mut fixed_files, change_log)?;
     }
-    for fixed in fixed_files {
-        for notice in &fixed.notices {
+    for done in fixed_files {
+        for notice in &done.fixed.notices {
             progress.suspend(|| eprintln!("skulint: warning: {notice}"));
         }
         if !args.output_options.quiet && !args.diff {
-            progress.suspend(|| eprintln!("{}", summary_line(&fixed)));
+            progress.suspend(|| eprintln!("{}", summary_line(&done)));
         }
-        report.files.push(fixed.report);
-        report.diagnostics.extend(fixed.remaining);
+        report.files.push(done.fixed.report);
+        report.diagnostics.extend(done.fixed.remaining);
     }
     progress.finish();
     report_errors(&errors);
@@ -189,11 +171,14 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
 /// Puts every staged output in place: each file's (see [`StagedOutputs::commit`])
 /// in input order, then the change log. A failure stops there: the outputs not
 /// yet in place are dropped, which removes their temporary files.
-fn commit_outputs(fixed: &mut [Fixed], change_log: Option<super::Staged>) -> Result<()> {
-    for file in fixed.iter_mut() {
+fn commit_outputs(done: &mut [Done], change_log: Option<super::Staged>) -> Result<()> {
+    for file in done.iter_mut() {
         if let (Some(staged), Some(written)) = (file.staged.take(), &mut file.written) {
             written.backup = staged.commit().with_context(|| {
-                format!("{}: its outputs were not all written", file.report.path)
+                format!(
+                    "{}: its outputs were not all written",
+                    file.fixed.report.path
+                )
             })?;
         }
     }
@@ -235,12 +220,50 @@ fn refuse_shared_outputs(files: &[PathBuf], args: &FixArgs, several: bool) -> Re
     Ok(())
 }
 
-fn summary_line(fixed: &Fixed) -> String {
+/// Stages the outputs of a fixed file (see [`stage_outputs`]).
+fn stage_file(
+    mut fixed: Fixed,
+    args: &FixArgs,
+    several: bool,
+    outputs: &Mutex<Outputs>,
+) -> Result<Done, FileError> {
+    let Some(made) = fixed.made.take() else {
+        return Ok(Done {
+            fixed,
+            written: None,
+            staged: None,
+        });
+    };
+    let (written, staged) = made
+        .and_then(|made| {
+            stage_outputs(
+                &fixed.path,
+                fixed.format,
+                made,
+                &fixed.resync,
+                args,
+                several,
+                outputs,
+            )
+        })
+        .map_err(|e| FileError {
+            path: fixed.report.path.to_string(),
+            message: format!("{e:#}"),
+        })?;
+    Ok(Done {
+        fixed,
+        written: Some(written),
+        staged: Some(staged),
+    })
+}
+
+fn summary_line(done: &Done) -> String {
+    let fixed = &done.fixed;
     let cells = match fixed.changes.len() {
         1 => "1 cell".to_string(),
         n => format!("{n} cells"),
     };
-    match &fixed.written {
+    match &done.written {
         Some(w) => {
             let backup = w
                 .backup
@@ -256,218 +279,6 @@ fn summary_line(fixed: &Fixed) -> String {
         }
         None => format!("{}: nothing to fix", fixed.report.path),
     }
-}
-
-/// Fixes a group of files linted together (see [`groups`]): plans the fixes of
-/// each and applies them to the workbooks as read, then lints the fixed
-/// workbooks again (together, so the cross-file rules see the fixed stock) while
-/// their corrected copies are made, and writes the outputs.
-fn fix_group(
-    paths: &[PathBuf],
-    args: &FixArgs,
-    setup: &Setup,
-    several: bool,
-    outputs: &Mutex<Outputs>,
-) -> Vec<Result<Fixed, FileError>> {
-    let depth = if args.rebuild {
-        read::Depth::Full
-    } else {
-        read::Depth::Patch
-    };
-    let mut read = read_books(paths, setup, depth);
-    let mut first = lint_books(&read.books, setup);
-    let read_notices = read.settle(&mut first);
-    let mut planned: Vec<Result<Vec<Change>, FileError>> = {
-        first
-            .into_iter()
-            .map(|linted| {
-                let mut linted = linted?;
-                let csv = is_csv(linted.workbook);
-                Ok(fix::plan(
-                    &linted.tables,
-                    &mut linted.diagnostics,
-                    args.unsafe_fixes,
-                    csv,
-                ))
-            })
-            .collect()
-    };
-    for (book, planned) in read.books.iter_mut().zip(&planned) {
-        if let (Ok(workbook), Ok(changes)) = (book, planned) {
-            fix::apply_in_place(workbook, changes);
-        }
-    }
-    let writes = |changes: &[Change]| !(args.diff || (args.in_place && changes.is_empty()));
-    let (mut relinted, mut made) = {
-        let books = &read.books;
-        let planned = &planned;
-        rayon::join(
-            || lint_books(books, setup),
-            || {
-                books
-                    .par_iter()
-                    .zip(planned)
-                    .map(|(book, planned)| match (book, planned) {
-                        (Ok(workbook), Ok(changes)) if writes(changes) => {
-                            Some(make_corrected(workbook, changes, args, setup))
-                        }
-                        _ => None,
-                    })
-                    .collect::<Vec<_>>()
-            },
-        )
-    };
-
-    // Cells inside an array formula's range are found only by the patcher: their
-    // changes are dropped, and the workbooks they were applied to linted again.
-    let mut notices: Vec<Vec<String>> = read_notices
-        .iter()
-        .map(|notices| notices.iter().map(|n| n.line()).collect())
-        .collect();
-    let mut reverted = Vec::new();
-    for (i, (planned, made)) in planned.iter_mut().zip(&mut made).enumerate() {
-        let (Ok(changes), Some(Ok(made))) = (planned, made) else {
-            continue;
-        };
-        notices[i].append(&mut made.notices);
-        let formulas: HashSet<(&str, u32, u32)> = made
-            .formula_cells
-            .iter()
-            .map(|c| (c.sheet.as_str(), c.row, c.col))
-            .collect();
-        let dropped = leave_formula_cells(changes, &formulas, &mut notices[i]);
-        if !dropped.is_empty() {
-            reverted.push((i, dropped));
-        }
-    }
-    if !reverted.is_empty() {
-        drop(relinted);
-        for (i, dropped) in &reverted {
-            if let Ok(workbook) = &mut read.books[*i] {
-                fix::revert_in_place(workbook, dropped);
-            }
-        }
-        relinted = lint_books(&read.books, setup);
-    }
-
-    read.books
-        .iter()
-        .zip(planned)
-        .zip(relinted)
-        .zip(made)
-        .zip(notices)
-        .map(|((((fixed, planned), relinted), made), notices)| {
-            let changes = planned?;
-            let mut linted = relinted?;
-            let workbook = fixed.as_ref().map_err(Clone::clone)?;
-            // From the fixed workbook and the changes kept: a change dropped for
-            // a formula renames nothing.
-            let resync = fix::resync_entries(&linted.tables, &changes);
-            let csv = is_csv(linted.workbook);
-            fix::plan(
-                &linted.tables,
-                &mut linted.diagnostics,
-                args.unsafe_fixes,
-                csv,
-            );
-            let report = file_report(linted.workbook, &linted.tables, &linted.skipped);
-            // With `--in-place`, a file whose every change was dropped is left alone.
-            let (written, staged) = match made.filter(|_| writes(&changes)) {
-                Some(made) => {
-                    let (written, staged) = made
-                        .and_then(|made| {
-                            stage_outputs(workbook, made, &resync, args, several, outputs)
-                        })
-                        .map_err(|e| FileError {
-                            path: workbook.display.to_string(),
-                            message: format!("{e:#}"),
-                        })?;
-                    (Some(written), Some(staged))
-                }
-                None => (None, None),
-            };
-            Ok(Fixed {
-                report,
-                remaining: linted.diagnostics,
-                changes,
-                written,
-                staged,
-                notices,
-            })
-        })
-        .collect()
-}
-
-/// The corrected copy of a fixed workbook: the original package patched when it
-/// can be, else rebuilt from the fixed cells; CSV/TSV with only the fixed rows
-/// written anew.
-fn make_corrected(
-    fixed: &Workbook,
-    changes: &[Change],
-    args: &FixArgs,
-    setup: &Setup,
-) -> Result<Made> {
-    let mut notices = Vec::new();
-    if let (Format::Csv | Format::Tsv, Some(dialect)) = (fixed.format, &fixed.dialect) {
-        let original = std::fs::read(&fixed.path)
-            .with_context(|| format!("cannot read {} again", fixed.path.display()))?;
-        let rows = changes.iter().map(|c| c.row).collect();
-        return Ok(Made {
-            corrected: Corrected::Rebuilt,
-            bytes: write::csv(&original, &fixed.sheets[0], dialect, &rows)?,
-            formula_cells: Vec::new(),
-            notices,
-        });
-    }
-    if !args.rebuild && matches!(fixed.format, Format::Xlsx | Format::Xlsm) {
-        match patch_original(fixed, changes) {
-            Ok(patched) => {
-                return Ok(Made {
-                    corrected: Corrected::Patched,
-                    bytes: patched.bytes,
-                    formula_cells: patched.formula_cells,
-                    notices,
-                });
-            }
-            Err(e) => notices.push(format!(
-                "{}: cannot patch the original workbook ({e:#}); it is rebuilt from its cell values instead, without its styles, validation, protection or macros",
-                fixed.display
-            )),
-        }
-    }
-    // Read for patching, the workbook lacks what a faithful rebuild needs.
-    let reread;
-    let fixed = if args.rebuild || !matches!(fixed.format, Format::Xlsx | Format::Xlsm) {
-        fixed
-    } else {
-        let options = read::ReadOptions {
-            depth: read::Depth::Full,
-            ..setup.read
-        };
-        let mut full = read::load(&fixed.path, &fixed.display, &options)?.workbook;
-        fix::apply_in_place(&mut full, changes);
-        reread = full;
-        &reread
-    };
-    let highlights: Vec<Highlight> = changes
-        .iter()
-        .map(|c| Highlight {
-            sheet: c.sheet.to_string(),
-            row: c.row as u32,
-            col: c.col as u32,
-            note: format!(
-                "skulint fixed this cell ({}).\nWas: {}",
-                c.codes.join(", "),
-                visible(&c.old)
-            ),
-        })
-        .collect();
-    Ok(Made {
-        corrected: Corrected::Rebuilt,
-        bytes: write::xlsx(fixed, &highlights)?,
-        formula_cells: Vec::new(),
-        notices,
-    })
 }
 
 /// The outputs fixing `input` writes, as far as they are known before it is
@@ -563,13 +374,13 @@ fn backup_path(input: &Path, n: usize) -> PathBuf {
 
 /// Where the corrected copy of `input` goes.
 fn output_path(
-    workbook: &Workbook,
+    input: &Path,
+    format: Format,
     corrected: Corrected,
     args: &FixArgs,
     several: bool,
 ) -> Result<PathBuf> {
-    let input = &workbook.path;
-    let extension = match (workbook.format, corrected) {
+    let extension = match (format, corrected) {
         // A CSV file read by its content from a workbook name is written as .csv.
         (Format::Csv | Format::Tsv, _) => input
             .extension()
@@ -582,13 +393,13 @@ fn output_path(
         (_, Corrected::Rebuilt) => "xlsx".to_string(),
     };
     if args.in_place {
-        if extension != workbook.format.as_str() {
+        if extension != format.as_str() {
             bail!(
                 "--in-place works for .xlsx, .csv and .tsv files and for .xlsm files that can be patched; this .{} export is written as a new .xlsx: use -o",
-                workbook.format
+                format
             );
         }
-        return Ok(input.clone());
+        return Ok(input.to_path_buf());
     }
     if let Some(file) = &args.output
         && !(several || file.is_dir())
@@ -601,7 +412,7 @@ fn output_path(
             bail!(
                 "-o {}: the corrected {} export must be written as .{extension}",
                 file.display(),
-                workbook.format
+                format
             );
         }
     }
@@ -617,27 +428,28 @@ fn output_path(
 
 /// Writes the outputs of one file to their temporary files; see [`StagedOutputs`].
 fn stage_outputs(
-    original: &Workbook,
+    input: &Path,
+    format: Format,
     made: Made,
     resync: &[PlanEntry],
     args: &FixArgs,
     several: bool,
     outputs: &Mutex<Outputs>,
 ) -> Result<(Written, StagedOutputs)> {
-    let output = output_path(original, made.corrected, args, several)?;
+    let output = output_path(input, format, made.corrected, args, several)?;
     {
         // A copy whose type was known only once the file was read is checked now.
         let mut outputs = outputs.lock().unwrap_or_else(|e| e.into_inner());
         if !args.in_place && !outputs.contains(&output) {
             outputs.add(format!("the fixed copy {}", output.display()), &output)?;
         }
-        let plan = plan_path(&original.path, &output);
+        let plan = plan_path(input, &output);
         if !outputs.contains(&plan) {
             outputs.add(format!("the resync plan {}", plan.display()), &plan)?;
         }
     }
-    let plan = free_plan_path(&original.path, &output);
-    if plan != plan_path(&original.path, &output) {
+    let plan = free_plan_path(input, &output);
+    if plan != plan_path(input, &output) {
         let mut outputs = outputs.lock().unwrap_or_else(|e| e.into_inner());
         outputs.add(format!("the resync plan {}", plan.display()), &plan)?;
     }
@@ -651,7 +463,7 @@ fn stage_outputs(
         output: stage(&output, &made.bytes)?,
         plan: stage(&plan, &lines)?,
         backup: match args.in_place {
-            true => Some(stage_backup(&original.path)?),
+            true => Some(stage_backup(input)?),
             false => None,
         },
     };
@@ -834,55 +646,4 @@ fn change_log(path: &Path, changes: &[Change]) -> Result<Vec<u8>> {
             book.save_to_buffer()?
         }
     })
-}
-
-/// Drops the changes of cells that hold a formula: patching the value would throw
-/// the formula away. Each one gets a notice; the dropped changes are returned.
-fn leave_formula_cells(
-    changes: &mut Vec<Change>,
-    formulas: &HashSet<(&str, u32, u32)>,
-    notices: &mut Vec<String>,
-) -> Vec<Change> {
-    if formulas.is_empty() {
-        return Vec::new();
-    }
-    let (dropped, kept) = std::mem::take(changes)
-        .into_iter()
-        .partition(|c| formulas.contains(&(&*c.sheet, c.row as u32, c.col as u32)));
-    *changes = kept;
-    for c in &dropped {
-        notices.push(format!(
-            "{}: {}!{} holds a formula, so it is left unchanged; correct the formula so it gives `{}`",
-            c.file,
-            c.sheet,
-            c.cell(),
-            visible(&c.new)
-        ));
-    }
-    dropped
-}
-
-fn patch_original(fixed: &Workbook, changes: &[Change]) -> Result<patch::Patched> {
-    let path = &fixed.path;
-    let input = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    // Applying a fix keeps a number a number, so the fixed cell tells.
-    let is_number = |c: &Change| {
-        fixed
-            .sheets
-            .iter()
-            .find(|s| s.name == c.sheet)
-            .is_some_and(|s| s.cell(c.row, c.col).is_number())
-    };
-    let edits: Vec<CellEdit> = changes
-        .iter()
-        .map(|c| CellEdit {
-            sheet: &c.sheet,
-            row: c.row as u32,
-            col: c.col as u32,
-            text: &c.new,
-            // A stock that was a number stays a number; a SKU is always text.
-            number: c.role == Role::Stock && is_number(c) && c.new.parse::<f64>().is_ok(),
-        })
-        .collect();
-    Ok(patch::xlsx(&input, &edits)?)
 }

@@ -5,6 +5,7 @@
 //! Nothing here prints: what the user should know about how a file was read
 //! comes back as [`Notice`]s, progress goes to an [`Observer`].
 
+pub mod fix;
 mod inputs;
 pub mod stream;
 

@@ -1,0 +1,316 @@
+//! `fix` in the engine: plan the fixes of each file, apply them, lint the fixed
+//! workbooks again and make each corrected copy in memory. Where the copies,
+//! plans and backups are written is the command's business.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use rayon::prelude::*;
+
+use super::{Setup, file_report, lint_books, read_books};
+use crate::diagnostic::Diagnostic;
+use crate::emit::{FileError, FileReport};
+use crate::fix::{self, Change, is_csv};
+use crate::plan::PlanEntry;
+use crate::table::patch::{self, CellEdit};
+use crate::table::write::{self, Highlight};
+use crate::table::{Format, Role, Workbook, read};
+use crate::text::visible;
+
+/// How `fix` changes files.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FixOptions {
+    /// Apply the unsafe fixes too.
+    pub unsafe_fixes: bool,
+    /// Rebuild every copy from the cell values instead of patching the original.
+    pub rebuild: bool,
+}
+
+/// What fixing one file did.
+pub struct Fixed {
+    pub path: PathBuf,
+    pub format: Format,
+    pub report: FileReport,
+    /// Findings left after fixing.
+    pub remaining: Vec<Diagnostic>,
+    pub changes: Vec<Change>,
+    /// The resync plan of the changes kept.
+    pub resync: Vec<PlanEntry>,
+    /// The corrected copy, when one was wanted, or why it could not be made.
+    pub made: Option<Result<Made>>,
+    /// Lines for stderr that must not go unnoticed: how the file was read, a
+    /// workbook rebuilt because it could not be patched, a fix left out because
+    /// its cell holds a formula.
+    pub notices: Vec<String>,
+}
+
+/// What the corrected copy was made from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Corrected {
+    /// The original package with only the fixed cells changed.
+    Patched,
+    /// Rebuilt from the cell values (CSV/TSV, xls/xlsb/ods, `--rebuild`, or a
+    /// package that could not be patched).
+    Rebuilt,
+}
+
+/// The corrected copy of one file, in memory until it is written.
+pub struct Made {
+    pub corrected: Corrected,
+    pub bytes: Vec<u8>,
+    /// Cells the patcher left alone because they are inside an array formula.
+    formula_cells: Vec<patch::Skipped>,
+    notices: Vec<String>,
+}
+
+/// Fixes a group of files linted together (see [`groups`]): plans the fixes of
+/// each and applies them to the workbooks as read, then lints the fixed
+/// workbooks again (together, so the cross-file rules see the fixed stock)
+/// while the corrected copies of the files `copy` wants (given their changes)
+/// are made in memory. Nothing is written here.
+pub fn fix_group(
+    paths: &[PathBuf],
+    setup: &Setup,
+    options: &FixOptions,
+    copy: &(dyn Fn(&[Change]) -> bool + Sync),
+) -> Vec<Result<Fixed, FileError>> {
+    let depth = if options.rebuild {
+        read::Depth::Full
+    } else {
+        read::Depth::Patch
+    };
+    let mut read = read_books(paths, setup, depth);
+    let mut first = lint_books(&read.books, setup);
+    let read_notices = read.settle(&mut first);
+    let mut planned: Vec<Result<Vec<Change>, FileError>> = {
+        first
+            .into_iter()
+            .map(|linted| {
+                let mut linted = linted?;
+                let csv = is_csv(linted.workbook);
+                Ok(fix::plan(
+                    &linted.tables,
+                    &mut linted.diagnostics,
+                    options.unsafe_fixes,
+                    csv,
+                ))
+            })
+            .collect()
+    };
+    for (book, planned) in read.books.iter_mut().zip(&planned) {
+        if let (Ok(workbook), Ok(changes)) = (book, planned) {
+            fix::apply_in_place(workbook, changes);
+        }
+    }
+    let (mut relinted, mut made) = {
+        let books = &read.books;
+        let planned = &planned;
+        rayon::join(
+            || lint_books(books, setup),
+            || {
+                books
+                    .par_iter()
+                    .zip(planned)
+                    .map(|(book, planned)| match (book, planned) {
+                        (Ok(workbook), Ok(changes)) if copy(changes) => {
+                            Some(make_corrected(workbook, changes, options, setup))
+                        }
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>()
+            },
+        )
+    };
+
+    // Cells inside an array formula's range are found only by the patcher: their
+    // changes are dropped, and the workbooks they were applied to linted again.
+    let mut notices: Vec<Vec<String>> = read_notices
+        .iter()
+        .map(|notices| notices.iter().map(|n| n.line()).collect())
+        .collect();
+    let mut reverted = Vec::new();
+    for (i, (planned, made)) in planned.iter_mut().zip(&mut made).enumerate() {
+        let (Ok(changes), Some(Ok(made))) = (planned, made) else {
+            continue;
+        };
+        notices[i].append(&mut made.notices);
+        let formulas: HashSet<(&str, u32, u32)> = made
+            .formula_cells
+            .iter()
+            .map(|c| (c.sheet.as_str(), c.row, c.col))
+            .collect();
+        let dropped = leave_formula_cells(changes, &formulas, &mut notices[i]);
+        if !dropped.is_empty() {
+            reverted.push((i, dropped));
+        }
+    }
+    if !reverted.is_empty() {
+        drop(relinted);
+        for (i, dropped) in &reverted {
+            if let Ok(workbook) = &mut read.books[*i] {
+                fix::revert_in_place(workbook, dropped);
+            }
+        }
+        relinted = lint_books(&read.books, setup);
+    }
+
+    read.books
+        .iter()
+        .zip(planned)
+        .zip(relinted)
+        .zip(made)
+        .zip(notices)
+        .map(|((((fixed, planned), relinted), made), notices)| {
+            let changes = planned?;
+            let mut linted = relinted?;
+            let workbook = fixed.as_ref().map_err(Clone::clone)?;
+            // From the fixed workbook and the changes kept: a change dropped for
+            // a formula renames nothing.
+            let resync = fix::resync_entries(&linted.tables, &changes);
+            let csv = is_csv(linted.workbook);
+            fix::plan(
+                &linted.tables,
+                &mut linted.diagnostics,
+                options.unsafe_fixes,
+                csv,
+            );
+            let report = file_report(linted.workbook, &linted.tables, &linted.skipped);
+            // A copy whose every change was dropped is made only if still wanted.
+            let made = made.filter(|_| copy(&changes));
+            Ok(Fixed {
+                path: workbook.path.clone(),
+                format: workbook.format,
+                report,
+                remaining: linted.diagnostics,
+                changes,
+                resync,
+                made,
+                notices,
+            })
+        })
+        .collect()
+}
+
+/// The corrected copy of a fixed workbook: the original package patched when it
+/// can be, else rebuilt from the fixed cells; CSV/TSV with only the fixed rows
+/// written anew.
+fn make_corrected(
+    fixed: &Workbook,
+    changes: &[Change],
+    options: &FixOptions,
+    setup: &Setup,
+) -> Result<Made> {
+    let mut notices = Vec::new();
+    if let (Format::Csv | Format::Tsv, Some(dialect)) = (fixed.format, &fixed.dialect) {
+        let original = std::fs::read(&fixed.path)
+            .with_context(|| format!("cannot read {} again", fixed.path.display()))?;
+        let rows = changes.iter().map(|c| c.row).collect();
+        return Ok(Made {
+            corrected: Corrected::Rebuilt,
+            bytes: write::csv(&original, &fixed.sheets[0], dialect, &rows)?,
+            formula_cells: Vec::new(),
+            notices,
+        });
+    }
+    if !options.rebuild && matches!(fixed.format, Format::Xlsx | Format::Xlsm) {
+        match patch_original(fixed, changes) {
+            Ok(patched) => {
+                return Ok(Made {
+                    corrected: Corrected::Patched,
+                    bytes: patched.bytes,
+                    formula_cells: patched.formula_cells,
+                    notices,
+                });
+            }
+            Err(e) => notices.push(format!(
+                "{}: cannot patch the original workbook ({e:#}); it is rebuilt from its cell values instead, without its styles, validation, protection or macros",
+                fixed.display
+            )),
+        }
+    }
+    // Read for patching, the workbook lacks what a faithful rebuild needs.
+    let reread;
+    let fixed = if options.rebuild || !matches!(fixed.format, Format::Xlsx | Format::Xlsm) {
+        fixed
+    } else {
+        let options = read::ReadOptions {
+            depth: read::Depth::Full,
+            ..setup.read
+        };
+        let mut full = read::load(&fixed.path, &fixed.display, &options)?.workbook;
+        fix::apply_in_place(&mut full, changes);
+        reread = full;
+        &reread
+    };
+    let highlights: Vec<Highlight> = changes
+        .iter()
+        .map(|c| Highlight {
+            sheet: c.sheet.to_string(),
+            row: c.row as u32,
+            col: c.col as u32,
+            note: format!(
+                "skulint fixed this cell ({}).\nWas: {}",
+                c.codes.join(", "),
+                visible(&c.old)
+            ),
+        })
+        .collect();
+    Ok(Made {
+        corrected: Corrected::Rebuilt,
+        bytes: write::xlsx(fixed, &highlights)?,
+        formula_cells: Vec::new(),
+        notices,
+    })
+}
+
+/// Drops the changes of cells that hold a formula: patching the value would throw
+/// the formula away. Each one gets a notice; the dropped changes are returned.
+fn leave_formula_cells(
+    changes: &mut Vec<Change>,
+    formulas: &HashSet<(&str, u32, u32)>,
+    notices: &mut Vec<String>,
+) -> Vec<Change> {
+    if formulas.is_empty() {
+        return Vec::new();
+    }
+    let (dropped, kept) = std::mem::take(changes)
+        .into_iter()
+        .partition(|c| formulas.contains(&(&*c.sheet, c.row as u32, c.col as u32)));
+    *changes = kept;
+    for c in &dropped {
+        notices.push(format!(
+            "{}: {}!{} holds a formula, so it is left unchanged; correct the formula so it gives `{}`",
+            c.file,
+            c.sheet,
+            c.cell(),
+            visible(&c.new)
+        ));
+    }
+    dropped
+}
+
+fn patch_original(fixed: &Workbook, changes: &[Change]) -> Result<patch::Patched> {
+    let path = &fixed.path;
+    let input = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    // Applying a fix keeps a number a number, so the fixed cell tells.
+    let is_number = |c: &Change| {
+        fixed
+            .sheets
+            .iter()
+            .find(|s| s.name == c.sheet)
+            .is_some_and(|s| s.cell(c.row, c.col).is_number())
+    };
+    let edits: Vec<CellEdit> = changes
+        .iter()
+        .map(|c| CellEdit {
+            sheet: &c.sheet,
+            row: c.row as u32,
+            col: c.col as u32,
+            text: &c.new,
+            // A stock that was a number stays a number; a SKU is always text.
+            number: c.role == Role::Stock && is_number(c) && c.new.parse::<f64>().is_ok(),
+        })
+        .collect();
+    Ok(patch::xlsx(&input, &edits)?)
+}
