@@ -876,6 +876,82 @@ mod tests {
         assert_eq!(read.shared.by_index.len(), differ.len());
     }
 
+    /// One `<t>` of a generated string item: its text pieces (plain text,
+    /// whitespace, an entity, an OOXML escape) and whether it keeps its spaces.
+    fn text_element(pieces: &[u8], preserve: bool, prefixed: bool) -> String {
+        const PIECES: [&str; 10] = [
+            "KAOS", "-", " ", "  ", "\t", "\r\n", "&#32;", "&amp;", "_x0020_", "HITAM",
+        ];
+        let text: String = pieces
+            .iter()
+            .map(|&p| PIECES[p as usize % PIECES.len()])
+            .collect();
+        let (name, space) = (
+            if prefixed { "x:t" } else { "t" },
+            if preserve {
+                " xml:space=\"preserve\""
+            } else {
+                ""
+            },
+        );
+        format!("<{name}{space}>{text}</{name}>")
+    }
+
+    proptest::proptest! {
+        /// Whatever an item holds (runs or not, marked or not, whitespace,
+        /// entities and escapes at its edges), [`string_item`] reads it as
+        /// calamine does, and the scan finds it exactly when it reads otherwise
+        /// untrimmed.
+        #[test]
+        fn items_read_as_calamine_reads_them(
+            items in proptest::collection::vec(
+                (
+                    proptest::collection::vec(
+                        (proptest::collection::vec(0u8..10, 0..5), proptest::bool::ANY, proptest::bool::ANY),
+                        1..4,
+                    ),
+                    proptest::bool::ANY,
+                ),
+                1..6,
+            ),
+        ) {
+            use calamine::Reader as _;
+            let items: Vec<String> = items
+                .iter()
+                .map(|(texts, runs)| {
+                    let texts = texts
+                        .iter()
+                        .map(|(pieces, preserve, prefixed)| text_element(pieces, *preserve, *prefixed));
+                    let body: String = if *runs {
+                        texts.map(|t| format!("<r>{t}</r>")).collect()
+                    } else {
+                        texts.collect()
+                    };
+                    format!("<si xmlns:x=\"{MAIN}\">{body}</si>")
+                })
+                .collect();
+            let refs: Vec<&str> = items.iter().map(String::as_str).collect();
+            let bytes = package(&refs, &shared_rows(items.len()));
+            let mut book = calamine::Xlsx::new(Cursor::new(bytes.as_slice())).unwrap();
+            let range = book.worksheet_range("Listing").unwrap();
+            let package = Package::new(&bytes);
+            for (i, item) in items.iter().enumerate() {
+                let calamine = range
+                    .get_value((i as u32, 0))
+                    .map(|v| v.to_string())
+                    .unwrap_or_default();
+                let read = string_item(item.as_bytes(), true).unwrap();
+                proptest::prop_assert_eq!(&read, &calamine, "{}", item);
+                let written = string_item(item.as_bytes(), false).unwrap();
+                let found = package.shared.by_index.get(&(i as u32));
+                proptest::prop_assert_eq!(found.is_some(), written != calamine, "{}", item);
+                if let Some(found) = found {
+                    proptest::prop_assert_eq!(&found.written, &written);
+                }
+            }
+        }
+    }
+
     #[test]
     fn attributes_are_read_raw() {
         let tag = br#"<c r="A1" s = '3' t="s">"#;
