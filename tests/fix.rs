@@ -776,6 +776,71 @@ fn fixture_tiktok_upload_template_has_nothing_to_fix() {
     assert_eq!(report["diagnostics"], serde_json::json!([]), "{report:#}");
 }
 
+/// Text written without `xml:space="preserve"` (edge spaces, a double space split
+/// across rich-text runs, in shared and inline strings) is read as written, not
+/// as calamine trims it: its faults are found and fixed, every other cell stays,
+/// and the fixed copy checks clean.
+#[test]
+fn fixture_shopee_untrimmed_text_round_trips() {
+    let name = "shopee-untrimmed-text.xlsx";
+    let dir = tempfile::tempdir().unwrap();
+    let input = copy_into(dir.path(), &root().join("fixtures").join(name));
+    let report = check_json(&input, &[]);
+    let expected = safe_fixes(&report);
+    let cells: Vec<(String, String)> = expected
+        .iter()
+        .map(|((_, row, col), (old, _))| (cell_name(*row, *col), old.clone()))
+        .collect();
+    assert_eq!(
+        cells,
+        [
+            ("F8".to_string(), "KAOS-HITAM-L ".to_string()),
+            ("F9".into(), "KAOS  PUTIH-M".into()),
+            ("E10".into(), " KMJ-FLN".into()),
+            ("F12".into(), " KMJ-FLN-BRU-M".into()),
+        ]
+    );
+    // calamine alone reads those cells trimmed, each run on its own.
+    let before = read_xlsx(&input);
+    let read_by_calamine = |cell: &str| before[0].cells[&parse_cell(cell)].to_string();
+    assert_eq!(read_by_calamine("F9"), "KAOSPUTIH-M");
+    assert_eq!(read_by_calamine("F12"), "KMJ-FLN-BRU-M");
+
+    fix(&input, &[]);
+    let fixed = dir.path().join("shopee-untrimmed-text.fixed.xlsx");
+    // The fixed cells hold their new text; every other cell reads as before.
+    let as_calamine_reads: Expected = expected
+        .iter()
+        .map(|(key, (_, new))| {
+            let old = before[0].cells[&(key.1, key.2)].to_string();
+            (key.clone(), (old, new.clone()))
+        })
+        .collect();
+    let problems = compare_xlsx(&before, &read_xlsx(&fixed), &as_calamine_reads);
+    assert!(problems.is_empty(), "{name}:\n{}", problems.join("\n"));
+    let again = check_json(&fixed, &[]);
+    assert!(diagnostics(&again).is_empty(), "{:#}", again["diagnostics"]);
+    // The SKUs are resynced; the parent SKU of a product with variations is not.
+    let plan = read_plan(&dir.path().join("shopee-untrimmed-text.resync.jsonl"));
+    let renamed: Vec<(&str, &str)> = plan
+        .iter()
+        .map(|e| {
+            (
+                e["old_sku"].as_str().unwrap(),
+                e["new_sku"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        renamed,
+        [
+            ("KAOS-HITAM-L ", "KAOS-HITAM-L"),
+            ("KAOS  PUTIH-M", "KAOS PUTIH-M"),
+            (" KMJ-FLN-BRU-M", "KMJ-FLN-BRU-M"),
+        ]
+    );
+}
+
 #[test]
 fn every_xlsx_fixture_has_a_round_trip_test() {
     let tested = [
@@ -792,6 +857,7 @@ fn every_xlsx_fixture_has_a_round_trip_test() {
         "tiktok-batch-edit.xlsx",
         "multichannel-reserved.xlsx",
         "shopee-sales-info-failures.xlsx",
+        "shopee-untrimmed-text.xlsx",
     ];
     let found: BTreeSet<String> = files_in(&root().join("fixtures"))
         .into_iter()

@@ -1462,6 +1462,39 @@ fn a_workbook_without_formulas_keeps_its_workbook_part() {
     assert!(std::fs::read(dir.path().join("plain.fixed.xlsx")).unwrap() == output);
 }
 
+/// Which workbooks get the flag, through the library: any formula on any sheet
+/// counts (the patched sheet's own, found while it is patched, or another
+/// sheet's, found by scanning it), and only when a cell is patched.
+#[test]
+fn only_a_patched_workbook_with_formulas_is_marked_to_recalculate() {
+    let edit = CellEdit {
+        sheet: "Listing",
+        row: 1,
+        col: 0,
+        text: "KAOS HITAM",
+        number: false,
+    };
+    let cases = [
+        (listing_with_formulas(Some("=A2"), None), true),
+        (listing_with_formulas(None, Some("=Listing!A2")), true),
+        (listing_with_formulas(None, Some("=1+1")), true),
+        (listing_with_formulas(None, None), false),
+    ];
+    for (i, (bytes, expected)) in cases.iter().enumerate() {
+        let bytes = with_workbook_part(bytes, |xml| xml.replace(XLSXWRITER_CALC_PR, ""));
+        let patched = patch::xlsx(&bytes, &[edit]).unwrap();
+        assert_eq!(patched.recalculates_on_load, *expected, "case {i}");
+        assert_eq!(
+            workbook_events(&entry(&entries(&patched.bytes), "xl/workbook.xml").data).1,
+            *expected,
+            "case {i}"
+        );
+        // Nothing patched: nothing marked.
+        let untouched = patch::xlsx(&bytes, &[]).unwrap();
+        assert!(!untouched.recalculates_on_load, "case {i}");
+    }
+}
+
 /// A rebuilt copy comes from rust_xlsxwriter, which marks every workbook to
 /// recalculate on load: formulas written with their old results are recalculated.
 #[test]

@@ -647,3 +647,53 @@ fn change_log(path: &Path, changes: &[Change]) -> Result<Vec<u8>> {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// A rename that fails after others succeeded stops there: the outputs
+    /// renamed before it stay (whole), the rest are not written, and no
+    /// temporary file is left.
+    #[test]
+    fn a_failed_rename_stops_in_the_fixed_order_and_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("a.csv");
+        std::fs::write(&input, "SKU\nKAOS  HITAM\n").unwrap();
+        let staged = StagedOutputs {
+            backup: Some(stage_backup(&input).unwrap()),
+            output: stage(&dir.path().join("a.fixed.csv"), b"SKU\nKAOS HITAM\n").unwrap(),
+            plan: stage(&dir.path().join("a.resync.jsonl"), b"{}\n").unwrap(),
+        };
+        assert_eq!(
+            names(dir.path()).len(),
+            4,
+            "the input and three temporary files"
+        );
+        // The plan's place is taken by a folder once it is staged.
+        std::fs::create_dir(dir.path().join("a.resync.jsonl")).unwrap();
+        std::fs::write(dir.path().join("a.resync.jsonl/keep"), "").unwrap();
+        assert!(staged.commit().is_err());
+        assert_eq!(
+            names(dir.path()),
+            ["a.csv", "a.csv.bak", "a.fixed.csv", "a.resync.jsonl"]
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("a.fixed.csv")).unwrap(),
+            "SKU\nKAOS HITAM\n"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("a.csv.bak")).unwrap(),
+            "SKU\nKAOS  HITAM\n"
+        );
+    }
+}

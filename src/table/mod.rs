@@ -10,6 +10,7 @@ pub mod csv_stream;
 pub mod layout;
 pub mod patch;
 pub mod probe;
+pub mod raw_text;
 pub mod read;
 pub mod write;
 

@@ -79,7 +79,7 @@ pub enum PatchError {
 const MAX_MEMORY_PART: u64 = 64 << 20;
 /// Parts that are streamed (worksheets, shared strings): far above any real export
 /// (a 1,048,576-row, 10-column sheet is about half a GB), far below a zip bomb's claims.
-const MAX_STREAMED_PART: u64 = 2 << 30;
+pub(super) const MAX_STREAMED_PART: u64 = 2 << 30;
 
 const REL_OFFICE_DOCUMENT: &str = "/officeDocument";
 const REL_WORKSHEET: &str = "/worksheet";
@@ -390,7 +390,7 @@ fn check_entries<R: Read + Seek>(archive: &mut ZipArchive<R>) -> Result<(), Patc
     Ok(())
 }
 
-fn check_size(part: &str, size: u64, limit: u64) -> Result<(), PatchError> {
+pub(super) fn check_size(part: &str, size: u64, limit: u64) -> Result<(), PatchError> {
     if size > limit {
         return Err(PatchError::TooLarge {
             part: part.to_string(),
@@ -499,13 +499,13 @@ fn writable(method: CompressionMethod) -> CompressionMethod {
 
 /// Reads at most the declared size of an entry: a zip that lies about its sizes
 /// fails instead of inflating without end.
-struct Bounded<R> {
+pub(super) struct Bounded<R> {
     inner: R,
     left: u64,
 }
 
 impl<R> Bounded<R> {
-    fn new(inner: R, declared: u64) -> Self {
+    pub(super) fn new(inner: R, declared: u64) -> Self {
         Bounded {
             inner,
             left: declared,
@@ -535,12 +535,12 @@ impl<R: Read> Read for Bounded<R> {
 
 /// Where the worksheets and shared strings of the package are, found through the
 /// package relationships (never assumed from part names).
-struct Layout {
+pub(super) struct Layout {
     /// Sheet name → worksheet part name.
-    sheets: HashMap<String, String>,
+    pub(super) sheets: HashMap<String, String>,
     shared_strings: Option<String>,
     /// The workbook part's name and text.
-    workbook: String,
+    pub(super) workbook: String,
     workbook_xml: String,
     /// Every sheet part that can hold formulas (worksheets and macro sheets).
     formula_parts: Vec<String>,
@@ -549,7 +549,7 @@ struct Layout {
 }
 
 impl Layout {
-    fn read<R: Read + Seek>(archive: &mut ZipArchive<R>) -> Result<Layout, PatchError> {
+    pub(super) fn read<R: Read + Seek>(archive: &mut ZipArchive<R>) -> Result<Layout, PatchError> {
         let root = read_small(archive, "_rels/.rels")?
             .ok_or_else(|| PatchError::Unsupported("the package has no _rels/.rels".into()))?;
         let workbook = relationships(&root, "_rels/.rels")?
@@ -611,7 +611,7 @@ impl Layout {
 
 /// The entry name of a part: as given, or matched without regard to case (part
 /// names are case-insensitive in a package).
-fn part_name<R: Read + Seek>(archive: &ZipArchive<R>, name: &str) -> Option<String> {
+pub(super) fn part_name<R: Read + Seek>(archive: &ZipArchive<R>, name: &str) -> Option<String> {
     if archive.index_for_name(name).is_some() {
         return Some(name.to_string());
     }
@@ -1219,7 +1219,7 @@ enum Markup {
 }
 
 /// The local part of an element name: `c` of `x:c`.
-fn local(name: &[u8]) -> &[u8] {
+pub(super) fn local(name: &[u8]) -> &[u8] {
     match memchr::memrchr(b':', name) {
         Some(colon) => &name[colon + 1..],
         None => name,
@@ -1607,7 +1607,7 @@ fn looks_escaped(bytes: &[u8]) -> bool {
 }
 
 /// `F12` → (11, 5), 0-based.
-fn parse_cell_ref(reference: &str) -> Option<(u32, u32)> {
+pub(super) fn parse_cell_ref(reference: &str) -> Option<(u32, u32)> {
     let reference = reference.trim();
     let split = reference.find(|c: char| c.is_ascii_digit())?;
     let (letters, digits) = reference.split_at(split);

@@ -16,6 +16,7 @@ use calamine::{
 };
 
 use super::probe::{self, Content, OleKind, XlsEncryption, ZipKind};
+use super::raw_text;
 use super::{Format, FormulaCell, Merge, Sheet, Value, Visibility, Workbook};
 
 /// Why a file could not be read. Each message says what to do about it.
@@ -572,7 +573,6 @@ fn read_spreadsheet(
     options: &ReadOptions,
     notices: &mut Vec<String>,
 ) -> Result<Vec<Sheet>, ReadError> {
-    let cursor = Cursor::new(bytes);
     let corrupt = |detail: String| {
         if detail.contains("password protected") {
             ReadError::Password
@@ -592,18 +592,23 @@ fn read_spreadsheet(
     let mut outcomes = Vec::new();
     match format {
         Format::Xlsx | Format::Xlsm => {
-            let mut workbook =
-                guarded(|| Xlsx::new(cursor))?.map_err(|e| corrupt(e.to_string()))?;
+            // The shared strings are read again for the texts calamine trims
+            // (see raw_text) while calamine reads them.
+            let (workbook, raw) = rayon::join(
+                || guarded(|| Xlsx::new(Cursor::new(bytes.as_slice()))),
+                || guarded(|| raw_text::Package::new(&bytes)).ok(),
+            );
+            let mut workbook = workbook?.map_err(|e| corrupt(e.to_string()))?;
             for meta in worksheets(workbook.sheets_metadata()) {
                 let sheet = read_sheet(&meta, &mut budget, |grid| {
-                    xlsx_sheet(&mut workbook, &meta.name, depth, grid)
+                    xlsx_sheet(&mut workbook, &meta.name, depth, grid, raw.as_ref())
                 });
                 outcomes.push((meta, sheet));
             }
         }
         Format::Xlsb => {
             let mut workbook =
-                guarded(|| Xlsb::new(cursor))?.map_err(|e| corrupt(e.to_string()))?;
+                guarded(|| Xlsb::new(Cursor::new(bytes)))?.map_err(|e| corrupt(e.to_string()))?;
             for meta in worksheets(workbook.sheets_metadata()) {
                 let sheet = read_sheet(&meta, &mut budget, |grid| {
                     let mut reader = workbook
@@ -622,7 +627,8 @@ fn read_spreadsheet(
             }
         }
         Format::Xls => {
-            let mut workbook = guarded(|| Xls::new(cursor))?.map_err(|e| corrupt(e.to_string()))?;
+            let mut workbook =
+                guarded(|| Xls::new(Cursor::new(bytes)))?.map_err(|e| corrupt(e.to_string()))?;
             for meta in worksheets(workbook.sheets_metadata()) {
                 let sheet = read_sheet(&meta, &mut budget, |grid| {
                     range_sheet(&mut workbook, &meta.name, grid)
@@ -631,7 +637,8 @@ fn read_spreadsheet(
             }
         }
         Format::Ods => {
-            let mut workbook = guarded(|| Ods::new(cursor))?.map_err(|e| corrupt(e.to_string()))?;
+            let mut workbook =
+                guarded(|| Ods::new(Cursor::new(bytes)))?.map_err(|e| corrupt(e.to_string()))?;
             for meta in worksheets(workbook.sheets_metadata()) {
                 let sheet = read_sheet(&meta, &mut budget, |grid| {
                     range_sheet(&mut workbook, &meta.name, grid)
@@ -711,13 +718,15 @@ fn read_sheet(
 type CellBatch<'a> = Vec<((u32, u32), DataRef<'a>)>;
 
 /// The values (into `grid`) and formulas of one xlsx worksheet, in one pass: a
-/// SKU computed by a formula must not be "fixed" in its cached value only.
+/// SKU computed by a formula must not be "fixed" in its cached value only. Also
+/// whether the sheet has inline strings (text cells without a formula that are not
+/// shared strings), whose text calamine may have trimmed.
 /// Parsing the XML takes most of the time; when a second worker thread is free,
 /// it turns the parsed cells into values meanwhile.
 fn xlsx_cells<RS: Read + Seek + Send>(
     reader: &mut XlsxCellReader<'_, RS>,
     grid: &mut Grid,
-) -> Result<Vec<FormulaCell>, SheetError> {
+) -> Result<(Vec<FormulaCell>, bool), SheetError> {
     const BATCH: usize = 4096;
     let failed = |e: calamine::XlsxError| SheetError::Sheet(e.to_string());
     let formula_of = |cell: &XlsxCellFormula| {
@@ -729,13 +738,19 @@ fn xlsx_cells<RS: Read + Seek + Send>(
             formula: formula.clone(),
         })
     };
+    let inline = |cell: &XlsxCellFormula| {
+        matches!(cell.value, DataRef::String(_))
+            && cell.formula.as_ref().is_none_or(String::is_empty)
+    };
     let mut formulas = Vec::new();
+    let mut inline_seen = false;
     if rayon::current_num_threads() < 2 {
         while let Some(cell) = reader.next_cell_with_formula().map_err(failed)? {
             formulas.extend(formula_of(&cell));
+            inline_seen |= inline(&cell);
             grid.place(cell.pos.0, cell.pos.1, value_of_ref(&cell.value))?;
         }
-        return Ok(formulas);
+        return Ok((formulas, inline_seen));
     }
     // Unbounded: if no thread is free to take the values, the parser must not wait
     // for them; they are then made after parsing, on this thread.
@@ -745,6 +760,7 @@ fn xlsx_cells<RS: Read + Seek + Send>(
             let mut batch = Vec::with_capacity(BATCH);
             while let Some(cell) = reader.next_cell_with_formula().map_err(failed)? {
                 formulas.extend(formula_of(&cell));
+                inline_seen |= inline(&cell);
                 if cell.value != DataRef::Empty {
                     batch.push((cell.pos, cell.value));
                 }
@@ -752,12 +768,12 @@ fn xlsx_cells<RS: Read + Seek + Send>(
                     let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
                     // The values side stops early only on an error (a limit hit).
                     if sender.send(full).is_err() {
-                        return Ok(formulas);
+                        return Ok((formulas, inline_seen));
                     }
                 }
             }
             let _ = sender.send(batch);
-            Ok::<_, SheetError>(formulas)
+            Ok::<_, SheetError>((formulas, inline_seen))
         },
         move || -> Result<(), SheetError> {
             for batch in receiver {
@@ -773,16 +789,33 @@ fn xlsx_cells<RS: Read + Seek + Send>(
 }
 
 fn xlsx_sheet(
-    workbook: &mut Xlsx<Cursor<Vec<u8>>>,
+    workbook: &mut Xlsx<Cursor<&[u8]>>,
     name: &str,
     depth: Depth,
     grid: &mut Grid,
+    raw: Option<&raw_text::Package>,
 ) -> Result<(Vec<FormulaCell>, Vec<Merge>), SheetError> {
     let failed = |e: calamine::XlsxError| SheetError::Sheet(e.to_string());
-    let formulas = {
+    let (formulas, inline) = {
         let mut reader = workbook.worksheet_cells_reader(name).map_err(failed)?;
         xlsx_cells(&mut reader, grid)?
     };
+    if let Some(raw) = raw {
+        // A failure here leaves calamine's values, as read.
+        let _ = guarded(|| {
+            raw.restore_sheet(name, inline, |row, col, restored| {
+                // Only where the cell holds what calamine read of that text.
+                if let Some(cell) = grid
+                    .rows
+                    .get_mut(row as usize)
+                    .and_then(|cells| cells.get_mut(col as usize))
+                    && matches!(cell, Value::Text(text) if *text == restored.read)
+                {
+                    *cell = Value::Text(restored.written);
+                }
+            })
+        });
+    }
     grid.budget.spend(formulas.len() as u64, grid.sheet)?;
     if depth == Depth::Values {
         return Ok((formulas, Vec::new()));
