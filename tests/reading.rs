@@ -298,6 +298,23 @@ fn layout_shows_what_was_read_and_why() {
     assert_eq!(report["errors"][0]["file"], "missing.csv");
 }
 
+/// What the reader says about a file (read by its content, not its name) is
+/// said by `layout` too, as by `check`.
+#[test]
+fn layout_says_how_a_file_was_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let named = dir.path().join("export.xlsx");
+    std::fs::write(&named, "SKU;Stock\nKAOS-M;4\n").unwrap();
+    for command in ["check", "layout"] {
+        let output = skulint().arg(command).arg(&named).output().unwrap();
+        assert!(
+            stderr(&output).contains("not .xlsx as its name says; read as CSV"),
+            "{command}: {}",
+            stderr(&output)
+        );
+    }
+}
+
 #[test]
 fn findings_follow_the_sheets_order_in_the_workbook() {
     let dir = tempfile::tempdir().unwrap();

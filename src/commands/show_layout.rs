@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use anyhow::Result;
 use serde::Serialize;
 
-use super::{ExitStatus, FileError, report_errors};
+use super::{ExitStatus, FileError, report_errors, report_notices};
 use crate::cli::{LayoutArgs, RulesFormat};
 use crate::diagnostic::column_letter;
 use crate::engine::{collect_inputs, read_books, setup};
@@ -96,26 +96,31 @@ pub fn layout_into(args: &LayoutArgs, out: &mut dyn Write) -> Result<ExitStatus>
         files: Vec::new(),
         errors: Vec::new(),
     };
-    for book in &books.books {
-        let workbook = match book {
-            Ok(workbook) => workbook,
-            Err(error) => {
-                errors.push(error.clone());
-                continue;
-            }
-        };
-        match layout::detect(workbook, &setup.spec) {
-            Ok(found) => {
+    let mut detected: Vec<Result<(&Workbook, Layout), FileError>> = books
+        .books
+        .iter()
+        .map(|book| {
+            let workbook = book.as_ref().map_err(Clone::clone)?;
+            let found = layout::detect(workbook, &setup.spec).map_err(|e| FileError {
+                path: workbook.display.to_string(),
+                message: e.to_string(),
+            })?;
+            Ok((workbook, found))
+        })
+        .collect();
+    // How a file was read (a CSV named .xlsx, a guessed encoding) bears on its layout.
+    let notices = books.settle(&mut detected).concat();
+    for result in detected {
+        match result {
+            Ok((workbook, found)) => {
                 document
                     .files
                     .push(file_layout(workbook, &found, setup.spec.channel.is_some()))
             }
-            Err(e) => errors.push(FileError {
-                path: workbook.display.to_string(),
-                message: e.to_string(),
-            }),
+            Err(error) => errors.push(error),
         }
     }
+    report_notices(&notices);
     report_errors(&errors);
     document.errors = errors
         .iter()
