@@ -11,7 +11,9 @@ pub mod layout;
 pub mod patch;
 pub mod probe;
 pub mod read;
+pub mod rows;
 pub mod write;
+pub mod xlsx_stream;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -22,7 +24,7 @@ pub use columns::{ChannelProfile, Role};
 pub use layout::{Table, TableSpec};
 
 /// One cell value, keeping the type the spreadsheet stored.
-#[derive(Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Value {
     #[default]
     Empty,
