@@ -237,8 +237,14 @@ fn lint_rows(
         Ok(state) => state,
         Err(e) => return Some((Err(spill_failed(e)), Vec::new())),
     };
+    // A source that cannot read its rows again cheaply: the rows the second
+    // pass may read are copied as they go by.
+    let mut copy = match (!source.reads_again()).then(RowCopy::new).transpose() {
+        Ok(copy) => copy,
+        Err(e) => return Some((Err(spill_failed(e)), Vec::new())),
+    };
     let mut diagnostics = keep(crate::rules::run(std::slice::from_ref(table), settings), 0);
-    if let Err(e) = state.add(table) {
+    if let Err(e) = state.add(table, copy.as_mut(), None, 0) {
         return Some((Err(spill_failed(e)), Vec::new()));
     }
     let mut data_rows = table.data_rows.len();
@@ -270,7 +276,9 @@ fn lint_rows(
         }
         let found = crate::rules::run(std::slice::from_ref(&part_table), settings);
         diagnostics.extend(keep(found, offset));
-        if let Err(e) = state.add(&part_table) {
+        // The second pass reads every row of the parts after the first.
+        let all_from = Some(header.len());
+        if let Err(e) = state.add(&part_table, copy.as_mut(), all_from, offset) {
             return Some((Err(spill_failed(e)), Vec::new()));
         }
     }
@@ -305,28 +313,48 @@ fn lint_rows(
         })
         .map(|d| State::key_hash(&d.value))
         .collect();
-    let mut rows = source.again().ok()?;
     // The header rows, then the rows that can take part, each with its row in the file.
     let mut sparse: Vec<Vec<Value>> = header;
     let mut file_rows: Vec<usize> = (0..sparse.len()).collect();
-    let mut cells = Vec::new();
-    loop {
-        let row = match rows.next_into(&mut cells) {
-            Ok(Some(row)) => row,
-            Ok(None) => break,
-            Err(_) => return None,
-        };
-        if row <= table.header_row
-            || (row < first_end && table.data_rows.binary_search(&row).is_err())
-        {
-            continue;
+    let wanted = |row: usize, keys: &RowKeys| {
+        fixed_rows.contains(&row) || shared.shares(keys, &wanted_parents)
+    };
+    if let Some(copy) = copy.as_mut() {
+        let copied = (|| -> io::Result<()> {
+            let mut rows = copy.replay()?;
+            while let Some((row, keys)) = rows.next()? {
+                if wanted(row, &keys) {
+                    sparse.push(rows.cells()?);
+                    file_rows.push(row);
+                }
+            }
+            Ok(())
+        })();
+        if let Err(e) = copied {
+            return Some((Err(spill_failed(e)), Vec::new()));
         }
-        if fixed_rows.contains(&row) || shared.shares(table, &cells, &wanted_parents) {
-            sparse.push(std::mem::take(&mut cells));
-            file_rows.push(row);
+    } else {
+        let mut rows = source.again().ok()?;
+        let mut cells = Vec::new();
+        loop {
+            let row = match rows.next_into(&mut cells) {
+                Ok(Some(row)) => row,
+                Ok(None) => break,
+                Err(_) => return None,
+            };
+            if row <= table.header_row
+                || (row < first_end && table.data_rows.binary_search(&row).is_err())
+            {
+                continue;
+            }
+            let cell = |role| cell_of(table, &cells, role);
+            let keys = RowKeys::of(cell(Role::Sku), cell(Role::Shop), cell(Role::ParentSku));
+            if wanted(row, &keys) {
+                sparse.push(std::mem::take(&mut cells));
+                file_rows.push(row);
+            }
         }
     }
-    drop(rows);
     // The formula cells of the rows read again, at their rows in the small sheet:
     // the fix plan leaves them alone.
     let sparse_row: foldhash::HashMap<usize, u32> = file_rows
@@ -483,23 +511,46 @@ impl State {
         Self::hasher().hash_one((shop, near_duplicate_key(sku)))
     }
 
-    fn add(&mut self, table: &Table) -> io::Result<()> {
-        for &row in &table.data_rows {
-            let sku = table.str(row, Role::Sku);
-            if table.value(row, Role::Sku).is_number() {
-                self.numbers.insert(Self::hasher().hash_one(&*sku));
+    /// Adds the data rows of a table. With `copy`, also copies the rows the
+    /// second pass may read, at their rows in the file (`offset` added): the
+    /// data rows, or with `all_from`, every row from there on.
+    fn add(
+        &mut self,
+        table: &Table,
+        mut copy: Option<&mut RowCopy>,
+        all_from: Option<usize>,
+        offset: usize,
+    ) -> io::Result<()> {
+        let rows: Box<dyn Iterator<Item = usize>> = match (&copy, all_from) {
+            (Some(_), Some(from)) => Box::new(from..table.sheet.rows.len()),
+            _ => Box::new(table.data_rows.iter().copied()),
+        };
+        let mut data_rows = table.data_rows.iter().peekable();
+        for row in rows {
+            let is_data = data_rows.next_if_eq(&&row).is_some();
+            let cells = &table.sheet.rows[row];
+            if !is_data && cells.is_empty() {
+                continue;
             }
-            if !sku.is_empty() {
-                let shop = trimmed(table.str(row, Role::Shop));
-                self.skus.push(Self::shop_key_hash(&shop, &sku), 0)?;
+            let value = |role| table.value(row, role);
+            let keys = RowKeys::of(value(Role::Sku), value(Role::Shop), value(Role::ParentSku));
+            if is_data {
+                if let Some(digits) = keys.number {
+                    self.numbers.insert(digits);
+                }
+                if let Some(sku) = keys.sku {
+                    self.skus.push(sku, 0)?;
+                }
+                if let Some(parent) = keys.parent {
+                    let product = table.product_key(row);
+                    if !product.is_empty() {
+                        self.parents
+                            .push(parent, Self::hasher().hash_one(&*product))?;
+                    }
+                }
             }
-            let parent = table.str(row, Role::ParentSku);
-            let product = table.product_key(row);
-            if !parent.is_empty() && !product.is_empty() {
-                self.parents.push(
-                    Self::hasher().hash_one(&*parent),
-                    Self::hasher().hash_one(&*product),
-                )?;
+            if let Some(copy) = copy.as_deref_mut() {
+                copy.push(row + offset, &keys, cells)?;
             }
         }
         Ok(())
@@ -533,34 +584,127 @@ impl Shared {
     /// zero-padded text whose digits a number has, its parent SKU is on
     /// several products, or its parent SKU's key is one a parent SKU fix would
     /// produce.
-    fn shares(&self, table: &Table, cells: &[Value], wanted_parents: &HashSet<u64>) -> bool {
-        let cell = |role: Role| -> &Value {
-            static EMPTY: Value = Value::Empty;
-            table
-                .column(role)
-                .and_then(|col| cells.get(col))
-                .unwrap_or(&EMPTY)
-        };
-        let sku = cell(Role::Sku).text();
-        if cell(Role::Sku).is_number()
-            || (matches!(cell(Role::Sku), Value::Text(_))
-                && is_zero_padded(&sku)
-                && self
-                    .numbers
-                    .contains(&State::hasher().hash_one(unpadded(&sku))))
-        {
-            return true;
+    fn shares(&self, keys: &RowKeys, wanted_parents: &HashSet<u64>) -> bool {
+        keys.number.is_some()
+            || keys.padded.is_some_and(|d| self.numbers.contains(&d))
+            || keys.sku.is_some_and(|k| self.skus.contains(&k))
+            || keys.parent.is_some_and(|p| self.parents.contains(&p))
+            || keys.parent_key.is_some_and(|k| wanted_parents.contains(&k))
+    }
+}
+
+/// The cell of `role` in a row's cells.
+fn cell_of<'c>(table: &Table, cells: &'c [Value], role: Role) -> &'c Value {
+    static EMPTY: Value = Value::Empty;
+    table
+        .column(role)
+        .and_then(|col| cells.get(col))
+        .unwrap_or(&EMPTY)
+}
+
+/// What tells whether a row can take part in what the second pass looks at,
+/// as hashes of its SKU and parent SKU.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct RowKeys {
+    /// (shop, near-duplicate key) of a non-empty SKU.
+    sku: Option<u64>,
+    /// The digits of a SKU stored as a number.
+    number: Option<u64>,
+    /// The digits a number would keep of a zero-padded text SKU.
+    padded: Option<u64>,
+    /// A non-empty parent SKU, and its near-duplicate key.
+    parent: Option<u64>,
+    parent_key: Option<u64>,
+}
+
+impl RowKeys {
+    fn of(sku: &Value, shop: &Value, parent: &Value) -> Self {
+        let hash = |text: &str| State::hasher().hash_one(text);
+        let text = sku.text();
+        let parent = parent.text();
+        RowKeys {
+            sku: (!text.is_empty()).then(|| State::shop_key_hash(&trimmed(shop.text()), &text)),
+            number: sku.is_number().then(|| hash(&text)),
+            padded: (matches!(sku, Value::Text(_)) && is_zero_padded(&text))
+                .then(|| hash(unpadded(&text))),
+            parent: (!parent.is_empty()).then(|| hash(&parent)),
+            parent_key: (!parent.is_empty()).then(|| State::key_hash(&parent)),
         }
-        if !sku.is_empty() {
-            let shop = trimmed(cell(Role::Shop).text());
-            if self.skus.contains(&State::shop_key_hash(&shop, &sku)) {
-                return true;
-            }
+    }
+}
+
+/// The rows a second pass may read, in a temporary file: each as its row in
+/// the file and [`RowKeys`], read for every row, then its cells, decoded only
+/// for the rows kept.
+struct RowCopy {
+    writer: io::BufWriter<File>,
+    record: Vec<u8>,
+}
+
+impl RowCopy {
+    fn new() -> io::Result<Self> {
+        Ok(RowCopy {
+            writer: io::BufWriter::with_capacity(256 * 1024, tempfile::tempfile()?),
+            record: Vec::new(),
+        })
+    }
+
+    fn push(&mut self, row: usize, keys: &RowKeys, cells: &[Value]) -> io::Result<()> {
+        let encoded = |e: postcard::Error| io::Error::other(e.to_string());
+        let mut record = std::mem::take(&mut self.record);
+        record.clear();
+        record.extend_from_slice(&[0; 4]);
+        record = postcard::to_extend(&(row, keys), record).map_err(encoded)?;
+        record = postcard::to_extend(&cells, record).map_err(encoded)?;
+        let len = u32::try_from(record.len() - 4).map_err(io::Error::other)?;
+        record[..4].copy_from_slice(&len.to_le_bytes());
+        self.writer.write_all(&record)?;
+        self.record = record;
+        Ok(())
+    }
+
+    /// The rows copied, from the first.
+    fn replay(&mut self) -> io::Result<CopiedRows<'_>> {
+        self.writer.flush()?;
+        let file = self.writer.get_mut();
+        io::Seek::seek(file, io::SeekFrom::Start(0))?;
+        Ok(CopiedRows {
+            reader: io::BufReader::with_capacity(256 * 1024, file),
+            record: Vec::new(),
+            cells_at: 0,
+        })
+    }
+}
+
+/// The rows of a [`RowCopy`], read again.
+struct CopiedRows<'a> {
+    reader: io::BufReader<&'a mut File>,
+    record: Vec<u8>,
+    /// Where the current record's cells start.
+    cells_at: usize,
+}
+
+impl CopiedRows<'_> {
+    /// The next row and its keys.
+    fn next(&mut self) -> io::Result<Option<(usize, RowKeys)>> {
+        let mut len = [0u8; 4];
+        match self.reader.read_exact(&mut len) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+            Err(e) => return Err(e),
         }
-        let parent = cell(Role::ParentSku).text();
-        !parent.is_empty()
-            && (self.parents.contains(&State::hasher().hash_one(&*parent))
-                || wanted_parents.contains(&State::key_hash(&parent)))
+        self.record.resize(u32::from_le_bytes(len) as usize, 0);
+        self.reader.read_exact(&mut self.record)?;
+        let (head, rest): ((usize, RowKeys), &[u8]) =
+            postcard::take_from_bytes(&self.record).map_err(|e| io::Error::other(e.to_string()))?;
+        self.cells_at = self.record.len() - rest.len();
+        Ok(Some(head))
+    }
+
+    /// The cells of the row [`CopiedRows::next`] gave.
+    fn cells(&self) -> io::Result<Vec<Value>> {
+        postcard::from_bytes(&self.record[self.cells_at..])
+            .map_err(|e| io::Error::other(e.to_string()))
     }
 }
 
@@ -641,6 +785,48 @@ impl Spill {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every value type comes back as it was copied, with its row and keys.
+    #[test]
+    fn a_row_copy_gives_back_every_row_and_value_type() {
+        let rows = vec![
+            (2, vec![Value::Text("A".into()), Value::Text("007".into())]),
+            (
+                5,
+                vec![Value::Empty, Value::Int(7), Value::Text("PRN".into())],
+            ),
+            (
+                9,
+                vec![
+                    Value::Float(0.1),
+                    Value::Text("KAOS\u{200b}  HITAM".into()),
+                    Value::Empty,
+                    Value::Bool(true),
+                    Value::DateTime(45_000.5),
+                    Value::Iso("2024-01-02".into()),
+                    Value::Error("#N/A".into()),
+                ],
+            ),
+        ];
+        let mut copy = RowCopy::new().unwrap();
+        for (row, cells) in &rows {
+            let cell = |col: usize| cells.get(col).unwrap_or(&Value::Empty);
+            copy.push(*row, &RowKeys::of(cell(1), cell(0), cell(2)), cells)
+                .unwrap();
+        }
+        let mut replay = copy.replay().unwrap();
+        let mut read = Vec::new();
+        while let Some((row, keys)) = replay.next().unwrap() {
+            read.push((row, replay.cells().unwrap()));
+            let expected = &rows[read.len() - 1].1;
+            assert_eq!(keys.padded.is_some(), row == 2, "row {row}");
+            assert_eq!(keys.number.is_some(), row == 5, "row {row}");
+            assert_eq!(keys.parent.is_some(), row == 5, "row {row}");
+            assert!(keys.sku.is_some() && keys.sku != keys.padded);
+            assert_eq!(read.last().unwrap().1, *expected);
+        }
+        assert_eq!(read, rows);
+    }
 
     /// Enough records that every range writes segments to the file, and groups
     /// that span segments and the buffer left in memory.

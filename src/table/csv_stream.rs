@@ -145,6 +145,10 @@ impl RowSource for CsvRows {
     }
 
     /// The file is read again: rows cost nothing to keep between the passes.
+    fn reads_again(&self) -> bool {
+        true
+    }
+
     fn again(&mut self) -> Result<Box<dyn RowSource + '_>, NotStreamed> {
         Ok(Box::new(CsvRows::open(&self.path, self.tab)?))
     }

@@ -19,7 +19,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use calamine::{DataRef, Reader, Xlsx, XlsxCellReader};
 
 use super::read::{self, Limits};
-use super::rows::{NotStreamed, RowSource, RowSpill};
+use super::rows::{NotStreamed, RowSource};
 use super::{Format, FormulaCell, Value, Visibility};
 
 /// Rows handed over at a time.
@@ -72,13 +72,11 @@ pub fn open(path: &Path, limits: &Limits) -> Result<XlsxBook, NotStreamed> {
     })
 }
 
-/// Calls `lint` with the worksheet's rows. Every row read is also kept in a
-/// temporary file, which the rows' [`RowSource::again`] reads back.
+/// Calls `lint` with the worksheet's rows.
 pub fn with_rows<T>(
     mut book: XlsxBook,
     lint: impl FnOnce(&mut dyn RowSource) -> T,
 ) -> Result<T, NotStreamed> {
-    let spill = RowSpill::new()?;
     if rayon::current_num_threads() < 2 {
         let reader = book
             .workbook
@@ -87,7 +85,6 @@ pub fn with_rows<T>(
         let mut source = XlsxSource {
             feed: Feed::Here(Box::new(CellRows::new(reader))),
             batch: Vec::new().into_iter(),
-            spill,
             formulas: Vec::new(),
         };
         return Ok(lint(&mut source));
@@ -98,7 +95,6 @@ pub fn with_rows<T>(
         let mut source = XlsxSource {
             feed: Feed::Thread(receiver),
             batch: Vec::new().into_iter(),
-            spill,
             formulas: Vec::new(),
         };
         // The source, and with it the receiver, is dropped before the scope
@@ -152,7 +148,6 @@ enum Feed<'a> {
 struct XlsxSource<'a> {
     feed: Feed<'a>,
     batch: std::vec::IntoIter<(usize, Vec<Value>)>,
-    spill: RowSpill,
     formulas: Vec<FormulaCell>,
 }
 
@@ -160,7 +155,6 @@ impl RowSource for XlsxSource<'_> {
     fn next_into(&mut self, cells: &mut Vec<Value>) -> Result<Option<usize>, NotStreamed> {
         loop {
             if let Some((row, read)) = self.batch.next() {
-                self.spill.push(row, &read)?;
                 *cells = read;
                 return Ok(Some(row));
             }
@@ -194,10 +188,6 @@ impl RowSource for XlsxSource<'_> {
 
     fn formulas(&mut self) -> Vec<FormulaCell> {
         std::mem::take(&mut self.formulas)
-    }
-
-    fn again(&mut self) -> Result<Box<dyn RowSource + '_>, NotStreamed> {
-        Ok(Box::new(self.spill.replay()?))
     }
 }
 
