@@ -12,7 +12,8 @@
 //! caller lints the rows already parsed; rows are handed over in batches,
 //! a few at a time, so memory stays bounded.
 
-use std::io::{Cursor, Read};
+use std::fs::File;
+use std::io::{BufReader, Read};
 use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
@@ -29,7 +30,7 @@ const BATCHES_AHEAD: usize = 4;
 
 /// A workbook opened to stream its one worksheet.
 pub struct XlsxBook {
-    workbook: Xlsx<Cursor<Vec<u8>>>,
+    workbook: Xlsx<BufReader<File>>,
     pub format: Format,
     /// The worksheet's name and visibility.
     pub sheet: String,
@@ -44,8 +45,9 @@ pub fn open(path: &Path, limits: &Limits) -> Result<XlsxBook, NotStreamed> {
     if !matches!(declared, Format::Xlsx | Format::Xlsm) {
         return Err(NotStreamed::Whole);
     }
+    let mut file = File::open(path)?;
     let mut bytes = Vec::new();
-    std::fs::File::open(path)?
+    (&mut file)
         .take(limits.max_file_size.saturating_add(1))
         .read_to_end(&mut bytes)?;
     if bytes.is_empty() || read::check_file_size(bytes.len() as u64, limits).is_err() {
@@ -57,7 +59,16 @@ pub fn open(path: &Path, limits: &Limits) -> Result<XlsxBook, NotStreamed> {
     if format != declared || !notices.is_empty() {
         return Err(NotStreamed::Whole);
     }
-    let workbook = read::guarded(|| Xlsx::new(Cursor::new(bytes)))
+    // The bytes were only needed to check the file; the reader reads the open
+    // file, so that memory does not hold it twice. Changed meanwhile, the
+    // file is the whole-file reader's.
+    let length = bytes.len() as u64;
+    drop(bytes);
+    std::io::Seek::rewind(&mut file)?;
+    if file.metadata()?.len() != length {
+        return Err(NotStreamed::Whole);
+    }
+    let workbook = read::guarded(|| Xlsx::new(BufReader::new(file)))
         .ok()
         .and_then(Result::ok)
         .ok_or(NotStreamed::Whole)?;
@@ -193,22 +204,24 @@ impl RowSource for XlsxSource<'_> {
 
 /// Rows assembled from the cells of a worksheet, which come row by row.
 struct CellRows<'a> {
-    reader: XlsxCellReader<'a, Cursor<Vec<u8>>>,
+    reader: XlsxCellReader<'a, BufReader<File>>,
     /// The first cell of the next row, read with the row before it.
     pending: Option<(u32, u32, Value)>,
-    /// The last row given.
+    /// The last row given, and its length: the next row is likely as long.
     last: Option<u32>,
+    width: usize,
     /// Whether the sheet has ended: the reader must not be asked again.
     ended: bool,
     formulas: Vec<FormulaCell>,
 }
 
 impl<'a> CellRows<'a> {
-    fn new(reader: XlsxCellReader<'a, Cursor<Vec<u8>>>) -> Self {
+    fn new(reader: XlsxCellReader<'a, BufReader<File>>) -> Self {
         CellRows {
             reader,
             pending: None,
             last: None,
+            width: 0,
             ended: false,
             formulas: Vec::new(),
         }
@@ -231,7 +244,7 @@ impl<'a> CellRows<'a> {
     fn next_row(&mut self) -> Result<Option<(usize, Vec<Value>)>, NotStreamed> {
         let mut current: Option<(u32, Vec<Value>)> = None;
         if let Some((row, col, value)) = self.pending.take() {
-            let mut cells = Vec::new();
+            let mut cells = Vec::with_capacity(self.width);
             place(&mut cells, col, value);
             current = Some((row, cells));
         }
@@ -255,7 +268,7 @@ impl<'a> CellRows<'a> {
             let value = read::value_of_ref(&cell.value);
             match &mut current {
                 None => {
-                    let mut cells = Vec::new();
+                    let mut cells = Vec::with_capacity(self.width);
                     place(&mut cells, col, value);
                     current = Some((row, cells));
                 }
@@ -273,6 +286,7 @@ impl<'a> CellRows<'a> {
 
     fn give(&mut self, row: u32, cells: Vec<Value>) -> (usize, Vec<Value>) {
         self.last = Some(row);
+        self.width = cells.len();
         (row as usize, cells)
     }
 }
@@ -281,7 +295,11 @@ impl<'a> CellRows<'a> {
 /// grows to the cell, and a later cell at the same place wins.
 fn place(cells: &mut Vec<Value>, col: u32, value: Value) {
     let col = col as usize;
-    if cells.len() <= col {
+    if cells.len() == col {
+        cells.push(value);
+        return;
+    }
+    if cells.len() < col {
         cells.resize(col + 1, Value::Empty);
     }
     cells[col] = value;
