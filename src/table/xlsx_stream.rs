@@ -9,8 +9,8 @@
 //! or read with a notice, is left to it.
 //!
 //! When a second worker thread is free, a thread parses the sheet while the
-//! caller lints the rows already parsed; rows are handed over in batches,
-//! a few at a time, so memory stays bounded.
+//! caller makes values and rows of the cells already parsed and lints them;
+//! cells are handed over in batches, a few at a time, so memory stays bounded.
 
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -23,8 +23,8 @@ use super::read::{self, Limits};
 use super::rows::{NotStreamed, RowSource};
 use super::{Format, FormulaCell, Value, Visibility};
 
-/// Rows handed over at a time.
-const BATCH_ROWS: usize = 1024;
+/// Cells handed over at a time.
+const BATCH_CELLS: usize = 4096;
 /// Batches parsed ahead of the rows linted.
 const BATCHES_AHEAD: usize = 4;
 
@@ -88,26 +88,21 @@ pub fn with_rows<T>(
     mut book: XlsxBook,
     lint: impl FnOnce(&mut dyn RowSource) -> T,
 ) -> Result<T, NotStreamed> {
+    let reader = book
+        .workbook
+        .worksheet_cells_reader(&book.sheet)
+        .map_err(|_| NotStreamed::Whole)?;
     if rayon::current_num_threads() < 2 {
-        let reader = book
-            .workbook
-            .worksheet_cells_reader(&book.sheet)
-            .map_err(|_| NotStreamed::Whole)?;
-        let mut source = XlsxSource {
-            feed: Feed::Here(Box::new(CellRows::new(reader))),
-            batch: Vec::new().into_iter(),
-            formulas: Vec::new(),
-        };
+        let mut source = CellRows::new(Cells::Here(Box::new(reader)));
         return Ok(lint(&mut source));
     }
     std::thread::scope(|scope| {
         let (sender, receiver) = sync_channel(BATCHES_AHEAD);
-        scope.spawn(move || parse(book, sender));
-        let mut source = XlsxSource {
-            feed: Feed::Thread(receiver),
+        scope.spawn(move || parse(reader, sender));
+        let mut source = CellRows::new(Cells::Sent {
+            receiver,
             batch: Vec::new().into_iter(),
-            formulas: Vec::new(),
-        };
+        });
         // The source, and with it the receiver, is dropped before the scope
         // waits for the parser: a parser ahead of a caller that stopped early
         // then stops too.
@@ -115,33 +110,45 @@ pub fn with_rows<T>(
     })
 }
 
+/// A cell as parsed: its position and value, which may borrow the
+/// workbook's shared strings.
+type RawCell<'a> = ((u32, u32), DataRef<'a>);
+
 /// What the parser thread hands over.
-enum Parsed {
-    Rows(Vec<(usize, Vec<Value>)>),
+enum Parsed<'a> {
+    Cells(Vec<RawCell<'a>>),
     /// The sheet is read: its formula cells.
     End(Vec<FormulaCell>),
     Failed,
 }
 
-/// The parser thread: batches of rows until the sheet ends, it fails or
-/// nobody takes them any more. A crash of the reader fails the stream; the
-/// whole-file reader then reports it.
-fn parse(mut book: XlsxBook, sender: SyncSender<Parsed>) {
+/// The parser thread: batches of non-empty cells until the sheet ends, it
+/// fails or nobody takes them any more. It only parses: the values and rows
+/// are made on the thread that lints them. A crash of the reader fails the
+/// stream; the whole-file reader then reports it.
+fn parse<'a>(mut reader: XlsxCellReader<'a, BufReader<File>>, sender: SyncSender<Parsed<'a>>) {
     let outcome = read::guarded(|| -> Result<Vec<FormulaCell>, NotStreamed> {
-        let reader = book
-            .workbook
-            .worksheet_cells_reader(&book.sheet)
-            .map_err(|_| NotStreamed::Whole)?;
-        let mut rows = CellRows::new(reader);
-        loop {
-            let batch = rows.batch()?;
-            if batch.is_empty() {
-                return Ok(std::mem::take(&mut rows.formulas));
+        let mut formulas = Vec::new();
+        let mut batch = Vec::with_capacity(BATCH_CELLS);
+        while let Some(cell) = reader
+            .next_cell_with_formula()
+            .map_err(|_| NotStreamed::Whole)?
+        {
+            formulas.extend(read::formula_of(&cell));
+            if cell.value != DataRef::Empty {
+                batch.push((cell.pos, cell.value));
             }
-            if sender.send(Parsed::Rows(batch)).is_err() {
-                return Err(NotStreamed::Whole);
+            if batch.len() == BATCH_CELLS {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_CELLS));
+                if sender.send(Parsed::Cells(full)).is_err() {
+                    return Err(NotStreamed::Whole);
+                }
             }
         }
+        if sender.send(Parsed::Cells(batch)).is_err() {
+            return Err(NotStreamed::Whole);
+        }
+        Ok(formulas)
     });
     let _ = sender.send(match outcome {
         Ok(Ok(formulas)) => Parsed::End(formulas),
@@ -149,123 +156,91 @@ fn parse(mut book: XlsxBook, sender: SyncSender<Parsed>) {
     });
 }
 
-/// Where the rows come from: this thread's reader, or a parser thread.
-enum Feed<'a> {
-    Here(Box<CellRows<'a>>),
-    Thread(Receiver<Parsed>),
+/// Where the cells come from: this thread's reader, or a parser thread.
+enum Cells<'a> {
+    Here(Box<XlsxCellReader<'a, BufReader<File>>>),
+    Sent {
+        receiver: Receiver<Parsed<'a>>,
+        batch: std::vec::IntoIter<RawCell<'a>>,
+    },
     Done,
-}
-
-struct XlsxSource<'a> {
-    feed: Feed<'a>,
-    batch: std::vec::IntoIter<(usize, Vec<Value>)>,
-    formulas: Vec<FormulaCell>,
-}
-
-impl RowSource for XlsxSource<'_> {
-    fn next_into(&mut self, cells: &mut Vec<Value>) -> Result<Option<usize>, NotStreamed> {
-        loop {
-            if let Some((row, read)) = self.batch.next() {
-                *cells = read;
-                return Ok(Some(row));
-            }
-            let batch = match &mut self.feed {
-                Feed::Here(rows) => {
-                    let batch =
-                        read::guarded(|| rows.batch()).map_err(|_| NotStreamed::Whole)??;
-                    if batch.is_empty() {
-                        self.formulas = std::mem::take(&mut rows.formulas);
-                        self.feed = Feed::Done;
-                    }
-                    batch
-                }
-                Feed::Thread(receiver) => match receiver.recv() {
-                    Ok(Parsed::Rows(batch)) => batch,
-                    Ok(Parsed::End(formulas)) => {
-                        self.formulas = formulas;
-                        self.feed = Feed::Done;
-                        Vec::new()
-                    }
-                    Ok(Parsed::Failed) | Err(_) => {
-                        self.feed = Feed::Done;
-                        return Err(NotStreamed::Whole);
-                    }
-                },
-                Feed::Done => return Ok(None),
-            };
-            self.batch = batch.into_iter();
-        }
-    }
-
-    fn formulas(&mut self) -> Vec<FormulaCell> {
-        std::mem::take(&mut self.formulas)
-    }
 }
 
 /// Rows assembled from the cells of a worksheet, which come row by row.
 struct CellRows<'a> {
-    reader: XlsxCellReader<'a, BufReader<File>>,
+    cells: Cells<'a>,
     /// The first cell of the next row, read with the row before it.
     pending: Option<(u32, u32, Value)>,
     /// The last row given, and its length: the next row is likely as long.
     last: Option<u32>,
     width: usize,
-    /// Whether the sheet has ended: the reader must not be asked again.
-    ended: bool,
     formulas: Vec<FormulaCell>,
 }
 
 impl<'a> CellRows<'a> {
-    fn new(reader: XlsxCellReader<'a, BufReader<File>>) -> Self {
+    fn new(cells: Cells<'a>) -> Self {
         CellRows {
-            reader,
+            cells,
             pending: None,
             last: None,
             width: 0,
-            ended: false,
             formulas: Vec::new(),
         }
     }
 
-    /// Up to [`BATCH_ROWS`] rows; none at the end of the sheet.
-    fn batch(&mut self) -> Result<Vec<(usize, Vec<Value>)>, NotStreamed> {
-        let mut batch = Vec::with_capacity(BATCH_ROWS);
-        while batch.len() < BATCH_ROWS {
-            match self.next_row()? {
-                Some(row) => batch.push(row),
-                None => break,
+    /// The next non-empty cell, or none at the end of the sheet.
+    fn next_cell(&mut self) -> Result<Option<RawCell<'a>>, NotStreamed> {
+        loop {
+            match &mut self.cells {
+                Cells::Here(reader) => {
+                    let cell = read::guarded(|| reader.next_cell_with_formula())
+                        .map_err(|_| NotStreamed::Whole)?
+                        .map_err(|_| NotStreamed::Whole)?;
+                    let Some(cell) = cell else {
+                        self.cells = Cells::Done;
+                        return Ok(None);
+                    };
+                    self.formulas.extend(read::formula_of(&cell));
+                    if cell.value != DataRef::Empty {
+                        return Ok(Some((cell.pos, cell.value)));
+                    }
+                }
+                Cells::Sent { receiver, batch } => {
+                    if let Some(cell) = batch.next() {
+                        return Ok(Some(cell));
+                    }
+                    match receiver.recv() {
+                        Ok(Parsed::Cells(cells)) => *batch = cells.into_iter(),
+                        Ok(Parsed::End(formulas)) => {
+                            self.formulas = formulas;
+                            self.cells = Cells::Done;
+                            return Ok(None);
+                        }
+                        Ok(Parsed::Failed) | Err(_) => {
+                            self.cells = Cells::Done;
+                            return Err(NotStreamed::Whole);
+                        }
+                    }
+                }
+                Cells::Done => return Ok(None),
             }
         }
-        Ok(batch)
     }
 
     /// The next row with a non-empty cell. Cells are placed as the whole-file
     /// reader places them; a sheet whose rows are not in order is left to it.
-    fn next_row(&mut self) -> Result<Option<(usize, Vec<Value>)>, NotStreamed> {
+    fn next_row(&mut self) -> Result<Option<(u32, Vec<Value>)>, NotStreamed> {
         let mut current: Option<(u32, Vec<Value>)> = None;
         if let Some((row, col, value)) = self.pending.take() {
             let mut cells = Vec::with_capacity(self.width);
             place(&mut cells, col, value);
             current = Some((row, cells));
         }
-        while !self.ended {
-            let cell = self
-                .reader
-                .next_cell_with_formula()
-                .map_err(|_| NotStreamed::Whole)?;
-            let Some(cell) = cell else {
-                self.ended = true;
-                break;
-            };
-            self.formulas.extend(read::formula_of(&cell));
-            if cell.value == DataRef::Empty {
-                continue;
-            }
-            let (row, col) = cell.pos;
+        while let Some(((row, col), data)) = self.next_cell()? {
             if row >= read::MAX_ROWS || col >= read::MAX_COLS || self.last >= Some(row) {
                 return Err(NotStreamed::Whole);
             }
-            let value = read::value_of_ref(&cell.value);
+            let value = read::value_of_ref(&data);
             match &mut current {
                 None => {
                     let mut cells = Vec::with_capacity(self.width);
@@ -275,19 +250,29 @@ impl<'a> CellRows<'a> {
                 Some((at, cells)) if *at == row => place(cells, col, value),
                 Some((at, _)) if *at < row => {
                     self.pending = Some((row, col, value));
-                    let (at, cells) = current.take().expect("a row is being read");
-                    return Ok(Some(self.give(at, cells)));
+                    break;
                 }
                 Some(_) => return Err(NotStreamed::Whole),
             }
         }
-        Ok(current.map(|(row, cells)| self.give(row, cells)))
+        if let Some((row, cells)) = &current {
+            self.last = Some(*row);
+            self.width = cells.len();
+        }
+        Ok(current)
+    }
+}
+
+impl RowSource for CellRows<'_> {
+    fn next_into(&mut self, cells: &mut Vec<Value>) -> Result<Option<usize>, NotStreamed> {
+        Ok(self.next_row()?.map(|(row, read)| {
+            *cells = read;
+            row as usize
+        }))
     }
 
-    fn give(&mut self, row: u32, cells: Vec<Value>) -> (usize, Vec<Value>) {
-        self.last = Some(row);
-        self.width = cells.len();
-        (row as usize, cells)
+    fn formulas(&mut self) -> Vec<FormulaCell> {
+        std::mem::take(&mut self.formulas)
     }
 }
 
