@@ -1,7 +1,8 @@
-//! `check` streams long CSV files in parts (src/engine/stream.rs). Its findings
-//! must be exactly those of reading the file whole: here the parts are made a few
-//! rows long (the shortest that still reach past the rows under the header), so
-//! that duplicates, near-duplicates and blocked fixes span parts.
+//! `check` streams long CSV files and xlsx workbooks in parts
+//! (src/engine/stream.rs). Its findings must be exactly those of reading the
+//! file whole: here the parts are made a few rows long (the shortest that still
+//! reach past the rows under the header), so that duplicates, near-duplicates,
+//! SKU010's comparisons and blocked fixes span parts.
 
 use std::path::{Path, PathBuf};
 
@@ -29,13 +30,29 @@ fn json(report: &Report) -> String {
 /// The file read whole and streamed in parts of several sizes give the same
 /// JSON report, byte for byte, and the same notices.
 fn assert_streams_like_whole(path: &Path, options: &LintOptions) {
+    assert_streamed_like_whole(
+        path,
+        options,
+        &[13, 17, 29, 1000],
+        stream::lint_csv_in_parts,
+    );
+}
+
+type InParts = fn(&Path, &Setup, usize, u64) -> Option<(engine::FileResult, Vec<Notice>)>;
+
+/// [`assert_streams_like_whole`] with the part sizes and the streamed strategy given.
+fn assert_streamed_like_whole(
+    path: &Path,
+    options: &LintOptions,
+    part_sizes: &[usize],
+    in_parts: InParts,
+) {
     let setup = setup(options);
     let (whole, whole_notices) = lint(path, &setup);
     assert!(whole.errors.is_empty(), "{:?}", whole.errors);
     let expected = json(&whole);
-    for part_rows in [13, 17, 29, 1000] {
-        let (result, notices) =
-            stream::lint_csv_in_parts(path, &setup, part_rows, 0).expect("a UTF-8 CSV is streamed");
+    for &part_rows in part_sizes {
+        let (result, notices) = in_parts(path, &setup, part_rows, 0).expect("the file is streamed");
         let (report, streamed_notices) = engine::assemble(&setup, vec![(vec![result], notices)]);
         assert_eq!(
             json(&report),
@@ -208,4 +225,450 @@ fn a_workbook_named_csv_is_left_to_the_whole_file_reader() {
     let html = dir.path().join("page.csv");
     std::fs::write(&html, "<html><table><tr><td>SKU</td></tr></table></html>\n").unwrap();
     assert!(stream::lint_csv_in_parts(&html, &setup, 13, 0).is_none());
+}
+
+/// An xlsx workbook with the faults of the CSV test above and those only a
+/// workbook has: SKUs stored as numbers (intact, with a leading zero lost that
+/// is text in another part, with a decimal part, in scientific notation),
+/// formula cells on rows with a fix, dates and booleans, blank rows and a
+/// title above the header.
+fn planted_workbook(path: &Path) {
+    use rust_xlsxwriter::{Formula, Workbook};
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("Listing").unwrap();
+    sheet
+        .write_string(0, 0, "Stock update, do not edit the header")
+        .unwrap();
+    let header = [
+        "Shop",
+        "Product ID",
+        "Variation ID",
+        "Product Name",
+        "Parent SKU",
+        "SKU",
+        "Stock",
+        "Updated",
+    ];
+    for (col, text) in header.iter().enumerate() {
+        sheet.write_string(1, col as u16, *text).unwrap();
+    }
+    let mut row = 2u32;
+    let mut filler = 0;
+    let mut write = |sheet: &mut rust_xlsxwriter::Worksheet, cells: &[Cell]| {
+        for (col, cell) in cells.iter().enumerate() {
+            let col = col as u16;
+            match cell {
+                Cell::Text(text) => sheet.write_string(row, col, *text).map(|_| ()),
+                Cell::Number(n) => sheet.write_number(row, col, *n).map(|_| ()),
+                Cell::Formula(f, result) => sheet
+                    .write_formula(row, col, Formula::new(*f).set_result(*result))
+                    .map(|_| ()),
+                Cell::Bool(b) => sheet.write_boolean(row, col, *b).map(|_| ()),
+                Cell::Blank => Ok(()),
+            }
+            .unwrap();
+        }
+        row += 1;
+        // Rows without faults between them, so that the faulty ones fall in
+        // different parts; now and then a blank row.
+        for _ in 0..3 {
+            filler += 1;
+            let sku = format!("ISI-{filler}");
+            sheet.write_string(row, 0, "A").unwrap();
+            sheet.write_number(row, 1, 9000.0 + filler as f64).unwrap();
+            sheet.write_string(row, 3, "Isi").unwrap();
+            sheet.write_string(row, 5, &sku).unwrap();
+            sheet.write_number(row, 6, 4.0).unwrap();
+            row += if filler % 7 == 0 { 2 } else { 1 };
+        }
+    };
+    use Cell::*;
+    let rows: Vec<Vec<Cell>> = vec![
+        vec![
+            Text("A"),
+            Number(100.0),
+            Number(1001.0),
+            Text("Kaos Polos"),
+            Text("KAOS-PLS"),
+            Text("KAOS-HTM-M"),
+            Number(5.0),
+        ],
+        vec![
+            Text("A"),
+            Number(100.0),
+            Number(1002.0),
+            Text("Kaos Polos"),
+            Blank,
+            Text("KAOS-HTM-L"),
+            Number(4.0),
+            Bool(true),
+        ],
+        vec![
+            Text("A"),
+            Number(101.0),
+            Number(1011.0),
+            Text("Kemeja\nFlanel"),
+            Text("KMJ-FLN"),
+            Text("KMJ  MRH-M"),
+            Number(3.0),
+        ],
+        vec![
+            Text("A"),
+            Number(101.0),
+            Number(1012.0),
+            Text("Kemeja"),
+            Blank,
+            Text("KMJ MRH-M"),
+            Number(2.0),
+        ],
+        vec![
+            Text("A"),
+            Number(102.0),
+            Number(1021.0),
+            Text("Celana"),
+            Text("CHN-SLM"),
+            Text("CHN-KHK-30"),
+            Number(-1.0),
+        ],
+        vec![
+            Text("B"),
+            Number(200.0),
+            Number(2001.0),
+            Text("Kaos Polos"),
+            Text("KAOS-PLS"),
+            Text("KAOS-HTM-M"),
+            Number(5.0),
+        ],
+        vec![
+            Text("A"),
+            Number(103.0),
+            Number(1031.0),
+            Text("Rok"),
+            Text("KAOS-PLS"),
+            Text("ROK-PLS-MCA"),
+            Number(1.0),
+        ],
+        vec![
+            Text("A"),
+            Number(104.0),
+            Number(1041.0),
+            Text("Topi"),
+            Text("TOPI\u{a0}BCK"),
+            Text("TOPI-BCK"),
+            Blank,
+        ],
+        vec![
+            Text("A"),
+            Number(105.0),
+            Number(1051.0),
+            Text("Topi 2"),
+            Text("TOPI BCK"),
+            Text("TOPI-BCK-2"),
+            Number(7.0),
+        ],
+        vec![
+            Text("A"),
+            Number(106.0),
+            Number(1061.0),
+            Text("Tas"),
+            Text("TAS-SLP"),
+            Text("tas-slp-htm"),
+            Number(9.0),
+        ],
+        vec![
+            Text("A"),
+            Number(106.0),
+            Number(1062.0),
+            Text("Tas"),
+            Blank,
+            Text("TAS-SLP-HTM"),
+            Number(9.0),
+        ],
+        vec![
+            Text("A"),
+            Number(107.0),
+            Number(1071.0),
+            Text("Dompet"),
+            Text("DMP"),
+            Text("DMP-KLT\u{200b}"),
+            Text("N/A"),
+        ],
+        vec![
+            Text("A"),
+            Number(107.0),
+            Number(1072.0),
+            Text("Dompet"),
+            Blank,
+            Text("DMP-KLT"),
+            Number(2.0),
+        ],
+        vec![
+            Text("A"),
+            Number(108.0),
+            Number(1081.0),
+            Text("Sepatu"),
+            Text("SPT"),
+            Text("KAOS-HTM-L"),
+            Number(1.0),
+        ],
+        vec![
+            Text("A"),
+            Number(109.0),
+            Number(1091.0),
+            Text("Gamis"),
+            Text("GMS"),
+            Text("GMS  JMB"),
+            Number(2.0),
+        ],
+        vec![
+            Text("A"),
+            Number(109.0),
+            Number(1092.0),
+            Text("Gamis"),
+            Blank,
+            Text("GMS JMB"),
+            Number(2.0),
+        ],
+        // SKUs stored as numbers: intact; a leading zero lost, the text being
+        // in a later part; a decimal part; scientific notation typed as text.
+        vec![
+            Text("A"),
+            Number(112.0),
+            Number(1121.0),
+            Text("Kabel"),
+            Text("KBL"),
+            Number(12345.0),
+            Number(3.0),
+        ],
+        vec![
+            Text("A"),
+            Number(113.0),
+            Number(1131.0),
+            Text("Kabel 2"),
+            Text("KBL2"),
+            Number(777.0),
+            Number(3.0),
+        ],
+        vec![
+            Text("A"),
+            Number(114.0),
+            Number(1141.0),
+            Text("Kabel 3"),
+            Text("KBL3"),
+            Number(12.5),
+            Number(3.0),
+        ],
+        vec![
+            Text("A"),
+            Number(115.0),
+            Number(1151.0),
+            Text("Kabel 4"),
+            Text("KBL4"),
+            Text("1.23E+12"),
+            Number(3.0),
+        ],
+        // A SKU computed by a formula, with spaces a fix would remove, and
+        // a stock computed by a formula.
+        vec![
+            Text("A"),
+            Number(116.0),
+            Number(1161.0),
+            Text("Lampu"),
+            Text("LMP"),
+            Formula("=\"LMP  KNG\"", "LMP  KNG"),
+            Number(1.0),
+        ],
+        vec![
+            Text("A"),
+            Number(117.0),
+            Number(1171.0),
+            Text("Lampu 2"),
+            Text("LMP2"),
+            Text("LMP-PTH"),
+            Formula("=1-3", "-2"),
+        ],
+        vec![
+            Text("A"),
+            Number(118.0),
+            Number(1181.0),
+            Text("Kabel 5"),
+            Text("KBL5"),
+            Text("000777"),
+            Number(3.0),
+        ],
+        vec![
+            Text("A"),
+            Number(119.0),
+            Number(1191.0),
+            Text("Kabel 6"),
+            Text("KBL6"),
+            Text("0777"),
+            Number(3.0),
+        ],
+        vec![
+            Text("A"),
+            Number(120.0),
+            Number(1201.0),
+            Text("Jaket"),
+            Text("HDI"),
+            Text("HDI-ABU-L"),
+            Number(0.0),
+        ],
+        vec![
+            Text("A"),
+            Number(111.0),
+            Number(1111.0),
+            Text("Sandal"),
+            Blank,
+            Blank,
+            Number(-5.0),
+        ],
+        vec![Text("A"), Number(120.0)],
+        vec![Text("A")],
+    ];
+    for cells in &rows {
+        write(sheet, cells);
+    }
+    workbook.save(path).unwrap();
+}
+
+enum Cell {
+    Text(&'static str),
+    Number(f64),
+    /// A formula and its cached value.
+    Formula(&'static str, &'static str),
+    Bool(bool),
+    Blank,
+}
+
+/// Part sizes for workbooks: the first part reaches past the rows under the header.
+const XLSX_PARTS: [usize; 4] = [16, 19, 31, 1000];
+
+#[test]
+fn a_workbook_with_faults_across_parts_streams_like_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("listing.xlsx");
+    planted_workbook(&path);
+    let setup = setup(&LintOptions::default());
+    let (whole, _) = lint(&path, &setup);
+    let codes: std::collections::BTreeSet<&str> =
+        whole.diagnostics.iter().map(|d| d.code).collect();
+    for code in ["DUP001", "DUP002", "DUP003", "SKU010", "STK001"] {
+        assert!(codes.contains(code), "{code} is planted: {codes:?}");
+    }
+    assert!(
+        whole
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "SKU010" && d.message.contains("`000777` is text")),
+        "a leading zero lost across parts is planted"
+    );
+    assert!(
+        json(&whole).contains("the cell is computed by a formula"),
+        "a fix of a formula cell is planted"
+    );
+    assert_streamed_like_whole(
+        &path,
+        &LintOptions::default(),
+        &XLSX_PARTS,
+        stream::lint_xlsx_in_parts,
+    );
+    // With one worker thread, the sheet is parsed on the thread that lints it.
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap()
+        .install(|| {
+            assert_streamed_like_whole(
+                &path,
+                &LintOptions::default(),
+                &XLSX_PARTS,
+                stream::lint_xlsx_in_parts,
+            )
+        });
+}
+
+#[test]
+fn fixture_workbooks_stream_like_whole() {
+    let mut streamed = 0;
+    let mut not_streamed = Vec::new();
+    for entry in std::fs::read_dir("fixtures").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "xlsx") {
+            continue;
+        }
+        let setup = setup(&LintOptions::default());
+        if stream::lint_xlsx_in_parts(&path, &setup, 1000, 0).is_none() {
+            // Several worksheets (which hold listings is decided on all of
+            // them), codes that may be product-level (decided on all rows), or
+            // texts the cell reader trims.
+            not_streamed.push(path.file_name().unwrap().to_string_lossy().into_owned());
+            continue;
+        }
+        streamed += 1;
+        assert_streamed_like_whole(
+            &path,
+            &LintOptions::default(),
+            &[1000],
+            stream::lint_xlsx_in_parts,
+        );
+        // Parts short enough to split the listing, where the header leaves room.
+        let (whole, _) = lint(&path, &setup);
+        let header = whole.files[0].sheets[0].header_row;
+        let short = [header + 13, header + 17];
+        if stream::lint_xlsx_in_parts(&path, &setup, short[0], 0).is_some() {
+            assert_streamed_like_whole(
+                &path,
+                &LintOptions::default(),
+                &short,
+                stream::lint_xlsx_in_parts,
+            );
+        }
+    }
+    not_streamed.sort();
+    assert_eq!(
+        not_streamed,
+        [
+            "akulaku-bulk-upload.xlsx",
+            "lazada-price-stock.xlsx",
+            "shopee-basic-template.xlsx",
+            // Texts the cell reader trims, which only the whole-file reader restores.
+            "shopee-untrimmed-text.xlsx",
+            "tiktok-upload-filled.xlsx",
+            "tiktok-upload-template.xlsx"
+        ],
+        "{streamed} streamed"
+    );
+}
+
+#[test]
+fn workbook_limits_hold_when_streamed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("listing.xlsx");
+    planted_workbook(&path);
+    for (max_cells, max_file_size) in [(300, None), (10_000_000, Some(1000))] {
+        let options = LintOptions {
+            max_cells: Some(max_cells),
+            max_file_size: max_file_size.map(skulint::table::read::Size),
+            ..LintOptions::default()
+        };
+        let setup = setup(&options);
+        let (whole, _) = lint(&path, &setup);
+        assert_eq!(whole.errors.len(), 1, "read whole, the file is refused");
+        // Streamed, it is left to the whole-file reader, which refuses it.
+        assert!(stream::lint_xlsx_in_parts(&path, &setup, 16, 0).is_none());
+    }
+}
+
+#[test]
+fn a_csv_named_xlsx_is_left_to_the_whole_file_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("export.xlsx");
+    std::fs::copy("fixtures/csv/semicolon.csv", &path).unwrap();
+    let setup = setup(&LintOptions::default());
+    assert!(stream::lint_xlsx_in_parts(&path, &setup, 16, 0).is_none());
+    let (whole, notices) = lint(&path, &setup);
+    assert!(whole.errors.is_empty());
+    assert_eq!(notices.len(), 1, "{notices:?}");
 }

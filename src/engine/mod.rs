@@ -378,9 +378,9 @@ pub type FileResult = Result<(FileReport, Vec<Diagnostic>), FileError>;
 /// Reads and lints a group of files (see [`groups`]), with what the user should
 /// know about how they were read.
 fn lint_group(paths: &[PathBuf], setup: &Setup) -> (Vec<FileResult>, Vec<Notice>) {
-    // A long CSV export is linted as it is read, without holding it.
+    // A long CSV export or xlsx workbook is linted as it is read, without holding it.
     if let [path] = paths
-        && let Some((result, notices)) = stream::lint_csv(path, setup)
+        && let Some((result, notices)) = stream::lint(path, setup)
     {
         return (vec![result], notices);
     }

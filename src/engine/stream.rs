@@ -1,17 +1,23 @@
-//! `check` on long CSV/TSV exports without holding them in memory.
+//! `check` on long CSV/TSV exports and xlsx/xlsm workbooks without holding
+//! them in memory.
 //!
-//! The file is read in parts of [`PART_ROWS`] rows. The layout is found on the
+//! The rows come from a [`RowSource`]: the CSV reader, or calamine's streaming
+//! cell reader for the one worksheet of a workbook (src/table/xlsx_stream.rs).
+//! They are taken in parts of [`PART_ROWS`] rows. The layout is found on the
 //! first part, as for any file; every part then gets the rules that look at one
-//! row at a time. The rules that compare rows (duplicates) and the fix plan (a
-//! fix must not create a duplicate) need more: while the parts go by, each row's
-//! SKU, and parent SKU with its product id, is written as 64-bit hashes to a
-//! temporary file, grouped by hash into 64 ranges. After the last part, each
-//! range is read back alone to find the hashes met on more than one row.
-//! Only the rows with such a hash, and the rows with a fix, can take part in a
-//! duplicate or a blocked fix; a second pass reads just those rows into a small
-//! sheet (which knows their rows in the file), where the same rules and plan as
-//! for a whole file run. Equal hashes of different values only add rows to that
-//! sheet, so the findings are exactly those of the whole-file path.
+//! row at a time. The rules that compare rows (duplicates, SKU010) and the fix
+//! plan (a fix must not create a duplicate) need more: while the parts go by,
+//! each row's SKU, and parent SKU with its product id, is written as 64-bit
+//! hashes to a temporary file, grouped by hash into 64 ranges. After the last
+//! part, each range is read back alone to find the hashes met on more than one
+//! row. Only the rows with such a hash, the rows with a fix, and the SKUs that
+//! are numbers or zero-padded text with a number's digits, can take part in a
+//! duplicate, a blocked fix or SKU010's comparison; a second pass reads just
+//! those rows (CSV: the file again; xlsx: a temporary copy of its rows, cheaper
+//! than parsing the XML again) into a small sheet (which knows their rows in the
+//! file), where the same rules and plan as for a whole file run. Equal hashes of
+//! different values only add rows to that sheet, so the findings are exactly
+//! those of the whole-file path.
 //!
 //! Memory: one part of rows, one range of hashes, and the findings with their
 //! rows; none of it grows with the rows that have no finding.
@@ -29,27 +35,63 @@ use super::{FileResult, Notice, Setup, file_report};
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::emit::FileError;
 use crate::rules::settings::Settings;
-use crate::rules::trimmed;
+use crate::rules::{is_zero_padded, trimmed, unpadded};
 use crate::table::csv::RowNotices;
 use crate::table::csv_stream::CsvRows;
-use crate::table::{Format, Role, Sheet, Table, Value, Visibility, Workbook, layout};
+use crate::table::rows::RowSource;
+use crate::table::{
+    Format, FormulaCell, Role, Sheet, Table, Value, Visibility, Workbook, layout, xlsx_stream,
+};
 use crate::text::near_duplicate_key;
 
 /// Rows read, linted and dropped at a time.
 pub const PART_ROWS: usize = 65_536;
+/// The same for xlsx sheets, whose rows are parsed on another thread: smaller
+/// parts keep the rows in flight few (BENCHMARKS.md).
+pub const XLSX_PART_ROWS: usize = 8_192;
 /// Smaller files are read whole: that costs little memory, and the whole-file
 /// reader also checks that quoting delimits the rows consistently.
 pub const STREAM_FROM_BYTES: u64 = 16 << 20;
+/// Smaller workbooks are read whole: below this, holding the cells costs less
+/// than the thread and temporary file that streaming takes (BENCHMARKS.md).
+pub const XLSX_STREAM_FROM_BYTES: u64 = 4 << 20;
 /// How many rows under the header the layout may still take for instructions
 /// (`layout::PREAMBLE_ROWS`), with room to spare.
 const PREAMBLE_ROWS: usize = 12;
 
-/// Lints `path` part by part when it is a CSV/TSV file worth streaming; `None`
-/// when it should be read whole (small, not UTF-8, not CSV at all, unusual
-/// options): the whole-file path then reads it, and reports any error. The
-/// notices are those the whole-file reader gives.
+/// Lints `path` part by part when it is a long CSV/TSV file or xlsx/xlsm
+/// workbook; `None` when it should be read whole (small, not UTF-8, several
+/// worksheets, unusual options): the whole-file path then reads it, and
+/// reports any error. The notices are those the whole-file reader gives.
+pub fn lint(path: &Path, setup: &Setup) -> Option<(FileResult, Vec<Notice>)> {
+    lint_csv(path, setup).or_else(|| lint_xlsx(path, setup))
+}
+
+/// [`lint`] for CSV/TSV files.
 pub fn lint_csv(path: &Path, setup: &Setup) -> Option<(FileResult, Vec<Notice>)> {
     lint_csv_in_parts(path, setup, PART_ROWS, STREAM_FROM_BYTES)
+}
+
+/// [`lint`] for xlsx/xlsm workbooks.
+pub fn lint_xlsx(path: &Path, setup: &Setup) -> Option<(FileResult, Vec<Notice>)> {
+    lint_xlsx_in_parts(path, setup, XLSX_PART_ROWS, XLSX_STREAM_FROM_BYTES)
+}
+
+/// Whether `path` is worth streaming at all: the cross-file rules need every
+/// table at once, and a file past --max-file-size is left to the whole-file
+/// reader, which refuses it.
+fn worth_streaming(path: &Path, setup: &Setup, from_bytes: u64, part_rows: usize) -> bool {
+    let Ok(size) = std::fs::metadata(path).map(|m| m.len()) else {
+        return false;
+    };
+    // Header rows must all be in the first part.
+    setup.inventory.is_none()
+        && size >= from_bytes
+        && size <= setup.read.limits.max_file_size
+        && setup
+            .spec
+            .header_row
+            .is_none_or(|row| row + 20 <= part_rows)
 }
 
 /// [`lint_csv`] with the part size and threshold as parameters, for tests.
@@ -65,40 +107,90 @@ pub fn lint_csv_in_parts(
         "tsv" | "tab" => Format::Tsv,
         _ => return None,
     };
-    // A file past --max-file-size is left to the whole-file reader, which refuses it.
-    let size = std::fs::metadata(path).ok()?.len();
-    if setup.inventory.is_some() || size < from_bytes || size > setup.read.limits.max_file_size {
-        return None;
-    }
-    // --max-cells holds here too: past it, the whole-file reader refuses the file.
-    let mut cells_left = setup.read.limits.max_cells;
-    // Header rows must all be in the first part.
-    if setup
-        .spec
-        .header_row
-        .is_some_and(|row| row + 20 > part_rows)
-    {
+    if !worth_streaming(path, setup, from_bytes, part_rows) {
         return None;
     }
     let mut rows = CsvRows::open(path, format == Format::Tsv).ok()?;
-    let display = path.display().to_string();
-    let name = path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("Sheet1");
+    let file = StreamedFile {
+        path,
+        format,
+        sheet: path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("Sheet1"),
+        visibility: Visibility::Visible,
+    };
     let mut row_notices = RowNotices::default();
-    let first = read_part(&mut rows, part_rows, 0, &mut cells_left, &mut row_notices)?;
+    lint_rows(&mut rows, &file, setup, part_rows, Some(&mut row_notices))
+}
+
+/// [`lint_xlsx`] with the part size and threshold as parameters, for tests.
+pub fn lint_xlsx_in_parts(
+    path: &Path,
+    setup: &Setup,
+    part_rows: usize,
+    from_bytes: u64,
+) -> Option<(FileResult, Vec<Notice>)> {
+    let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+    if !matches!(extension.as_str(), "xlsx" | "xlsm")
+        || !worth_streaming(path, setup, from_bytes, part_rows)
+    {
+        return None;
+    }
+    let book = xlsx_stream::open(path, &setup.read.limits).ok()?;
+    let sheet = book.sheet.clone();
+    let file = StreamedFile {
+        path,
+        format: book.format,
+        sheet: &sheet,
+        visibility: book.visibility,
+    };
+    xlsx_stream::with_rows(book, |rows| lint_rows(rows, &file, setup, part_rows, None))
+        .ok()
+        .flatten()
+}
+
+/// The file streamed, and its one sheet.
+struct StreamedFile<'a> {
+    path: &'a Path,
+    format: Format,
+    sheet: &'a str,
+    visibility: Visibility,
+}
+
+/// Lints the rows of `source` part by part (see the module's documentation).
+/// `row_notices` takes every row for the CSV reader's notices.
+fn lint_rows(
+    source: &mut dyn RowSource,
+    file: &StreamedFile,
+    setup: &Setup,
+    part_rows: usize,
+    mut row_notices: Option<&mut RowNotices>,
+) -> Option<(FileResult, Vec<Notice>)> {
+    let path = file.path;
+    // --max-cells holds here too: past it, the whole-file reader refuses the file.
+    let mut cells_left = setup.read.limits.max_cells;
+    let display = path.display().to_string();
+    let name = file.sheet;
+    let sheet_of = |rows: Vec<Vec<Value>>| Sheet {
+        name: Arc::from(name),
+        visibility: file.visibility,
+        rows,
+        ..Sheet::default()
+    };
+    let first = read_part(
+        source,
+        part_rows,
+        0,
+        &mut cells_left,
+        row_notices.as_deref_mut(),
+    )?;
     let first_end = first.rows.len();
     let workbook = Workbook {
         path: path.to_path_buf(),
         display: Arc::from(display.as_str()),
-        format,
-        sheets: vec![Sheet {
-            name: Arc::from(name),
-            visibility: Visibility::Visible,
-            rows: first.rows,
-            ..Sheet::default()
-        }],
+        format: file.format,
+        sheets: vec![sheet_of(first.rows)],
         dialect: None,
     };
     let layout::Layout { tables, skipped } = match layout::detect(&workbook, &setup.spec) {
@@ -148,8 +240,14 @@ pub fn lint_csv_in_parts(
         Ok(state) => state,
         Err(e) => return Some((Err(spill_failed(e)), Vec::new())),
     };
+    // A source that cannot read its rows again cheaply: the rows the second
+    // pass may read are copied as they go by.
+    let mut copy = match (!source.reads_again()).then(RowCopy::new).transpose() {
+        Ok(copy) => copy,
+        Err(e) => return Some((Err(spill_failed(e)), Vec::new())),
+    };
     let mut diagnostics = keep(crate::rules::run(std::slice::from_ref(table), settings), 0);
-    if let Err(e) = state.add(table) {
+    if let Err(e) = state.add(table, copy.as_mut(), None, 0) {
         return Some((Err(spill_failed(e)), Vec::new()));
     }
     let mut data_rows = table.data_rows.len();
@@ -160,11 +258,11 @@ pub fn lint_csv_in_parts(
     let mut next = first.next;
     while let Some(start) = next {
         let part = read_part(
-            &mut rows,
+            source,
             part_rows,
             start,
             &mut cells_left,
-            &mut row_notices,
+            row_notices.as_deref_mut(),
         )?;
         next = part.next;
         // The header rows, then the part from the row below them: a rule sees the
@@ -172,12 +270,7 @@ pub fn lint_csv_in_parts(
         let mut sheet_rows = header.clone();
         let offset = start - sheet_rows.len();
         sheet_rows.extend(part.rows);
-        let sheet = Sheet {
-            name: Arc::from(name),
-            visibility: Visibility::Visible,
-            rows: sheet_rows,
-            ..Sheet::default()
-        };
+        let sheet = sheet_of(sheet_rows);
         let part_table = table.with_sheet(&sheet, table.header_row + 1);
         data_rows += part_table.data_rows.len();
         without_sku += super::without_sku(&part_table);
@@ -186,10 +279,15 @@ pub fn lint_csv_in_parts(
         }
         let found = crate::rules::run(std::slice::from_ref(&part_table), settings);
         diagnostics.extend(keep(found, offset));
-        if let Err(e) = state.add(&part_table) {
+        // The second pass reads every row of the parts after the first.
+        let all_from = Some(header.len());
+        if let Err(e) = state.add(&part_table, copy.as_mut(), all_from, offset) {
             return Some((Err(spill_failed(e)), Vec::new()));
         }
     }
+    // Formula cells count against --max-cells, as the whole-file reader counts them.
+    let formulas = source.formulas();
+    cells_left.checked_sub(formulas.len() as u64)?;
     let shared = match state.shared() {
         Ok(shared) => shared,
         Err(e) => return Some((Err(spill_failed(e)), Vec::new())),
@@ -218,33 +316,63 @@ pub fn lint_csv_in_parts(
         })
         .map(|d| State::key_hash(&d.value))
         .collect();
-    let mut rows = CsvRows::open(path, format == Format::Tsv).ok()?;
     // The header rows, then the rows that can take part, each with its row in the file.
     let mut sparse: Vec<Vec<Value>> = header;
     let mut file_rows: Vec<usize> = (0..sparse.len()).collect();
-    let mut cells = Vec::new();
-    loop {
-        let row = match rows.next_into(&mut cells) {
-            Ok(Some(row)) => row,
-            Ok(None) => break,
-            Err(_) => return None,
-        };
-        if row <= table.header_row
-            || (row < first_end && table.data_rows.binary_search(&row).is_err())
-        {
-            continue;
+    let wanted = |row: usize, keys: &RowKeys| {
+        fixed_rows.contains(&row) || shared.shares(keys, &wanted_parents)
+    };
+    if let Some(copy) = copy.as_mut() {
+        let copied = (|| -> io::Result<()> {
+            let mut rows = copy.replay()?;
+            while let Some((row, keys)) = rows.next()? {
+                if wanted(row, &keys) {
+                    sparse.push(rows.cells()?);
+                    file_rows.push(row);
+                }
+            }
+            Ok(())
+        })();
+        if let Err(e) = copied {
+            return Some((Err(spill_failed(e)), Vec::new()));
         }
-        if fixed_rows.contains(&row) || shared.shares(table, &cells, &wanted_parents) {
-            sparse.push(std::mem::take(&mut cells));
-            file_rows.push(row);
+    } else {
+        let mut rows = source.again().ok()?;
+        let mut cells = Vec::new();
+        loop {
+            let row = match rows.next_into(&mut cells) {
+                Ok(Some(row)) => row,
+                Ok(None) => break,
+                Err(_) => return None,
+            };
+            if row <= table.header_row
+                || (row < first_end && table.data_rows.binary_search(&row).is_err())
+            {
+                continue;
+            }
+            let cell = |role| cell_of(table, &cells, role);
+            let keys = RowKeys::of(cell(Role::Sku), cell(Role::Shop), cell(Role::ParentSku));
+            if wanted(row, &keys) {
+                sparse.push(std::mem::take(&mut cells));
+                file_rows.push(row);
+            }
         }
     }
-    let sheet = Sheet {
-        name: Arc::from(name),
-        visibility: Visibility::Visible,
-        rows: sparse,
-        ..Sheet::default()
-    };
+    // The formula cells of the rows read again, at their rows in the small sheet:
+    // the fix plan leaves them alone.
+    let sparse_row: foldhash::HashMap<usize, u32> = file_rows
+        .iter()
+        .enumerate()
+        .map(|(at, &row)| (row, at as u32))
+        .collect();
+    let mut sheet = sheet_of(sparse);
+    sheet.formulas = formulas
+        .into_iter()
+        .filter_map(|formula| {
+            let row = *sparse_row.get(&(formula.row as usize))?;
+            Some(FormulaCell { row, ..formula })
+        })
+        .collect();
     let sparse_table = table
         .with_sheet(&sheet, table.header_row + 1)
         .with_file_rows(file_rows);
@@ -265,7 +393,7 @@ pub fn lint_csv_in_parts(
         std::slice::from_ref(&sparse_table),
         &mut diagnostics,
         false,
-        true,
+        crate::fix::is_csv(&workbook),
     );
     let mut report = file_report(&workbook, &tables, &skipped);
     report.sheets[0].data_rows = data_rows;
@@ -274,7 +402,8 @@ pub fn lint_csv_in_parts(
         *report.sheets[0].rows_skipped.entry(reason).or_insert(0) += rows;
     }
     let notices = row_notices
-        .finish()
+        .map(|notices| std::mem::take(notices).finish())
+        .unwrap_or_default()
         .into_iter()
         .map(|message| Notice {
             path: display.clone(),
@@ -294,19 +423,22 @@ struct Part {
 /// Each row costs its cells and one more against `cells_left`, blank rows
 /// included, as the whole-file reader counts them.
 fn read_part(
-    rows: &mut CsvRows,
+    rows: &mut dyn RowSource,
     limit: usize,
     start: usize,
     cells_left: &mut u64,
-    notices: &mut RowNotices,
+    mut notices: Option<&mut RowNotices>,
 ) -> Option<Part> {
     let mut part: Vec<Vec<Value>> = Vec::new();
     for _ in 0..limit {
-        match rows.next_row() {
-            Ok(Some((row, cells))) => {
+        let mut cells = Vec::new();
+        match rows.next_into(&mut cells) {
+            Ok(Some(row)) => {
                 let blank = (row - start - part.len()) as u64;
                 *cells_left = cells_left.checked_sub(cells.len() as u64 + 1 + blank)?;
-                notices.add(row, &cells);
+                if let Some(notices) = notices.as_deref_mut() {
+                    notices.add(row, &cells);
+                }
                 part.resize_with(row - start, Vec::new);
                 part.push(cells);
             }
@@ -345,6 +477,9 @@ struct State {
     skus: Spill,
     /// (parent SKU, product id) of every row that has both.
     parents: Spill,
+    /// The digits of every SKU stored as a number, in memory: SKU010 compares
+    /// them with the zero-padded text SKUs of the whole sheet.
+    numbers: HashSet<u64>,
 }
 
 /// The hashes met on more than one row.
@@ -353,6 +488,8 @@ struct Shared {
     skus: HashSet<u64>,
     /// Parent SKUs on several products.
     parents: HashSet<u64>,
+    /// The digits of the SKUs stored as numbers.
+    numbers: HashSet<u64>,
 }
 
 impl State {
@@ -360,6 +497,7 @@ impl State {
         Ok(State {
             skus: Spill::new()?,
             parents: Spill::new()?,
+            numbers: HashSet::default(),
         })
     }
 
@@ -376,20 +514,46 @@ impl State {
         Self::hasher().hash_one((shop, near_duplicate_key(sku)))
     }
 
-    fn add(&mut self, table: &Table) -> io::Result<()> {
-        for &row in &table.data_rows {
-            let sku = table.str(row, Role::Sku);
-            if !sku.is_empty() {
-                let shop = trimmed(table.str(row, Role::Shop));
-                self.skus.push(Self::shop_key_hash(&shop, &sku), 0)?;
+    /// Adds the data rows of a table. With `copy`, also copies the rows the
+    /// second pass may read, at their rows in the file (`offset` added): the
+    /// data rows, or with `all_from`, every row from there on.
+    fn add(
+        &mut self,
+        table: &Table,
+        mut copy: Option<&mut RowCopy>,
+        all_from: Option<usize>,
+        offset: usize,
+    ) -> io::Result<()> {
+        let rows: Box<dyn Iterator<Item = usize>> = match (&copy, all_from) {
+            (Some(_), Some(from)) => Box::new(from..table.sheet.rows.len()),
+            _ => Box::new(table.data_rows.iter().copied()),
+        };
+        let mut data_rows = table.data_rows.iter().peekable();
+        for row in rows {
+            let is_data = data_rows.next_if_eq(&&row).is_some();
+            let cells = &table.sheet.rows[row];
+            if !is_data && cells.is_empty() {
+                continue;
             }
-            let parent = table.str(row, Role::ParentSku);
-            let product = table.product_key(row);
-            if !parent.is_empty() && !product.is_empty() {
-                self.parents.push(
-                    Self::hasher().hash_one(&*parent),
-                    Self::hasher().hash_one(&*product),
-                )?;
+            let value = |role| table.value(row, role);
+            let keys = RowKeys::of(value(Role::Sku), value(Role::Shop), value(Role::ParentSku));
+            if is_data {
+                if let Some(digits) = keys.number {
+                    self.numbers.insert(digits);
+                }
+                if let Some(sku) = keys.sku {
+                    self.skus.push(sku, 0)?;
+                }
+                if let Some(parent) = keys.parent {
+                    let product = table.product_key(row);
+                    if !product.is_empty() {
+                        self.parents
+                            .push(parent, Self::hasher().hash_one(&*product))?;
+                    }
+                }
+            }
+            if let Some(copy) = copy.as_deref_mut() {
+                copy.push(row + offset, &keys, cells)?;
             }
         }
         Ok(())
@@ -409,33 +573,141 @@ impl State {
                 parents.insert(hash);
             }
         })?;
-        Ok(Shared { skus, parents })
+        Ok(Shared {
+            skus,
+            parents,
+            numbers: self.numbers,
+        })
     }
 }
 
 impl Shared {
-    /// Whether a row read again can take part in a duplicate: its SKU's key is
-    /// on another row too, its parent SKU is on several products, or its parent
-    /// SKU's key is one a parent SKU fix would produce.
-    fn shares(&self, table: &Table, cells: &[Value], wanted_parents: &HashSet<u64>) -> bool {
-        let cell = |role: Role| -> &Value {
-            static EMPTY: Value = Value::Empty;
-            table
-                .column(role)
-                .and_then(|col| cells.get(col))
-                .unwrap_or(&EMPTY)
-        };
-        let sku = cell(Role::Sku).text();
-        if !sku.is_empty() {
-            let shop = trimmed(cell(Role::Shop).text());
-            if self.skus.contains(&State::shop_key_hash(&shop, &sku)) {
-                return true;
-            }
+    /// Whether a row read again can take part in a duplicate or in SKU010's
+    /// comparison: its SKU's key is on another row too, its SKU is a number or
+    /// zero-padded text whose digits a number has, its parent SKU is on
+    /// several products, or its parent SKU's key is one a parent SKU fix would
+    /// produce.
+    fn shares(&self, keys: &RowKeys, wanted_parents: &HashSet<u64>) -> bool {
+        keys.number.is_some()
+            || keys.padded.is_some_and(|d| self.numbers.contains(&d))
+            || keys.sku.is_some_and(|k| self.skus.contains(&k))
+            || keys.parent.is_some_and(|p| self.parents.contains(&p))
+            || keys.parent_key.is_some_and(|k| wanted_parents.contains(&k))
+    }
+}
+
+/// The cell of `role` in a row's cells.
+fn cell_of<'c>(table: &Table, cells: &'c [Value], role: Role) -> &'c Value {
+    static EMPTY: Value = Value::Empty;
+    table
+        .column(role)
+        .and_then(|col| cells.get(col))
+        .unwrap_or(&EMPTY)
+}
+
+/// What tells whether a row can take part in what the second pass looks at,
+/// as hashes of its SKU and parent SKU.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct RowKeys {
+    /// (shop, near-duplicate key) of a non-empty SKU.
+    sku: Option<u64>,
+    /// The digits of a SKU stored as a number.
+    number: Option<u64>,
+    /// The digits a number would keep of a zero-padded text SKU.
+    padded: Option<u64>,
+    /// A non-empty parent SKU, and its near-duplicate key.
+    parent: Option<u64>,
+    parent_key: Option<u64>,
+}
+
+impl RowKeys {
+    fn of(sku: &Value, shop: &Value, parent: &Value) -> Self {
+        let hash = |text: &str| State::hasher().hash_one(text);
+        let text = sku.text();
+        let parent = parent.text();
+        RowKeys {
+            sku: (!text.is_empty()).then(|| State::shop_key_hash(&trimmed(shop.text()), &text)),
+            number: sku.is_number().then(|| hash(&text)),
+            padded: (matches!(sku, Value::Text(_)) && is_zero_padded(&text))
+                .then(|| hash(unpadded(&text))),
+            parent: (!parent.is_empty()).then(|| hash(&parent)),
+            parent_key: (!parent.is_empty()).then(|| State::key_hash(&parent)),
         }
-        let parent = cell(Role::ParentSku).text();
-        !parent.is_empty()
-            && (self.parents.contains(&State::hasher().hash_one(&*parent))
-                || wanted_parents.contains(&State::key_hash(&parent)))
+    }
+}
+
+/// The rows a second pass may read, in a temporary file: each as its row in
+/// the file and [`RowKeys`], read for every row, then its cells, decoded only
+/// for the rows kept.
+struct RowCopy {
+    writer: io::BufWriter<File>,
+    record: Vec<u8>,
+}
+
+impl RowCopy {
+    fn new() -> io::Result<Self> {
+        Ok(RowCopy {
+            writer: io::BufWriter::with_capacity(256 * 1024, tempfile::tempfile()?),
+            record: Vec::new(),
+        })
+    }
+
+    fn push(&mut self, row: usize, keys: &RowKeys, cells: &[Value]) -> io::Result<()> {
+        let encoded = |e: postcard::Error| io::Error::other(e.to_string());
+        let mut record = std::mem::take(&mut self.record);
+        record.clear();
+        record.extend_from_slice(&[0; 4]);
+        record = postcard::to_extend(&(row, keys), record).map_err(encoded)?;
+        record = postcard::to_extend(&cells, record).map_err(encoded)?;
+        let len = u32::try_from(record.len() - 4).map_err(io::Error::other)?;
+        record[..4].copy_from_slice(&len.to_le_bytes());
+        self.writer.write_all(&record)?;
+        self.record = record;
+        Ok(())
+    }
+
+    /// The rows copied, from the first.
+    fn replay(&mut self) -> io::Result<CopiedRows<'_>> {
+        self.writer.flush()?;
+        let file = self.writer.get_mut();
+        io::Seek::seek(file, io::SeekFrom::Start(0))?;
+        Ok(CopiedRows {
+            reader: io::BufReader::with_capacity(256 * 1024, file),
+            record: Vec::new(),
+            cells_at: 0,
+        })
+    }
+}
+
+/// The rows of a [`RowCopy`], read again.
+struct CopiedRows<'a> {
+    reader: io::BufReader<&'a mut File>,
+    record: Vec<u8>,
+    /// Where the current record's cells start.
+    cells_at: usize,
+}
+
+impl CopiedRows<'_> {
+    /// The next row and its keys.
+    fn next(&mut self) -> io::Result<Option<(usize, RowKeys)>> {
+        let mut len = [0u8; 4];
+        match self.reader.read_exact(&mut len) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+            Err(e) => return Err(e),
+        }
+        self.record.resize(u32::from_le_bytes(len) as usize, 0);
+        self.reader.read_exact(&mut self.record)?;
+        let (head, rest): ((usize, RowKeys), &[u8]) =
+            postcard::take_from_bytes(&self.record).map_err(|e| io::Error::other(e.to_string()))?;
+        self.cells_at = self.record.len() - rest.len();
+        Ok(Some(head))
+    }
+
+    /// The cells of the row [`CopiedRows::next`] gave.
+    fn cells(&self) -> io::Result<Vec<Value>> {
+        postcard::from_bytes(&self.record[self.cells_at..])
+            .map_err(|e| io::Error::other(e.to_string()))
     }
 }
 
@@ -516,6 +788,48 @@ impl Spill {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every value type comes back as it was copied, with its row and keys.
+    #[test]
+    fn a_row_copy_gives_back_every_row_and_value_type() {
+        let rows = vec![
+            (2, vec![Value::Text("A".into()), Value::Text("007".into())]),
+            (
+                5,
+                vec![Value::Empty, Value::Int(7), Value::Text("PRN".into())],
+            ),
+            (
+                9,
+                vec![
+                    Value::Float(0.1),
+                    Value::Text("KAOS\u{200b}  HITAM".into()),
+                    Value::Empty,
+                    Value::Bool(true),
+                    Value::DateTime(45_000.5),
+                    Value::Iso("2024-01-02".into()),
+                    Value::Error("#N/A".into()),
+                ],
+            ),
+        ];
+        let mut copy = RowCopy::new().unwrap();
+        for (row, cells) in &rows {
+            let cell = |col: usize| cells.get(col).unwrap_or(&Value::Empty);
+            copy.push(*row, &RowKeys::of(cell(1), cell(0), cell(2)), cells)
+                .unwrap();
+        }
+        let mut replay = copy.replay().unwrap();
+        let mut read = Vec::new();
+        while let Some((row, keys)) = replay.next().unwrap() {
+            read.push((row, replay.cells().unwrap()));
+            let expected = &rows[read.len() - 1].1;
+            assert_eq!(keys.padded.is_some(), row == 2, "row {row}");
+            assert_eq!(keys.number.is_some(), row == 5, "row {row}");
+            assert_eq!(keys.parent.is_some(), row == 5, "row {row}");
+            assert!(keys.sku.is_some() && keys.sku != keys.padded);
+            assert_eq!(read.last().unwrap().1, *expected);
+        }
+        assert_eq!(read, rows);
+    }
 
     /// Enough records that every range writes segments to the file, and groups
     /// that span segments and the buffer left in memory.

@@ -25,6 +25,7 @@ mod invisible_character;
 mod lookalike_character;
 mod near_duplicate_sku;
 mod numeric_sku;
+pub(crate) use numeric_sku::{is_zero_padded, unpadded};
 mod oversell_risk;
 pub mod settings;
 mod sku_too_long;

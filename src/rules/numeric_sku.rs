@@ -95,12 +95,12 @@ fn column_note(table: &Table, rows: &[usize]) -> Diagnostic {
 
 /// Whether a text SKU is a code of digits with a leading zero, which a number
 /// cell would have lost.
-fn is_zero_padded(text: &str) -> bool {
+pub(crate) fn is_zero_padded(text: &str) -> bool {
     text.len() > 1 && text.starts_with('0') && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The digits a number cell keeps of a zero-padded code (`00123` → `123`).
-fn unpadded(text: &str) -> &str {
+pub(crate) fn unpadded(text: &str) -> &str {
     let digits = text.trim_start_matches('0');
     if digits.is_empty() { "0" } else { digits }
 }

@@ -4,17 +4,22 @@
 //! line break inside quotes stays inside its cell.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, SeekFrom};
-use std::path::Path;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
 
 use super::Value;
 use super::csv::sniff_delimiter;
+pub use super::rows::NotStreamed;
+use super::rows::RowSource;
 
 /// How much of the file the delimiter is sniffed from.
 const HEAD: usize = 64 * 1024;
 
 /// The rows of a CSV file, one at a time.
 pub struct CsvRows {
+    /// Where the rows are read from, to read them again.
+    path: PathBuf,
+    tab: bool,
     reader: csv::Reader<BufReader<File>>,
     record: csv::ByteRecord,
     /// The row the next record is on, if no blank line comes first.
@@ -25,25 +30,6 @@ pub struct CsvRows {
     /// may have no line break.
     length: u64,
     ends_with_newline: bool,
-}
-
-/// Why a file is not read row by row here; the caller reads it whole instead,
-/// where every encoding and every error is handled.
-#[derive(Debug)]
-pub enum NotStreamed {
-    /// UTF-16, or bytes that are not UTF-8.
-    Encoding,
-    /// The csv parser refused the file.
-    Malformed,
-    /// The file starts as something else than text.
-    NotText,
-    Io(io::Error),
-}
-
-impl From<io::Error> for NotStreamed {
-    fn from(error: io::Error) -> Self {
-        NotStreamed::Io(error)
-    }
 }
 
 impl CsvRows {
@@ -90,6 +76,8 @@ impl CsvRows {
             .delimiter(delimiter)
             .from_reader(BufReader::with_capacity(256 * 1024, file));
         Ok(CsvRows {
+            path: path.to_path_buf(),
+            tab,
             reader,
             record: csv::ByteRecord::new(),
             next_row: 0,
@@ -148,6 +136,21 @@ impl CsvRows {
             });
         }
         Ok(Some(row))
+    }
+}
+
+impl RowSource for CsvRows {
+    fn next_into(&mut self, cells: &mut Vec<Value>) -> Result<Option<usize>, NotStreamed> {
+        CsvRows::next_into(self, cells)
+    }
+
+    /// The file is read again: rows cost nothing to keep between the passes.
+    fn reads_again(&self) -> bool {
+        true
+    }
+
+    fn again(&mut self) -> Result<Box<dyn RowSource + '_>, NotStreamed> {
+        Ok(Box::new(CsvRows::open(&self.path, self.tab)?))
     }
 }
 

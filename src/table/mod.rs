@@ -12,7 +12,9 @@ pub mod patch;
 pub mod probe;
 pub mod raw_text;
 pub mod read;
+pub mod rows;
 pub mod write;
+pub mod xlsx_stream;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -23,7 +25,7 @@ pub use columns::{ChannelProfile, Role};
 pub use layout::{Table, TableSpec};
 
 /// One cell value, keeping the type the spreadsheet stored.
-#[derive(Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Value {
     #[default]
     Empty,

@@ -217,7 +217,7 @@ pub fn load(path: &Path, display: &str, options: &ReadOptions) -> Result<Loaded,
     load_bytes(bytes, path, display, options)
 }
 
-fn check_file_size(size: u64, limits: &Limits) -> Result<(), ReadError> {
+pub(super) fn check_file_size(size: u64, limits: &Limits) -> Result<(), ReadError> {
     if size > limits.max_file_size {
         return Err(ReadError::TooLarge {
             size: Size(size),
@@ -229,7 +229,7 @@ fn check_file_size(size: u64, limits: &Limits) -> Result<(), ReadError> {
 }
 
 /// The format a file's name declares.
-fn declared_format(path: &Path) -> Result<Format, ReadError> {
+pub(super) fn declared_format(path: &Path) -> Result<Format, ReadError> {
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
@@ -300,7 +300,7 @@ fn sheet_name_of(path: &Path) -> &str {
 
 /// Decides the real format from the bytes, given the one the name declares.
 /// A file whose content is another readable format is read as what it is, with a notice.
-fn real_format(
+pub(super) fn real_format(
     bytes: &[u8],
     declared: Format,
     limits: &Limits,
@@ -473,7 +473,7 @@ thread_local! {
 
 /// Runs `f`, turning a panic into an error. The panic message is not printed:
 /// the caller reports the file or sheet as unreadable instead.
-fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, ReadError> {
+pub(super) fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, ReadError> {
     static HOOK: Once = Once::new();
     HOOK.call_once(|| {
         let default = panic::take_hook();
@@ -527,8 +527,8 @@ enum SheetError {
 }
 
 /// Excel's grid: a cell past it is damage, and would make the grid huge.
-const MAX_ROWS: u32 = 1 << 20;
-const MAX_COLS: u32 = 1 << 14;
+pub(super) const MAX_ROWS: u32 = 1 << 20;
+pub(super) const MAX_COLS: u32 = 1 << 14;
 
 /// A sheet's rows, built cell by cell within the budget.
 struct Grid<'a> {
@@ -674,7 +674,7 @@ fn read_spreadsheet(
 }
 
 /// The worksheets, in workbook order: chart, dialog and macro sheets hold no listings.
-fn worksheets(metadata: &[calamine::Sheet]) -> Vec<calamine::Sheet> {
+pub(super) fn worksheets(metadata: &[calamine::Sheet]) -> Vec<calamine::Sheet> {
     metadata
         .iter()
         .filter(|m| m.typ == SheetType::WorkSheet)
@@ -729,15 +729,6 @@ fn xlsx_cells<RS: Read + Seek + Send>(
 ) -> Result<(Vec<FormulaCell>, bool), SheetError> {
     const BATCH: usize = 4096;
     let failed = |e: calamine::XlsxError| SheetError::Sheet(e.to_string());
-    let formula_of = |cell: &XlsxCellFormula| {
-        let formula = cell.formula.as_ref().filter(|f| !f.is_empty())?;
-        let (row, col) = cell.pos;
-        Some(FormulaCell {
-            row,
-            col,
-            formula: formula.clone(),
-        })
-    };
     let inline = |cell: &XlsxCellFormula| {
         matches!(cell.value, DataRef::String(_))
             && cell.formula.as_ref().is_none_or(String::is_empty)
@@ -786,6 +777,17 @@ fn xlsx_cells<RS: Read + Seek + Send>(
     );
     placed?;
     parsed
+}
+
+/// The formula of an xlsx cell, if it has one.
+pub(super) fn formula_of(cell: &XlsxCellFormula) -> Option<FormulaCell> {
+    let formula = cell.formula.as_ref().filter(|f| !f.is_empty())?;
+    let (row, col) = cell.pos;
+    Some(FormulaCell {
+        row,
+        col,
+        formula: formula.clone(),
+    })
 }
 
 fn xlsx_sheet(
@@ -859,7 +861,7 @@ where
     Ok((Vec::new(), Vec::new()))
 }
 
-fn visibility(visible: SheetVisible) -> Visibility {
+pub(super) fn visibility(visible: SheetVisible) -> Visibility {
     match visible {
         SheetVisible::Visible => Visibility::Visible,
         SheetVisible::Hidden => Visibility::Hidden,
@@ -880,7 +882,7 @@ fn value_of(data: &Data) -> Value {
     }
 }
 
-fn value_of_ref(data: &DataRef<'_>) -> Value {
+pub(super) fn value_of_ref(data: &DataRef<'_>) -> Value {
     match data {
         DataRef::Int(n) => Value::Int(*n),
         DataRef::Float(f) => Value::Float(*f),

@@ -1,0 +1,311 @@
+//! Reading the worksheet of an xlsx/xlsm workbook row by row, without holding
+//! it: `check` streams long workbooks through this. The cells come from
+//! calamine's streaming cell reader and become values exactly as the
+//! whole-file reader ([`super::read`]) makes them; a row is complete when a
+//! cell of a later row arrives.
+//!
+//! Only workbooks with one worksheet are streamed: which sheets hold a listing
+//! is decided on all of them. A workbook the whole-file reader would refuse,
+//! or read with a notice, is left to it.
+//!
+//! When a second worker thread is free, a thread parses the sheet while the
+//! caller makes values and rows of the cells already parsed and lints them;
+//! cells are handed over in batches, a few at a time, so memory stays bounded.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+use calamine::{DataRef, Reader, Xlsx, XlsxCellReader};
+
+use super::read::{self, Limits};
+use super::rows::{NotStreamed, RowSource};
+use super::{Format, FormulaCell, Value, Visibility};
+
+/// Cells handed over at a time.
+const BATCH_CELLS: usize = 4096;
+/// Batches parsed ahead of the rows linted.
+const BATCHES_AHEAD: usize = 4;
+
+/// A workbook opened to stream its one worksheet.
+pub struct XlsxBook {
+    workbook: Xlsx<BufReader<File>>,
+    pub format: Format,
+    /// The worksheet's name and visibility.
+    pub sheet: String,
+    pub visibility: Visibility,
+}
+
+/// Opens `path` to stream it, when the whole-file reader would read it as the
+/// xlsx/xlsm workbook its name says, without a notice, within `limits`, and
+/// it has one worksheet.
+pub fn open(path: &Path, limits: &Limits) -> Result<XlsxBook, NotStreamed> {
+    let declared = read::declared_format(path).map_err(|_| NotStreamed::Whole)?;
+    if !matches!(declared, Format::Xlsx | Format::Xlsm) {
+        return Err(NotStreamed::Whole);
+    }
+    let mut file = File::open(path)?;
+    let mut bytes = Vec::new();
+    (&mut file)
+        .take(limits.max_file_size.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.is_empty() || read::check_file_size(bytes.len() as u64, limits).is_err() {
+        return Err(NotStreamed::Whole);
+    }
+    let mut notices = Vec::new();
+    let format = read::real_format(&bytes, declared, limits, &mut notices)
+        .map_err(|_| NotStreamed::Whole)?;
+    if format != declared || !notices.is_empty() {
+        return Err(NotStreamed::Whole);
+    }
+    // Shared strings that the cell reader trims are restored by the whole-file
+    // reader (see raw_text), which sees the whole sheet.
+    let trimmed = read::guarded(|| super::raw_text::Package::new(&bytes))
+        .map_or(true, |package| !package.shared.is_empty());
+    if trimmed {
+        return Err(NotStreamed::Whole);
+    }
+    // The bytes were only needed to check the file; the reader reads the open
+    // file, so that memory does not hold it twice. Changed meanwhile, the
+    // file is the whole-file reader's.
+    let length = bytes.len() as u64;
+    drop(bytes);
+    std::io::Seek::rewind(&mut file)?;
+    if file.metadata()?.len() != length {
+        return Err(NotStreamed::Whole);
+    }
+    let workbook = read::guarded(|| Xlsx::new(BufReader::new(file)))
+        .ok()
+        .and_then(Result::ok)
+        .ok_or(NotStreamed::Whole)?;
+    let [meta] = read::worksheets(workbook.sheets_metadata())
+        .try_into()
+        .map_err(|_| NotStreamed::Whole)?;
+    Ok(XlsxBook {
+        workbook,
+        format,
+        sheet: meta.name,
+        visibility: read::visibility(meta.visible),
+    })
+}
+
+/// Calls `lint` with the worksheet's rows.
+pub fn with_rows<T>(
+    mut book: XlsxBook,
+    lint: impl FnOnce(&mut dyn RowSource) -> T,
+) -> Result<T, NotStreamed> {
+    let reader = book
+        .workbook
+        .worksheet_cells_reader(&book.sheet)
+        .map_err(|_| NotStreamed::Whole)?;
+    if rayon::current_num_threads() < 2 {
+        let mut source = CellRows::new(Cells::Here(Box::new(reader)));
+        return Ok(lint(&mut source));
+    }
+    std::thread::scope(|scope| {
+        let (sender, receiver) = sync_channel(BATCHES_AHEAD);
+        scope.spawn(move || parse(reader, sender));
+        let mut source = CellRows::new(Cells::Sent {
+            receiver,
+            batch: Vec::new().into_iter(),
+        });
+        // The source, and with it the receiver, is dropped before the scope
+        // waits for the parser: a parser ahead of a caller that stopped early
+        // then stops too.
+        Ok(lint(&mut source))
+    })
+}
+
+/// Whether a cell holds an inline string, which the cell reader may have
+/// trimmed: the whole-file reader restores it from the sheet (see raw_text),
+/// so a sheet with one is left to it.
+fn is_inline_string(cell: &calamine::XlsxCellFormula) -> bool {
+    matches!(cell.value, DataRef::String(_)) && cell.formula.as_ref().is_none_or(String::is_empty)
+}
+
+/// A cell as parsed: its position and value, which may borrow the
+/// workbook's shared strings.
+type RawCell<'a> = ((u32, u32), DataRef<'a>);
+
+/// What the parser thread hands over.
+enum Parsed<'a> {
+    Cells(Vec<RawCell<'a>>),
+    /// The sheet is read: its formula cells.
+    End(Vec<FormulaCell>),
+    Failed,
+}
+
+/// The parser thread: batches of non-empty cells until the sheet ends, it
+/// fails or nobody takes them any more. It only parses: the values and rows
+/// are made on the thread that lints them. A crash of the reader fails the
+/// stream; the whole-file reader then reports it.
+fn parse<'a>(mut reader: XlsxCellReader<'a, BufReader<File>>, sender: SyncSender<Parsed<'a>>) {
+    let outcome = read::guarded(|| -> Result<Vec<FormulaCell>, NotStreamed> {
+        let mut formulas = Vec::new();
+        let mut batch = Vec::with_capacity(BATCH_CELLS);
+        while let Some(cell) = reader
+            .next_cell_with_formula()
+            .map_err(|_| NotStreamed::Whole)?
+        {
+            formulas.extend(read::formula_of(&cell));
+            if is_inline_string(&cell) {
+                return Err(NotStreamed::Whole);
+            }
+            if cell.value != DataRef::Empty {
+                batch.push((cell.pos, cell.value));
+            }
+            if batch.len() == BATCH_CELLS {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_CELLS));
+                if sender.send(Parsed::Cells(full)).is_err() {
+                    return Err(NotStreamed::Whole);
+                }
+            }
+        }
+        if sender.send(Parsed::Cells(batch)).is_err() {
+            return Err(NotStreamed::Whole);
+        }
+        Ok(formulas)
+    });
+    let _ = sender.send(match outcome {
+        Ok(Ok(formulas)) => Parsed::End(formulas),
+        _ => Parsed::Failed,
+    });
+}
+
+/// Where the cells come from: this thread's reader, or a parser thread.
+enum Cells<'a> {
+    Here(Box<XlsxCellReader<'a, BufReader<File>>>),
+    Sent {
+        receiver: Receiver<Parsed<'a>>,
+        batch: std::vec::IntoIter<RawCell<'a>>,
+    },
+    Done,
+}
+
+/// Rows assembled from the cells of a worksheet, which come row by row.
+struct CellRows<'a> {
+    cells: Cells<'a>,
+    /// The first cell of the next row, read with the row before it.
+    pending: Option<(u32, u32, Value)>,
+    /// The last row given, and its length: the next row is likely as long.
+    last: Option<u32>,
+    width: usize,
+    formulas: Vec<FormulaCell>,
+}
+
+impl<'a> CellRows<'a> {
+    fn new(cells: Cells<'a>) -> Self {
+        CellRows {
+            cells,
+            pending: None,
+            last: None,
+            width: 0,
+            formulas: Vec::new(),
+        }
+    }
+
+    /// The next non-empty cell, or none at the end of the sheet.
+    fn next_cell(&mut self) -> Result<Option<RawCell<'a>>, NotStreamed> {
+        loop {
+            match &mut self.cells {
+                Cells::Here(reader) => {
+                    let cell = read::guarded(|| reader.next_cell_with_formula())
+                        .map_err(|_| NotStreamed::Whole)?
+                        .map_err(|_| NotStreamed::Whole)?;
+                    let Some(cell) = cell else {
+                        self.cells = Cells::Done;
+                        return Ok(None);
+                    };
+                    self.formulas.extend(read::formula_of(&cell));
+                    if is_inline_string(&cell) {
+                        return Err(NotStreamed::Whole);
+                    }
+                    if cell.value != DataRef::Empty {
+                        return Ok(Some((cell.pos, cell.value)));
+                    }
+                }
+                Cells::Sent { receiver, batch } => {
+                    if let Some(cell) = batch.next() {
+                        return Ok(Some(cell));
+                    }
+                    match receiver.recv() {
+                        Ok(Parsed::Cells(cells)) => *batch = cells.into_iter(),
+                        Ok(Parsed::End(formulas)) => {
+                            self.formulas = formulas;
+                            self.cells = Cells::Done;
+                            return Ok(None);
+                        }
+                        Ok(Parsed::Failed) | Err(_) => {
+                            self.cells = Cells::Done;
+                            return Err(NotStreamed::Whole);
+                        }
+                    }
+                }
+                Cells::Done => return Ok(None),
+            }
+        }
+    }
+
+    /// The next row with a non-empty cell. Cells are placed as the whole-file
+    /// reader places them; a sheet whose rows are not in order is left to it.
+    fn next_row(&mut self) -> Result<Option<(u32, Vec<Value>)>, NotStreamed> {
+        let mut current: Option<(u32, Vec<Value>)> = None;
+        if let Some((row, col, value)) = self.pending.take() {
+            let mut cells = Vec::with_capacity(self.width);
+            place(&mut cells, col, value);
+            current = Some((row, cells));
+        }
+        while let Some(((row, col), data)) = self.next_cell()? {
+            if row >= read::MAX_ROWS || col >= read::MAX_COLS || self.last >= Some(row) {
+                return Err(NotStreamed::Whole);
+            }
+            let value = read::value_of_ref(&data);
+            match &mut current {
+                None => {
+                    let mut cells = Vec::with_capacity(self.width);
+                    place(&mut cells, col, value);
+                    current = Some((row, cells));
+                }
+                Some((at, cells)) if *at == row => place(cells, col, value),
+                Some((at, _)) if *at < row => {
+                    self.pending = Some((row, col, value));
+                    break;
+                }
+                Some(_) => return Err(NotStreamed::Whole),
+            }
+        }
+        if let Some((row, cells)) = &current {
+            self.last = Some(*row);
+            self.width = cells.len();
+        }
+        Ok(current)
+    }
+}
+
+impl RowSource for CellRows<'_> {
+    fn next_into(&mut self, cells: &mut Vec<Value>) -> Result<Option<usize>, NotStreamed> {
+        Ok(self.next_row()?.map(|(row, read)| {
+            *cells = read;
+            row as usize
+        }))
+    }
+
+    fn formulas(&mut self) -> Vec<FormulaCell> {
+        std::mem::take(&mut self.formulas)
+    }
+}
+
+/// A cell into its row, as the whole-file reader's grid places it: the row
+/// grows to the cell, and a later cell at the same place wins.
+fn place(cells: &mut Vec<Value>, col: u32, value: Value) {
+    let col = col as usize;
+    if cells.len() == col {
+        cells.push(value);
+        return;
+    }
+    if cells.len() < col {
+        cells.resize(col + 1, Value::Empty);
+    }
+    cells[col] = value;
+}
