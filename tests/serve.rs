@@ -689,3 +689,50 @@ fn uploads_are_read_with_the_commands_limits() {
     assert!(error.contains("50"), "{error}");
     assert_eq!(error, expected);
 }
+
+/// A request that declares a body and sends only part of it, over a raw
+/// connection. (The server library reads a body of 1 KiB or less itself
+/// before handing the request over, so this one is larger.)
+fn stalled_upload(server: &Server) -> TcpStream {
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port())).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /api/check?name=a.csv HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\nSKU,Stock\n"
+    )
+    .unwrap();
+    stream.flush().unwrap();
+    stream
+}
+
+#[test]
+fn stalled_uploads_do_not_hold_the_workers() {
+    let server = Server::start(&["--workers", "2", "--read-timeout", "1"]);
+    let mut stalled = [stalled_upload(&server), stalled_upload(&server)];
+    // Both workers wait for those bodies; a third request is answered once
+    // they give up on them.
+    let started = std::time::Instant::now();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(15)))
+        .build()
+        .into();
+    let answer = agent
+        .post(format!("{}api/check?name={DEMO}", server.url))
+        .send(&fixture(DEMO)[..]);
+    assert_eq!(answer.unwrap().status().as_u16(), 200);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "answered after {:?}",
+        started.elapsed()
+    );
+    // A stalled client that ends its side is told why.
+    for stream in &mut stalled {
+        stream.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        assert!(answer.contains("the upload stalled"), "{answer}");
+    }
+}
