@@ -736,3 +736,52 @@ fn stalled_uploads_do_not_hold_the_workers() {
         assert!(answer.contains("the upload stalled"), "{answer}");
     }
 }
+
+/// Stopping the server while uploads are being checked removes their folders,
+/// and nothing else in the temporary folder.
+#[cfg(unix)]
+#[test]
+fn stopping_the_server_removes_the_upload_folders() {
+    let mut server = Server::start(&["--workers", "2"]);
+    let someone_elses = server.temp.path().join("skulint-serve-not-ours");
+    std::fs::create_dir(&someone_elses).unwrap();
+    // Large enough to take a while to check.
+    let mut big = String::from("SKU,Name,Stock\n");
+    for i in 0..200_000 {
+        big.push_str(&format!("KAOS-{i} ,Kaos  {i},{}\n", i % 50));
+    }
+    let url = format!("{}api/check?name=big.csv", server.url);
+    let uploads: Vec<_> = (0..2)
+        .map(|_| {
+            let (url, big) = (url.clone(), big.clone());
+            std::thread::spawn(move || agent().post(&url).send(big.as_bytes()).is_ok())
+        })
+        .collect();
+    let ours = |server: &Server| {
+        server
+            .leftovers()
+            .into_iter()
+            .filter(|p| *p != someone_elses)
+            .count()
+    };
+    let started = std::time::Instant::now();
+    while ours(&server) == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no upload folder appeared"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = server.child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    assert_eq!(server.leftovers(), vec![someone_elses]);
+    for upload in uploads {
+        // Their connections end without an answer.
+        let _ = upload.join();
+    }
+}

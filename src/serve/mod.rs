@@ -188,6 +188,22 @@ pub fn serve(args: &ServeOptions, commands: Box<dyn Commands>) -> Result<()> {
         local_hosts_only: address.ip().is_loopback(),
         commands,
     });
+    // A stop (Ctrl-C, or the service manager's SIGTERM) ends the process at
+    // once, requests running or not: their upload folders are removed first.
+    let stopped = ctrlc::set_handler(|| {
+        let left = upload::remove_all();
+        for folder in &left {
+            eprintln!(
+                "skulint: warning: cannot remove the upload folder {}",
+                folder.display()
+            );
+        }
+        eprintln!("skulint: stopped");
+        std::process::exit(0);
+    });
+    if let Err(e) = stopped {
+        eprintln!("skulint: warning: stopping the server may leave upload folders behind ({e})");
+    }
     let server = Arc::new(server);
     let workers: Vec<_> = (0..args.workers)
         .map(|_| {
