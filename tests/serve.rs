@@ -230,6 +230,25 @@ fn api_answers_equal_the_commands_on_the_same_file() {
             "{name} layout"
         );
 
+        // format=page: the JSON report, the HTML report and the layout from one upload.
+        let (status, api) = post(
+            &format!("{}api/check?name={file}&format=page", server.url),
+            &body,
+            &[],
+        );
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&api));
+        let page: serde_json::Value = serde_json::from_slice(&api).unwrap();
+        let json = |bytes: &[u8]| serde_json::from_slice::<serde_json::Value>(bytes).unwrap();
+        let cli_report = cli(dir.path(), &["check", file, "--output-format", "json"]);
+        assert_eq!(page["report"], json(&cli_report), "{name} page report");
+        let cli_html = cli(dir.path(), &["check", file, "--output-format", "html"]);
+        assert_eq!(
+            page["html"].as_str().unwrap(),
+            String::from_utf8_lossy(&cli_html),
+            "{name} page html"
+        );
+        assert_eq!(page["layout"], json(&expected), "{name} page layout");
+
         // fix: the corrected file, the resync plan and the change log.
         let output = skulint()
             .current_dir(dir.path())

@@ -165,6 +165,38 @@ pub fn check(
     Ok(Outcome::Done(upload.unplace(bytes)))
 }
 
+/// What the page shows of an upload, from one check run and one layout run.
+pub struct PageOutputs {
+    /// The report of `skulint check NAME --output-format json`.
+    pub report: Vec<u8>,
+    /// The report of `skulint check NAME --output-format html`.
+    pub html: Vec<u8>,
+    /// The JSON of `skulint layout NAME --output-format json`.
+    pub layout: Vec<u8>,
+}
+
+/// The JSON and HTML reports of one `skulint check NAME --output-format html
+/// --report json=REPORT` run, and the layout.
+pub fn page(commands: &dyn Commands, upload: &Upload) -> Result<Outcome<PageOutputs>> {
+    let html = upload.log("report.html");
+    let report = upload.log("report.json");
+    commands.check(&upload.path, OutputFormat::Html, &html, &report)?;
+    if let Some(why) = upload.unreadable(&report)? {
+        return Ok(Outcome::Unreadable(why));
+    }
+    let report = upload.unplace(std::fs::read(&report).context("the check wrote no report")?);
+    let html = upload.unplace(std::fs::read(&html).context("the check wrote no report")?);
+    let layout = match layout(commands, upload)? {
+        Outcome::Done(layout) => layout,
+        Outcome::Unreadable(why) => return Ok(Outcome::Unreadable(why)),
+    };
+    Ok(Outcome::Done(PageOutputs {
+        report,
+        html,
+        layout,
+    }))
+}
+
 /// The JSON of `skulint layout NAME --output-format json`.
 pub fn layout(commands: &dyn Commands, upload: &Upload) -> Result<Outcome<Vec<u8>>> {
     let out = upload.unplace(commands.layout(&upload.path)?);
