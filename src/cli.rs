@@ -544,6 +544,10 @@ pub struct ServeArgs {
     /// Requests handled at the same time; the others wait their turn.
     #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub workers: u16,
+    /// Seconds a request body may go without a byte arriving; then the upload is
+    /// answered with 408 and its worker goes on to the next request.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub read_timeout: u64,
     /// The configuration applied to every upload [default: skulint.toml in the working directory or a parent].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

@@ -576,6 +576,65 @@ fn fixed_cells_are_highlighted_and_unfixed_ones_are_not() {
     assert_eq!(fill(5, 1), None, "B6 was not fixed but has a fill");
 }
 
+#[test]
+fn a_rebuilt_workbook_is_the_same_bytes_every_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("export.xlsx");
+    build_workbook(&input);
+    let run = |epoch: Option<&str>| {
+        let mut command = skulint();
+        command.arg("fix").arg(&input).arg("--rebuild");
+        match epoch {
+            Some(epoch) => command.env("SOURCE_DATE_EPOCH", epoch),
+            None => command.env_remove("SOURCE_DATE_EPOCH"),
+        };
+        let output = command.output().unwrap();
+        assert_ran(&output, "fix --rebuild");
+        let bytes = std::fs::read(dir.path().join("export.fixed.xlsx")).unwrap();
+        let created = regex::bytes::Regex::new(r"<dcterms:created[^>]*>([^<]*)<")
+            .unwrap()
+            .captures(&bytes_of_part(&bytes, "docProps/core.xml"))
+            .map(|c| String::from_utf8_lossy(&c[1]).into_owned());
+        (bytes, created)
+    };
+    let (first, created) = run(None);
+    // Seconds apart: a workbook stamped with the current time would differ.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let (second, _) = run(None);
+    assert!(first == second, "two runs wrote different bytes");
+    assert_eq!(created.as_deref(), Some("1980-01-01T00:00:00Z"));
+    let (dated, created) = run(Some("1700000000"));
+    assert_eq!(created.as_deref(), Some("2023-11-14T22:13:20Z"));
+    assert!(dated != first);
+
+    let output = skulint()
+        .arg("fix")
+        .arg(&input)
+        .arg("--rebuild")
+        .env("SOURCE_DATE_EPOCH", "yesterday")
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("SOURCE_DATE_EPOCH=yesterday"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// The bytes of one part of a zip package.
+fn bytes_of_part(package: &[u8], name: &str) -> Vec<u8> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(package)).unwrap();
+    let mut bytes = Vec::new();
+    archive
+        .by_name(name)
+        .unwrap()
+        .read_to_end(&mut bytes)
+        .unwrap();
+    bytes
+}
+
 // ---------------------------------------------------------------------------
 // 2. round trip of every fixture
 

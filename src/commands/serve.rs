@@ -28,6 +28,7 @@ pub fn serve(args: &ServeArgs) -> Result<ExitStatus> {
         token: args.token.clone(),
         max_upload: args.max_upload.0,
         workers: args.workers,
+        read_timeout: std::time::Duration::from_secs(args.read_timeout),
     };
     let commands = CommandLine {
         config: args.config.clone(),

@@ -71,10 +71,38 @@ fn unreadable(name: &str, why: String) -> Reply {
     Reply::new(422, "application/json", bytes)
 }
 
+/// `POST /api/check?name=FILE&format=page`: what the page shows of a file, from
+/// one upload: `{"report": the JSON report, "html": the HTML report, "layout":
+/// the layout}`, each as `/api/check` and `/api/layout` answer it.
+fn check_for_page(query: &[(String, String)], body: &[u8], commands: &dyn Commands) -> Reply {
+    let (upload, name) = match save(query, body) {
+        Ok(upload) => upload,
+        Err(reply) => return reply,
+    };
+    let outputs = match upload::page(commands, &upload) {
+        Ok(Outcome::Done(outputs)) => outputs,
+        Ok(Outcome::Unreadable(why)) => return unreadable(&name, why),
+        Err(e) => return Reply::error(500, format!("{e:#}")),
+    };
+    let document = (|| -> serde_json::Result<Vec<u8>> {
+        let page = serde_json::json!({
+            "report": serde_json::from_slice::<serde_json::Value>(&outputs.report)?,
+            "html": String::from_utf8_lossy(&outputs.html),
+            "layout": serde_json::from_slice::<serde_json::Value>(&outputs.layout)?,
+        });
+        serde_json::to_vec(&page)
+    })();
+    match document {
+        Ok(document) => Reply::new(200, "application/json", document),
+        Err(e) => Reply::error(500, format!("the reports are not JSON: {e}")),
+    }
+}
+
 /// `POST /api/check?name=FILE[&format=FORMAT]`: the report of `skulint check`.
 pub fn check(query: &[(String, String)], body: &[u8], commands: &dyn Commands) -> Reply {
     let format = match value(query, "format") {
         None | Some("") => OutputFormat::Json,
+        Some("page") => return check_for_page(query, body, commands),
         Some(given) => match OutputFormat::from_str(given, true) {
             Ok(format) => format,
             Err(_) => {
@@ -84,7 +112,10 @@ pub fn check(query: &[(String, String)], body: &[u8], commands: &dyn Commands) -
                     .collect();
                 return Reply::error(
                     400,
-                    format!("format={given}: expected one of {}", names.join(", ")),
+                    format!(
+                        "format={given}: expected one of {}, or page",
+                        names.join(", ")
+                    ),
                 );
             }
         },

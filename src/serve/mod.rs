@@ -15,6 +15,8 @@ use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use percent_encoding::percent_decode_str;
@@ -36,6 +38,8 @@ pub struct ServeOptions {
     /// The largest upload, in bytes.
     pub max_upload: u64,
     pub workers: u16,
+    /// How long a request body may go without a byte arriving.
+    pub read_timeout: Duration,
 }
 
 /// What the server runs on an upload: the `check`, `fix`, `layout` and
@@ -70,6 +74,7 @@ pub trait Commands: Send + Sync {
 struct State {
     token: Option<String>,
     max_upload: u64,
+    read_timeout: Duration,
     /// Without a token, requests must name this machine in their `Host`
     /// header, so a web page elsewhere cannot reach the server through a
     /// name it points at 127.0.0.1.
@@ -179,9 +184,26 @@ pub fn serve(args: &ServeOptions, commands: Box<dyn Commands>) -> Result<()> {
     let state = Arc::new(State {
         token,
         max_upload: args.max_upload,
+        read_timeout: args.read_timeout,
         local_hosts_only: address.ip().is_loopback(),
         commands,
     });
+    // A stop (Ctrl-C, or the service manager's SIGTERM) ends the process at
+    // once, requests running or not: their upload folders are removed first.
+    let stopped = ctrlc::set_handler(|| {
+        let left = upload::remove_all();
+        for folder in &left {
+            eprintln!(
+                "skulint: warning: cannot remove the upload folder {}",
+                folder.display()
+            );
+        }
+        eprintln!("skulint: stopped");
+        std::process::exit(0);
+    });
+    if let Err(e) = stopped {
+        eprintln!("skulint: warning: stopping the server may leave upload folders behind ({e})");
+    }
     let server = Arc::new(server);
     let workers: Vec<_> = (0..args.workers)
         .map(|_| {
@@ -257,19 +279,46 @@ fn open_browser(url: &str, shown: &str) {
     }
 }
 
-/// Handles one request: its reply is made under `catch_unwind`, so a panic
-/// while checking a file answers 500 and the worker goes on.
-fn handle(mut request: Request, state: &State) {
-    let mut body_read = false;
-    let reply = catch_unwind(AssertUnwindSafe(|| {
-        route(&mut request, state, &mut body_read)
-    }))
-    .unwrap_or_else(|_| {
-        Reply::error(
-            500,
-            "skulint failed on this request; the server goes on. Please report the file that caused it.",
-        )
-    });
+/// Handles one request. Its body is read on a thread of its own while the
+/// worker waits for it with a deadline (see [`receive_body`]); the reply is
+/// made under `catch_unwind`, so a panic while checking a file answers 500
+/// and the worker goes on.
+fn handle(request: Request, state: &State) {
+    let admitted =
+        catch_unwind(AssertUnwindSafe(|| admit(&request, state))).unwrap_or_else(|_| Err(failed()));
+    let (path, query) = match admitted {
+        Ok(Admitted::Page) => return finish(request, api::page(state.max_upload), false),
+        Ok(Admitted::Api { path, query }) => (path, query),
+        Err(reply) => return finish(request, reply, false),
+    };
+    let Some(arrived) = receive_body(request, state.max_upload, state.read_timeout) else {
+        // The body stalled: its reader answers once the client sends again or goes away.
+        return;
+    };
+    let reply = match arrived.body {
+        Err(reply) => reply,
+        Ok(body) => catch_unwind(AssertUnwindSafe(|| {
+            let commands = &*state.commands;
+            match path {
+                ApiCall::Check => api::check(&query, &body, commands),
+                ApiCall::Fix => api::fix(&query, &body, commands),
+                ApiCall::Layout => api::layout(&query, &body, commands),
+                ApiCall::Diagnose => api::diagnose(&body, commands),
+            }
+        }))
+        .unwrap_or_else(|_| failed()),
+    };
+    finish(arrived.request, reply, arrived.body_read);
+}
+
+fn failed() -> Reply {
+    Reply::error(
+        500,
+        "skulint failed on this request; the server goes on. Please report the file that caused it.",
+    )
+}
+
+fn finish(request: Request, reply: Reply, body_read: bool) {
     let _ = catch_unwind(AssertUnwindSafe(|| send(request, reply, body_read)));
 }
 
@@ -314,22 +363,41 @@ fn header(request: &Request, name: &str) -> Option<String> {
         .map(|h| h.value.as_str().to_string())
 }
 
-fn route(request: &mut Request, state: &State, body_read: &mut bool) -> Reply {
+/// What a request asks for, once its headers are admitted.
+enum Admitted {
+    Page,
+    Api {
+        path: ApiCall,
+        query: Vec<(String, String)>,
+    },
+}
+
+#[derive(Clone, Copy)]
+enum ApiCall {
+    Check,
+    Fix,
+    Layout,
+    Diagnose,
+}
+
+/// Checks a request's headers (host, token, path, method): what it asks
+/// for, or the refusal.
+fn admit(request: &Request, state: &State) -> Result<Admitted, Reply> {
     let url = request.url().to_string();
     let (path, query) = url.split_once('?').unwrap_or((&url, ""));
     let query = parse_query(query);
     if state.local_hosts_only && !is_local_host(header(request, "Host").as_deref()) {
-        return Reply::error(
+        return Err(Reply::error(
             403,
             "this server answers requests to 127.0.0.1 or localhost only",
-        );
+        ));
     }
     if let Some(token) = &state.token {
         let bearer = header(request, "Authorization")
             .and_then(|value| value.strip_prefix("Bearer ").map(|t| t.trim().to_string()));
         let given = bearer.or_else(|| value(&query, "token").map(str::to_string));
         if !given.is_some_and(|given| same_secret(&given, token)) {
-            return if path == "/" {
+            return Err(if path == "/" {
                 Reply::new(
                     401,
                     "text/html; charset=utf-8",
@@ -341,38 +409,32 @@ fn route(request: &mut Request, state: &State, body_read: &mut bool) -> Reply {
                     "this server needs its token: send Authorization: Bearer TOKEN",
                 )
             }
-            .with_header("WWW-Authenticate", "Bearer");
+            .with_header("WWW-Authenticate", "Bearer"));
         }
     }
-    let method = request.method().clone();
-    let allowed = match path {
-        "/" => "GET, HEAD",
-        "/api/check" | "/api/fix" | "/api/layout" | "/api/diagnose" => "POST",
+    let method = request.method();
+    let (allowed, call) = match path {
+        "/" => ("GET, HEAD", None),
+        "/api/check" => ("POST", Some(ApiCall::Check)),
+        "/api/fix" => ("POST", Some(ApiCall::Fix)),
+        "/api/layout" => ("POST", Some(ApiCall::Layout)),
+        "/api/diagnose" => ("POST", Some(ApiCall::Diagnose)),
         _ => {
-            return Reply::error(
+            return Err(Reply::error(
                 404,
                 format!(
                     "no such page: {path}; the API is POST /api/check, /api/fix, /api/layout and /api/diagnose"
                 ),
-            );
+            ));
         }
     };
-    match (path, &method) {
-        ("/", Method::Get | Method::Head) => api::page(state.max_upload),
-        ("/api/check" | "/api/fix" | "/api/layout" | "/api/diagnose", Method::Post) => {
-            let body = match read_body(request, state.max_upload, body_read) {
-                Ok(body) => body,
-                Err(reply) => return reply,
-            };
-            match path {
-                "/api/check" => api::check(&query, &body, &*state.commands),
-                "/api/fix" => api::fix(&query, &body, &*state.commands),
-                "/api/layout" => api::layout(&query, &body, &*state.commands),
-                _ => api::diagnose(&body, &*state.commands),
-            }
-        }
-        _ => Reply::error(405, format!("{path} takes {allowed}, not {method}"))
-            .with_header("Allow", allowed),
+    match (call, method) {
+        (None, Method::Get | Method::Head) => Ok(Admitted::Page),
+        (Some(path), Method::Post) => Ok(Admitted::Api { path, query }),
+        _ => Err(
+            Reply::error(405, format!("{path} takes {allowed}, not {method}"))
+                .with_header("Allow", allowed),
+        ),
     }
 }
 
@@ -400,38 +462,136 @@ fn same_secret(given: &str, expected: &str) -> bool {
             == 0
 }
 
-/// The body, up to `max` bytes: a larger one (declared or sent) is 413.
-fn read_body(request: &mut Request, max: u64, body_read: &mut bool) -> Result<Vec<u8>, Reply> {
-    let too_large = || {
-        Reply::error(
-            413,
-            format!(
-                "the upload is larger than this server accepts ({}); start it with a larger --max-upload",
-                crate::table::read::Size(max)
-            ),
-        )
-        .with_header("Connection", "close")
-    };
-    let declared = request.body_length().map(|n| n as u64);
-    if declared.is_some_and(|n| n > max) {
-        return Err(too_large());
+/// A request with its body read, or the reply that refuses it.
+struct Arrived {
+    request: Request,
+    body: Result<Vec<u8>, Reply>,
+    /// Whether nothing is left of the body to read (see [`send`]).
+    body_read: bool,
+}
+
+enum Arrival {
+    /// Some more of the body arrived.
+    Progress,
+    Complete(Box<Arrived>),
+}
+
+/// The body of `request`, read on a thread of its own while the worker waits
+/// for it: a client that sends nothing for `patience` (a stalled upload, or a
+/// body declared and never sent) no longer holds the worker, which goes on to
+/// the next request. The server library gives no hold on the connection's
+/// socket, so its reader cannot be interrupted: it answers 408 itself when the
+/// client sends again or closes the connection. `None` when the worker gave up.
+fn receive_body(request: Request, max: u64, patience: Duration) -> Option<Arrived> {
+    if request.body_length().is_some_and(|n| n as u64 > max) {
+        return Some(Arrived {
+            request,
+            body: Err(too_large(max)),
+            body_read: false,
+        });
     }
-    let mut body = Vec::with_capacity(declared.unwrap_or(0) as usize);
-    if let Err(e) = request.as_reader().take(max + 1).read_to_end(&mut body) {
-        // The connection is broken: there is nothing more to read.
-        *body_read = true;
-        return Err(Reply::error(
-            400,
-            format!("cannot read the request body: {e}"),
-        ));
+    let (sender, receiver) = mpsc::channel();
+    let reader = move || {
+        let mut request = request;
+        let (body, body_read) = read_body(&mut request, max, &|| {
+            let _ = sender.send(Arrival::Progress);
+        });
+        let arrived = Arrived {
+            request,
+            body,
+            body_read,
+        };
+        if let Err(mpsc::SendError(Arrival::Complete(late))) =
+            sender.send(Arrival::Complete(Box::new(arrived)))
+        {
+            let reply = Reply::error(
+                408,
+                format!(
+                    "the upload stalled: nothing arrived for {} s; send it again",
+                    patience.as_secs()
+                ),
+            )
+            .with_header("Connection", "close");
+            finish(late.request, reply, late.body_read);
+        }
+    };
+    std::thread::Builder::new()
+        .name("skulint-serve-body".into())
+        .spawn(reader)
+        .ok()?;
+    loop {
+        match receiver.recv_timeout(patience) {
+            Ok(Arrival::Progress) => {}
+            Ok(Arrival::Complete(arrived)) => return Some(*arrived),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                // It may have completed just now.
+                return receiver.try_iter().find_map(|arrival| match arrival {
+                    Arrival::Complete(arrived) => Some(*arrived),
+                    Arrival::Progress => None,
+                });
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => return None,
+        }
+    }
+}
+
+fn too_large(max: u64) -> Reply {
+    Reply::error(
+        413,
+        format!(
+            "the upload is larger than this server accepts ({}); start it with a larger --max-upload",
+            crate::table::read::Size(max)
+        ),
+    )
+    .with_header("Connection", "close")
+}
+
+/// The body, up to `max` bytes, calling `progress` as pieces arrive: a larger
+/// one is 413, one cut short 400. Also says whether nothing is left to read.
+fn read_body(
+    request: &mut Request,
+    max: u64,
+    progress: &dyn Fn(),
+) -> (Result<Vec<u8>, Reply>, bool) {
+    let declared = request.body_length().map(|n| n as u64);
+    let mut body = Vec::with_capacity(declared.unwrap_or(0).min(max) as usize);
+    let mut piece = vec![0; 64 * 1024];
+    let mut reader = request.as_reader().take(max + 1);
+    loop {
+        match reader.read(&mut piece) {
+            Ok(0) => break,
+            Ok(n) => {
+                body.extend_from_slice(&piece[..n]);
+                progress();
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                // The connection is broken: there is nothing more to read.
+                return (
+                    Err(Reply::error(
+                        400,
+                        format!("cannot read the request body: {e}"),
+                    )),
+                    true,
+                );
+            }
+        }
     }
     if body.len() as u64 > max {
         // A body sent without its length, cut at the limit: the rest is
         // thrown away before the answer.
-        return Err(too_large());
+        return (Err(too_large(max)), false);
     }
-    *body_read = true;
-    Ok(body)
+    if declared.is_some_and(|n| (body.len() as u64) < n) {
+        return (
+            Err(Reply::error(
+                400,
+                "the connection closed before the whole upload arrived",
+            )),
+            true,
+        );
+    }
+    (Ok(body), true)
 }
 
 /// `a=1&b=x%20y`, decoded (`+` is a space, as forms send it).

@@ -1,13 +1,58 @@
 //! An upload in its private folder, and what the commands made of it: the
 //! outputs read back with the folder taken out of their paths.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use tempfile::TempDir;
 
 use super::Commands;
 use crate::emit::OutputFormat;
+
+/// The upload folders that exist now, so that stopping the server removes
+/// them (see [`remove_all`]); only folders this server made are ever listed.
+struct Folders {
+    live: BTreeSet<PathBuf>,
+    /// Set once the server stops: no folder is made after that.
+    stopping: bool,
+}
+
+static FOLDERS: Mutex<Folders> = Mutex::new(Folders {
+    live: BTreeSet::new(),
+    stopping: false,
+});
+
+fn folders() -> MutexGuard<'static, Folders> {
+    // The list stays right even if a thread panicked while holding it.
+    FOLDERS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Removes every upload folder that exists now and lets no new one be made:
+/// the server is stopping, maybe while requests run. Returns the folders that
+/// could not be removed. The list stays locked, so call this just before the
+/// process ends.
+pub fn remove_all() -> Vec<PathBuf> {
+    let mut folders = folders();
+    folders.stopping = true;
+    let mut left = Vec::new();
+    for folder in std::mem::take(&mut folders.live) {
+        // A run may be writing into the folder as it is removed: try again.
+        let removed = (0..3).any(|_| match std::fs::remove_dir_all(&folder) {
+            Ok(()) => true,
+            Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+        });
+        if !removed {
+            left.push(folder);
+        }
+    }
+    // Held until the process ends, so no upload makes a folder after this.
+    std::mem::forget(folders);
+    left
+}
 
 /// An uploaded export in its private folder, removed when this is dropped.
 pub struct Upload {
@@ -15,14 +60,31 @@ pub struct Upload {
     path: PathBuf,
 }
 
+impl Drop for Upload {
+    fn drop(&mut self) {
+        // Removed while the list is held, so a stop in between cannot miss it.
+        let mut folders = folders();
+        let _ = std::fs::remove_dir_all(self.dir.path());
+        folders.live.remove(self.dir.path());
+    }
+}
+
 impl Upload {
     /// Writes `body` into a new private folder under `name`, a plain file name
     /// (see [`super::upload_name`]).
     pub fn new(name: &str, body: &[u8]) -> Result<Upload> {
-        let dir = tempfile::Builder::new()
-            .prefix("skulint-serve-")
-            .tempdir()
-            .context("cannot create a temporary folder")?;
+        let dir = {
+            let mut folders = folders();
+            if folders.stopping {
+                bail!("the server is stopping");
+            }
+            let dir = tempfile::Builder::new()
+                .prefix("skulint-serve-")
+                .tempdir()
+                .context("cannot create a temporary folder")?;
+            folders.live.insert(dir.path().to_path_buf());
+            dir
+        };
         let path = dir.path().join(name);
         std::fs::write(&path, body).context("cannot write the upload")?;
         std::fs::create_dir(dir.path().join("out"))
@@ -101,6 +163,38 @@ pub fn check(
     }
     let bytes = std::fs::read(&report).context("the check wrote no report")?;
     Ok(Outcome::Done(upload.unplace(bytes)))
+}
+
+/// What the page shows of an upload, from one check run and one layout run.
+pub struct PageOutputs {
+    /// The report of `skulint check NAME --output-format json`.
+    pub report: Vec<u8>,
+    /// The report of `skulint check NAME --output-format html`.
+    pub html: Vec<u8>,
+    /// The JSON of `skulint layout NAME --output-format json`.
+    pub layout: Vec<u8>,
+}
+
+/// The JSON and HTML reports of one `skulint check NAME --output-format html
+/// --report json=REPORT` run, and the layout.
+pub fn page(commands: &dyn Commands, upload: &Upload) -> Result<Outcome<PageOutputs>> {
+    let html = upload.log("report.html");
+    let report = upload.log("report.json");
+    commands.check(&upload.path, OutputFormat::Html, &html, &report)?;
+    if let Some(why) = upload.unreadable(&report)? {
+        return Ok(Outcome::Unreadable(why));
+    }
+    let report = upload.unplace(std::fs::read(&report).context("the check wrote no report")?);
+    let html = upload.unplace(std::fs::read(&html).context("the check wrote no report")?);
+    let layout = match layout(commands, upload)? {
+        Outcome::Done(layout) => layout,
+        Outcome::Unreadable(why) => return Ok(Outcome::Unreadable(why)),
+    };
+    Ok(Outcome::Done(PageOutputs {
+        report,
+        html,
+        layout,
+    }))
 }
 
 /// The JSON of `skulint layout NAME --output-format json`.

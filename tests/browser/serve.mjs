@@ -41,6 +41,11 @@ try {
   const page = context.pages()[0] || (await context.newPage());
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
+  // Each upload to the API, by path: a file is checked with one upload.
+  const uploads = [];
+  page.on("request", (r) => {
+    if (r.method() === "POST") uploads.push(new URL(r.url()).pathname + new URL(r.url()).search);
+  });
   await page.goto(url);
 
   // The browser asks for Indonesian: the labels are Indonesian.
@@ -68,6 +73,8 @@ try {
   check(seen.findings > 0, "findings in the report");
   const values = await report.locator("table.findings td.val").allTextContents();
   seen.visibleSpace = values.some((v) => v.includes("␣"));
+  seen.checkUploads = uploads.filter((u) => u.includes("demo-shopee-sales-info")).length;
+  check(seen.checkUploads === 1, `the demo export uploaded once to be shown: ${uploads.join(" ")}`);
   check(seen.visibleSpace, "spaces made visible");
   // The report's own search filters the table.
   await report.locator("#q").fill("SKU001");
