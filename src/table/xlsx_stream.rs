@@ -59,26 +59,33 @@ pub fn open(path: &Path, limits: &Limits) -> Result<XlsxBook, NotStreamed> {
     if format != declared || !notices.is_empty() {
         return Err(NotStreamed::Whole);
     }
-    // Shared strings that the cell reader trims are restored by the whole-file
-    // reader (see raw_text), which sees the whole sheet.
-    let trimmed = read::guarded(|| super::raw_text::Package::new(&bytes))
-        .map_or(true, |package| !package.shared.is_empty());
-    if trimmed {
-        return Err(NotStreamed::Whole);
-    }
     // The bytes were only needed to check the file; the reader reads the open
     // file, so that memory does not hold it twice. Changed meanwhile, the
     // file is the whole-file reader's.
     let length = bytes.len() as u64;
-    drop(bytes);
     std::io::Seek::rewind(&mut file)?;
     if file.metadata()?.len() != length {
         return Err(NotStreamed::Whole);
     }
-    let workbook = read::guarded(|| Xlsx::new(BufReader::new(file)))
-        .ok()
-        .and_then(Result::ok)
-        .ok_or(NotStreamed::Whole)?;
+    // Shared strings that the cell reader trims are restored by the whole-file
+    // reader (see raw_text), which sees the whole sheet. They are looked for
+    // while calamine opens the workbook (and loads its shared strings).
+    let (trimmed, workbook) = rayon::join(
+        || {
+            read::guarded(|| super::raw_text::Package::new(&bytes))
+                .map_or(true, |package| !package.shared.is_empty())
+        },
+        || {
+            read::guarded(|| Xlsx::new(BufReader::new(file)))
+                .ok()
+                .and_then(Result::ok)
+        },
+    );
+    drop(bytes);
+    if trimmed {
+        return Err(NotStreamed::Whole);
+    }
+    let workbook = workbook.ok_or(NotStreamed::Whole)?;
     let [meta] = read::worksheets(workbook.sheets_metadata())
         .try_into()
         .map_err(|_| NotStreamed::Whole)?;
