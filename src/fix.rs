@@ -50,6 +50,31 @@ impl Change {
     }
 }
 
+/// Marks the fixes of the cells whose changes were dropped because the cell
+/// lies in an array formula's range (found when the workbook is patched) as
+/// blocked, with the reason: the report after `fix` never offers them again.
+pub fn block_formula_cells(diagnostics: &mut [Diagnostic], dropped: &[Change]) {
+    if dropped.is_empty() {
+        return;
+    }
+    let cells: HashSet<(usize, usize, usize)> = dropped
+        .iter()
+        .map(|c| (c.sheet_index, c.row, c.col))
+        .collect();
+    for d in diagnostics {
+        let at = &d.location;
+        if let Some(fix) = &mut d.fix
+            && cells.contains(&(at.sheet_index as usize, at.row as usize, at.col as usize))
+        {
+            fix.applicability = Applicability::Blocked;
+            fix.note = Some(
+                "not applied: the cell is inside an array formula, which holds results only; fix the formula instead"
+                    .to_string(),
+            );
+        }
+    }
+}
+
 /// Whether a workbook is a CSV or TSV file, where a fix must not make a formula.
 pub fn is_csv(workbook: &Workbook) -> bool {
     matches!(

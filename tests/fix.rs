@@ -1685,6 +1685,20 @@ fn a_sku_inside_an_array_formula_is_left_and_still_reported() {
         .collect();
     assert!(left.contains(&("B3".into(), "SKU001".into())), "{left:?}");
     assert!(!left.contains(&("B4".into(), "SKU001".into())), "{left:?}");
+    // Reported after fixing, its fix is not offered again: it is blocked, with why.
+    let b3 = diagnostics(&report)
+        .iter()
+        .find(|d| d["cell"] == "B3" && d["code"] == "SKU001")
+        .unwrap()
+        .clone();
+    assert_eq!(b3["fix"]["applicability"], "blocked", "{b3}");
+    assert!(
+        b3["fix"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("array formula"),
+        "{b3}"
+    );
     let sheets = read_xlsx(&out);
     assert_eq!(sheets[0].cells[&(3, 1)], Data::String("KAOS 03".into()));
     assert_eq!(sheets[0].cells[&(2, 1)], Data::String("KAOS  02".into()));

@@ -155,40 +155,48 @@ pub fn fix_group(
         relinted = lint_books(&read.books, setup);
     }
 
+    let mut dropped: Vec<Vec<Change>> = vec![Vec::new(); paths.len()];
+    for (i, changes) in reverted {
+        dropped[i] = changes;
+    }
     read.books
         .iter()
         .zip(planned)
         .zip(relinted)
         .zip(made)
         .zip(notices)
-        .map(|((((fixed, planned), relinted), made), notices)| {
-            let changes = planned?;
-            let mut linted = relinted?;
-            let workbook = fixed.as_ref().map_err(Clone::clone)?;
-            // From the fixed workbook and the changes kept: a change dropped for
-            // a formula renames nothing.
-            let resync = fix::resync_entries(&linted.tables, &changes);
-            let csv = is_csv(linted.workbook);
-            fix::plan(
-                &linted.tables,
-                &mut linted.diagnostics,
-                options.unsafe_fixes,
-                csv,
-            );
-            let report = file_report(linted.workbook, &linted.tables, &linted.skipped);
-            // A copy whose every change was dropped is made only if still wanted.
-            let made = made.filter(|_| copy(&changes));
-            Ok(Fixed {
-                path: workbook.path.clone(),
-                format: workbook.format,
-                report,
-                remaining: linted.diagnostics,
-                changes,
-                resync,
-                made,
-                notices,
-            })
-        })
+        .zip(dropped)
+        .map(
+            |(((((fixed, planned), relinted), made), notices), dropped)| {
+                let changes = planned?;
+                let mut linted = relinted?;
+                let workbook = fixed.as_ref().map_err(Clone::clone)?;
+                // From the fixed workbook and the changes kept: a change dropped for
+                // a formula renames nothing.
+                let resync = fix::resync_entries(&linted.tables, &changes);
+                let csv = is_csv(linted.workbook);
+                fix::plan(
+                    &linted.tables,
+                    &mut linted.diagnostics,
+                    options.unsafe_fixes,
+                    csv,
+                );
+                fix::block_formula_cells(&mut linted.diagnostics, &dropped);
+                let report = file_report(linted.workbook, &linted.tables, &linted.skipped);
+                // A copy whose every change was dropped is made only if still wanted.
+                let made = made.filter(|_| copy(&changes));
+                Ok(Fixed {
+                    path: workbook.path.clone(),
+                    format: workbook.format,
+                    report,
+                    remaining: linted.diagnostics,
+                    changes,
+                    resync,
+                    made,
+                    notices,
+                })
+            },
+        )
         .collect()
 }
 
