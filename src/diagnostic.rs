@@ -84,14 +84,6 @@ impl Location {
         format!("{}{}", self.column(), self.row_number())
     }
 
-    /// The same location `rows` further down.
-    pub fn down(&self, rows: u32) -> Location {
-        Location {
-            row: self.row + rows,
-            ..self.clone()
-        }
-    }
-
     /// Whether the cell is in another sheet or file than `other`.
     pub fn elsewhere_than(&self, other: &Location) -> bool {
         self.file != other.file || self.sheet_index != other.sheet_index

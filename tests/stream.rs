@@ -201,17 +201,29 @@ fn reader_limits_hold_when_streamed() {
         text.push_str(&format!("KAOS-{i},{i}\n\n"));
     }
     std::fs::write(&path, &text).unwrap();
-    for (max_cells, max_file_size) in [(250, None), (10_000, Some(100))] {
+    assert_limits_hold(&path, [(250, None), (10_000, Some(100))], |setup| {
+        stream::lint_csv_in_parts(&path, setup, 13, 0).is_none()
+    });
+}
+
+/// Under each (`--max-cells`, `--max-file-size`), the file read whole is
+/// refused, and `left_whole` says the streamed strategy leaves it to the
+/// whole-file reader, which refuses it.
+fn assert_limits_hold(
+    path: &Path,
+    limits: [(u64, Option<u64>); 2],
+    left_whole: impl Fn(&Setup) -> bool,
+) {
+    for (max_cells, max_file_size) in limits {
         let options = LintOptions {
             max_cells: Some(max_cells),
             max_file_size: max_file_size.map(skulint::table::read::Size),
             ..LintOptions::default()
         };
         let setup = setup(&options);
-        let (whole, _) = lint(&path, &setup);
+        let (whole, _) = lint(path, &setup);
         assert_eq!(whole.errors.len(), 1, "read whole, the file is refused");
-        // Streamed, it is left to the whole-file reader, which refuses it.
-        assert!(stream::lint_csv_in_parts(&path, &setup, 13, 0).is_none());
+        assert!(left_whole(&setup));
     }
 }
 
@@ -647,18 +659,9 @@ fn workbook_limits_hold_when_streamed() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("listing.xlsx");
     planted_workbook(&path);
-    for (max_cells, max_file_size) in [(300, None), (10_000_000, Some(1000))] {
-        let options = LintOptions {
-            max_cells: Some(max_cells),
-            max_file_size: max_file_size.map(skulint::table::read::Size),
-            ..LintOptions::default()
-        };
-        let setup = setup(&options);
-        let (whole, _) = lint(&path, &setup);
-        assert_eq!(whole.errors.len(), 1, "read whole, the file is refused");
-        // Streamed, it is left to the whole-file reader, which refuses it.
-        assert!(stream::lint_xlsx_in_parts(&path, &setup, 16, 0).is_none());
-    }
+    assert_limits_hold(&path, [(300, None), (10_000_000, Some(1000))], |setup| {
+        stream::lint_xlsx_in_parts(&path, setup, 16, 0).is_none()
+    });
 }
 
 #[test]

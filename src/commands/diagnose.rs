@@ -141,13 +141,14 @@ fn diagnose_file(args: &DiagnoseArgs, path: &Path) -> Result<Vec<Entry>> {
             Some(findings.remove(&(row as u32 + 1)).unwrap_or_default())
         });
         for (row, diagnosis) in failures {
+            let at = table.location(row, reason_col);
             entries.push(Entry {
                 diagnosis,
                 place: Some(Place {
                     file: display.clone(),
                     sheet: table.sheet.name.to_string(),
-                    row: table.location(row, reason_col).row_number(),
-                    cell: table.location(row, reason_col).cell(),
+                    row: at.row_number(),
+                    cell: at.cell(),
                 }),
             });
         }

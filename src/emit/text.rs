@@ -75,6 +75,12 @@ impl Emitter for TextEmitter {
         let totals = per_sheet_counts(report);
         // Findings shown so far in the current sheet, per code.
         let mut shown: BTreeMap<&str, usize> = BTreeMap::new();
+        // The rules whose cells hold a channel's message, looked up once.
+        let message_codes: Vec<&str> = crate::rules::catalog()
+            .iter()
+            .filter(|doc| doc.value == crate::rules::CellValue::Message)
+            .map(|doc| doc.code.as_str())
+            .collect();
         for d in &report.diagnostics {
             if current != Some((d.file(), d.sheet())) {
                 if let Some((file, sheet)) = current {
@@ -123,9 +129,7 @@ impl Emitter for TextEmitter {
                 printable(&d.message)
             )?;
             // A sync failure reason is a message, not a code: shown as words on one line.
-            let message = crate::rules::find_doc(d.code)
-                .is_some_and(|doc| doc.value == crate::rules::CellValue::Message);
-            if !d.value.is_empty() && message {
+            if !d.value.is_empty() && message_codes.contains(&d.code) {
                 let line = d.value.split_whitespace().collect::<Vec<_>>().join(" ");
                 let shown = match line.char_indices().nth(160) {
                     Some((cut, _)) => format!("{}…", &line[..cut]),

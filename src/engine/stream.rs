@@ -40,7 +40,7 @@ use crate::table::csv::RowNotices;
 use crate::table::csv_stream::CsvRows;
 use crate::table::rows::RowSource;
 use crate::table::{
-    Format, FormulaCell, Role, Sheet, Table, Value, Visibility, Workbook, layout, xlsx_stream,
+    Format, FormulaCell, Role, Sheet, Table, Value, Visibility, Workbook, layout, read, xlsx_stream,
 };
 use crate::text::near_duplicate_key;
 
@@ -101,23 +101,17 @@ pub fn lint_csv_in_parts(
     part_rows: usize,
     from_bytes: u64,
 ) -> Option<(FileResult, Vec<Notice>)> {
-    let extension = path.extension()?.to_str()?.to_ascii_lowercase();
-    let format = match extension.as_str() {
-        "csv" | "txt" => Format::Csv,
-        "tsv" | "tab" => Format::Tsv,
-        _ => return None,
-    };
-    if !worth_streaming(path, setup, from_bytes, part_rows) {
+    let format = read::declared_format(path).ok()?;
+    if !matches!(format, Format::Csv | Format::Tsv)
+        || !worth_streaming(path, setup, from_bytes, part_rows)
+    {
         return None;
     }
     let mut rows = CsvRows::open(path, format == Format::Tsv).ok()?;
     let file = StreamedFile {
         path,
         format,
-        sheet: path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("Sheet1"),
+        sheet: read::sheet_name_of(path),
         visibility: Visibility::Visible,
     };
     let mut row_notices = RowNotices::default();
@@ -131,8 +125,8 @@ pub fn lint_xlsx_in_parts(
     part_rows: usize,
     from_bytes: u64,
 ) -> Option<(FileResult, Vec<Notice>)> {
-    let extension = path.extension()?.to_str()?.to_ascii_lowercase();
-    if !matches!(extension.as_str(), "xlsx" | "xlsm")
+    let format = read::declared_format(path).ok()?;
+    if !matches!(format, Format::Xlsx | Format::Xlsm)
         || !worth_streaming(path, setup, from_bytes, part_rows)
     {
         return None;

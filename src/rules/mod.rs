@@ -168,7 +168,9 @@ pub fn codes() -> impl Iterator<Item = &'static str> {
 
 /// Whether `code` is a cross-file rule (it runs only with `--inventory`).
 pub fn is_cross_file(code: &str) -> bool {
-    find_doc(code).is_some_and(|d| d.scope == Scope::CrossFile)
+    catalog()
+        .iter()
+        .any(|d| d.code == code && d.scope == Scope::CrossFile)
 }
 
 /// The built-in codes whose rules compare the rows of a sheet.

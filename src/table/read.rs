@@ -229,7 +229,7 @@ pub(super) fn check_file_size(size: u64, limits: &Limits) -> Result<(), ReadErro
 }
 
 /// The format a file's name declares.
-pub(super) fn declared_format(path: &Path) -> Result<Format, ReadError> {
+pub fn declared_format(path: &Path) -> Result<Format, ReadError> {
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
@@ -292,7 +292,7 @@ pub fn load_bytes(
 }
 
 /// A CSV file has one sheet, named after the file like Excel names it.
-fn sheet_name_of(path: &Path) -> &str {
+pub fn sheet_name_of(path: &Path) -> &str {
     path.file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("Sheet1")
