@@ -675,3 +675,69 @@ fn a_csv_named_xlsx_is_left_to_the_whole_file_reader() {
     assert!(whole.errors.is_empty());
     assert_eq!(notices.len(), 1, "{notices:?}");
 }
+
+/// A listing long enough that the package inflates its worksheet on a thread
+/// of its own (src/table/inflating.rs), with a SKU fix in a formula row at
+/// each of `formula_rows`. `constant_memory` writes every text as an inline
+/// string.
+fn long_workbook(path: &Path, formula_rows: &[u32], constant_memory: bool) {
+    use rust_xlsxwriter::{Formula, Workbook};
+    let mut workbook = Workbook::new();
+    let sheet = if constant_memory {
+        workbook.add_worksheet_with_constant_memory().unwrap()
+    } else {
+        workbook.add_worksheet()
+    };
+    for (col, text) in ["Product ID", "Product Name", "SKU", "Stock"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, col as u16, *text).unwrap();
+    }
+    for row in 1..30_000u32 {
+        sheet.write_number(row, 0, f64::from(row / 3)).unwrap();
+        sheet.write_string(row, 1, "Kaos Polos Hitam").unwrap();
+        if formula_rows.contains(&row) {
+            let sku = format!("KAOS  {row}");
+            sheet
+                .write_formula(row, 2, Formula::new("=\"KAOS  \"&A1").set_result(&sku))
+                .unwrap();
+        } else {
+            sheet.write_string(row, 2, format!("KAOS-{row}")).unwrap();
+        }
+        sheet.write_number(row, 3, f64::from(row % 50)).unwrap();
+    }
+    workbook.save(path).unwrap();
+}
+
+#[test]
+fn formulas_anywhere_in_a_long_sheet_stream_like_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    // No formula; one in the first row; the first far into the sheet, where
+    // the parser has long been reading cells without their formulas.
+    for formula_rows in [&[][..], &[1, 20_000], &[25_000, 29_999]] {
+        let path = dir.path().join("long.xlsx");
+        long_workbook(&path, formula_rows, false);
+        let setup = setup(&LintOptions::default());
+        let (whole, _) = lint(&path, &setup);
+        let blocked = json(&whole)
+            .matches("the cell is computed by a formula")
+            .count();
+        assert_eq!(blocked, formula_rows.len(), "{formula_rows:?}");
+        assert_streamed_like_whole(
+            &path,
+            &LintOptions::default(),
+            &[1000, 8192],
+            stream::lint_xlsx_in_parts,
+        );
+    }
+}
+
+#[test]
+fn a_long_sheet_of_inline_strings_is_left_to_the_whole_file_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rebuilt.xlsx");
+    long_workbook(&path, &[], true);
+    let setup = setup(&LintOptions::default());
+    assert!(stream::lint_xlsx_in_parts(&path, &setup, 8192, 0).is_none());
+}

@@ -521,9 +521,16 @@ pub fn assemble(
         .enumerate()
         .map(|(i, f)| (f.path.to_string(), i))
         .collect();
-    report
+    let in_order = |a: &Diagnostic, b: &Diagnostic| {
+        (order[a.file()], a.sort_key()).cmp(&(order[b.file()], b.sort_key()))
+    };
+    // Each file's findings come sorted: most runs need no sort here.
+    if !report
         .diagnostics
-        .sort_by(|a, b| (order[a.file()], a.sort_key()).cmp(&(order[b.file()], b.sort_key())));
+        .is_sorted_by(|a, b| in_order(a, b).is_le())
+    {
+        report.diagnostics.sort_by(in_order);
+    }
     (report, notices)
 }
 

@@ -554,22 +554,32 @@ impl State {
     }
 
     /// Reads the partitions back, one at a time.
+    /// The two sets are read on two threads when a second one is free: this
+    /// runs after the last row, while nothing else does.
     fn shared(self) -> io::Result<Shared> {
-        let mut skus = HashSet::default();
-        self.skus.each_group(|hash, group| {
-            if group.len() > 1 {
-                skus.insert(hash);
-            }
-        })?;
-        let mut parents = HashSet::default();
-        self.parents.each_group(|hash, group| {
-            if group.iter().any(|&product| product != group[0]) {
-                parents.insert(hash);
-            }
-        })?;
+        let (skus, parents) = rayon::join(
+            || {
+                let mut skus = HashSet::default();
+                self.skus.each_group(|hash, group| {
+                    if group.len() > 1 {
+                        skus.insert(hash);
+                    }
+                })?;
+                Ok::<_, io::Error>(skus)
+            },
+            || {
+                let mut parents = HashSet::default();
+                self.parents.each_group(|hash, group| {
+                    if group.iter().any(|&product| product != group[0]) {
+                        parents.insert(hash);
+                    }
+                })?;
+                Ok::<_, io::Error>(parents)
+            },
+        );
         Ok(Shared {
-            skus,
-            parents,
+            skus: skus?,
+            parents: parents?,
             numbers: self.numbers,
         })
     }

@@ -7,6 +7,7 @@
 pub mod columns;
 pub mod csv;
 pub mod csv_stream;
+pub mod inflating;
 pub mod layout;
 pub mod patch;
 pub mod probe;

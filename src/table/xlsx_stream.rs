@@ -13,12 +13,14 @@
 //! cells are handed over in batches, a few at a time, so memory stays bounded.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use calamine::{DataRef, Reader, Xlsx, XlsxCellReader};
 
+use super::inflating::{LastPart, Package, PartTags};
 use super::read::{self, Limits};
 use super::rows::{NotStreamed, RowSource};
 use super::{Format, FormulaCell, Value, Visibility};
@@ -30,7 +32,9 @@ const BATCHES_AHEAD: usize = 4;
 
 /// A workbook opened to stream its one worksheet.
 pub struct XlsxBook {
-    workbook: Xlsx<BufReader<File>>,
+    workbook: Xlsx<Package>,
+    /// Which part calamine read last: the worksheet, once its reader is made.
+    last: LastPart,
     pub format: Format,
     /// The worksheet's name and visibility.
     pub sheet: String,
@@ -59,29 +63,29 @@ pub fn open(path: &Path, limits: &Limits) -> Result<XlsxBook, NotStreamed> {
     if format != declared || !notices.is_empty() {
         return Err(NotStreamed::Whole);
     }
-    // The bytes were only needed to check the file; the reader reads the open
-    // file, so that memory does not hold it twice. Changed meanwhile, the
-    // file is the whole-file reader's.
-    let length = bytes.len() as u64;
-    std::io::Seek::rewind(&mut file)?;
-    if file.metadata()?.len() != length {
-        return Err(NotStreamed::Whole);
-    }
-    // Shared strings that the cell reader trims are restored by the whole-file
-    // reader (see raw_text), which sees the whole sheet. They are looked for
-    // while calamine opens the workbook (and loads its shared strings).
+    // With a second thread, calamine reads the package with its large parts
+    // inflated ahead (see inflating). Shared strings that the cell reader
+    // trims are restored by the whole-file reader (see raw_text), which sees
+    // the whole sheet: they are looked for while calamine opens the workbook
+    // (and loads its shared strings).
+    let bytes = Arc::new(bytes);
+    let package = if rayon::current_num_threads() < 2 {
+        Package::original(Arc::clone(&bytes))
+    } else {
+        Package::inflating(Arc::clone(&bytes))
+    };
+    let last = package.last_part();
     let (trimmed, workbook) = rayon::join(
         || {
             read::guarded(|| super::raw_text::Package::new(&bytes))
                 .map_or(true, |package| !package.shared.is_empty())
         },
         || {
-            read::guarded(|| Xlsx::new(BufReader::new(file)))
+            read::guarded(|| Xlsx::new(package))
                 .ok()
                 .and_then(Result::ok)
         },
     );
-    drop(bytes);
     if trimmed {
         return Err(NotStreamed::Whole);
     }
@@ -91,6 +95,7 @@ pub fn open(path: &Path, limits: &Limits) -> Result<XlsxBook, NotStreamed> {
         .map_err(|_| NotStreamed::Whole)?;
     Ok(XlsxBook {
         workbook,
+        last,
         format,
         sheet: meta.name,
         visibility: read::visibility(meta.visible),
@@ -106,13 +111,14 @@ pub fn with_rows<T>(
         .workbook
         .worksheet_cells_reader(&book.sheet)
         .map_err(|_| NotStreamed::Whole)?;
+    let cells = SheetCells::new(reader, book.last.tags());
     if rayon::current_num_threads() < 2 {
-        let mut source = CellRows::new(Cells::Here(Box::new(reader)));
+        let mut source = CellRows::new(Cells::Here(Box::new(cells)));
         return Ok(lint(&mut source));
     }
     std::thread::scope(|scope| {
         let (sender, receiver) = sync_channel(BATCHES_AHEAD);
-        scope.spawn(move || parse(reader, sender));
+        scope.spawn(move || parse(cells, sender));
         let mut source = CellRows::new(Cells::Sent {
             receiver,
             batch: Vec::new().into_iter(),
@@ -124,16 +130,90 @@ pub fn with_rows<T>(
     })
 }
 
-/// Whether a cell holds an inline string, which the cell reader may have
-/// trimmed: the whole-file reader restores it from the sheet (see raw_text),
-/// so a sheet with one is left to it.
-fn is_inline_string(cell: &calamine::XlsxCellFormula) -> bool {
-    matches!(cell.value, DataRef::String(_)) && cell.formula.as_ref().is_none_or(String::is_empty)
-}
-
 /// A cell as parsed: its position and value, which may borrow the
 /// workbook's shared strings.
 type RawCell<'a> = ((u32, u32), DataRef<'a>);
+
+/// The non-empty cells of the worksheet, with its formula cells.
+///
+/// Reading a cell's formula costs calamine a look at every element of the
+/// cell, so formulas are read only from the first cell on which the package
+/// saw a formula element ahead of the parser ([`PartTags`]), or from the start
+/// when it could not look. A sheet whose first formula may have been parsed
+/// before that, or which has inline strings, is the whole-file reader's.
+struct SheetCells<'a> {
+    reader: XlsxCellReader<'a, Package>,
+    tags: Option<Arc<PartTags>>,
+    /// Cells read so far, and the bytes of the part calamine had been given
+    /// when formulas started to be read.
+    cells: u64,
+    formulas_from: Option<(u64, u64)>,
+    formulas: Vec<FormulaCell>,
+}
+
+impl<'a> SheetCells<'a> {
+    fn new(reader: XlsxCellReader<'a, Package>, tags: Option<Arc<PartTags>>) -> Self {
+        let formulas_from = tags.is_none().then_some((0, 0));
+        SheetCells {
+            reader,
+            tags,
+            cells: 0,
+            formulas_from,
+            formulas: Vec::new(),
+        }
+    }
+
+    fn next(&mut self) -> Result<Option<RawCell<'a>>, NotStreamed> {
+        loop {
+            if let Some(tags) = &self.tags {
+                if tags.has_inline_string() {
+                    return Err(NotStreamed::Whole);
+                }
+                if self.formulas_from.is_none() && tags.first_formula().is_some() {
+                    self.formulas_from = Some((self.cells, tags.delivered()));
+                }
+            }
+            let cell = if self.formulas_from.is_some() {
+                let cell = self
+                    .reader
+                    .next_cell_with_formula()
+                    .map_err(|_| NotStreamed::Whole)?;
+                cell.map(|cell| {
+                    self.formulas.extend(read::formula_of(&cell));
+                    (cell.pos, cell.value)
+                })
+            } else {
+                let cell = self.reader.next_cell().map_err(|_| NotStreamed::Whole)?;
+                cell.map(|cell| (cell.get_position(), cell.get_value().clone()))
+            };
+            let Some((pos, value)) = cell else {
+                return Ok(None);
+            };
+            self.cells += 1;
+            if value != DataRef::Empty {
+                return Ok(Some((pos, value)));
+            }
+        }
+    }
+
+    /// The formula cells, once the sheet is read.
+    fn finish(self) -> Result<Vec<FormulaCell>, NotStreamed> {
+        if let Some(tags) = &self.tags {
+            let read_all = match (tags.first_formula(), self.formulas_from) {
+                (None, _) => true,
+                // Formulas were read from the first cell, or from a cell the
+                // first formula element comes after.
+                (Some(_), Some((0, _))) => true,
+                (Some(at), Some((_, delivered))) => at >= delivered,
+                (Some(_), None) => false,
+            };
+            if tags.has_inline_string() || !read_all {
+                return Err(NotStreamed::Whole);
+            }
+        }
+        Ok(self.formulas)
+    }
+}
 
 /// What the parser thread hands over.
 enum Parsed<'a> {
@@ -147,21 +227,11 @@ enum Parsed<'a> {
 /// fails or nobody takes them any more. It only parses: the values and rows
 /// are made on the thread that lints them. A crash of the reader fails the
 /// stream; the whole-file reader then reports it.
-fn parse<'a>(mut reader: XlsxCellReader<'a, BufReader<File>>, sender: SyncSender<Parsed<'a>>) {
+fn parse<'a>(mut cells: SheetCells<'a>, sender: SyncSender<Parsed<'a>>) {
     let outcome = read::guarded(|| -> Result<Vec<FormulaCell>, NotStreamed> {
-        let mut formulas = Vec::new();
         let mut batch = Vec::with_capacity(BATCH_CELLS);
-        while let Some(cell) = reader
-            .next_cell_with_formula()
-            .map_err(|_| NotStreamed::Whole)?
-        {
-            formulas.extend(read::formula_of(&cell));
-            if is_inline_string(&cell) {
-                return Err(NotStreamed::Whole);
-            }
-            if cell.value != DataRef::Empty {
-                batch.push((cell.pos, cell.value));
-            }
+        while let Some(cell) = cells.next()? {
+            batch.push(cell);
             if batch.len() == BATCH_CELLS {
                 let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_CELLS));
                 if sender.send(Parsed::Cells(full)).is_err() {
@@ -172,7 +242,7 @@ fn parse<'a>(mut reader: XlsxCellReader<'a, BufReader<File>>, sender: SyncSender
         if sender.send(Parsed::Cells(batch)).is_err() {
             return Err(NotStreamed::Whole);
         }
-        Ok(formulas)
+        cells.finish()
     });
     let _ = sender.send(match outcome {
         Ok(Ok(formulas)) => Parsed::End(formulas),
@@ -182,7 +252,7 @@ fn parse<'a>(mut reader: XlsxCellReader<'a, BufReader<File>>, sender: SyncSender
 
 /// Where the cells come from: this thread's reader, or a parser thread.
 enum Cells<'a> {
-    Here(Box<XlsxCellReader<'a, BufReader<File>>>),
+    Here(Box<SheetCells<'a>>),
     Sent {
         receiver: Receiver<Parsed<'a>>,
         batch: std::vec::IntoIter<RawCell<'a>>,
@@ -216,21 +286,15 @@ impl<'a> CellRows<'a> {
     fn next_cell(&mut self) -> Result<Option<RawCell<'a>>, NotStreamed> {
         loop {
             match &mut self.cells {
-                Cells::Here(reader) => {
-                    let cell = read::guarded(|| reader.next_cell_with_formula())
-                        .map_err(|_| NotStreamed::Whole)?
-                        .map_err(|_| NotStreamed::Whole)?;
-                    let Some(cell) = cell else {
-                        self.cells = Cells::Done;
-                        return Ok(None);
-                    };
-                    self.formulas.extend(read::formula_of(&cell));
-                    if is_inline_string(&cell) {
-                        return Err(NotStreamed::Whole);
+                Cells::Here(cells) => {
+                    let cell = read::guarded(|| cells.next()).map_err(|_| NotStreamed::Whole)??;
+                    if cell.is_some() {
+                        return Ok(cell);
                     }
-                    if cell.value != DataRef::Empty {
-                        return Ok(Some((cell.pos, cell.value)));
+                    if let Cells::Here(cells) = std::mem::replace(&mut self.cells, Cells::Done) {
+                        self.formulas = cells.finish()?;
                     }
+                    return Ok(None);
                 }
                 Cells::Sent { receiver, batch } => {
                     if let Some(cell) = batch.next() {

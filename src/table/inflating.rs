@@ -1,0 +1,656 @@
+//! A workbook package for calamine whose large parts are inflated ahead, on
+//! threads of their own.
+//!
+//! calamine inflates a part of the package while it parses it, on one thread:
+//! on a long export that is about a tenth of its time. A [`Package`] shows
+//! calamine the same package laid out again with every part stored, under the
+//! original names, CRCs and sizes. Small parts are inflated when first read;
+//! each large part is inflated by a thread that runs a few chunks ahead of
+//! calamine's parser. calamine parses the same bytes, and checks their CRCs
+//! as before; only the inflating has moved to another core.
+//!
+//! On the way, the inflating thread looks at each large part's markup for
+//! formula (`<f>`) and inline-string (`<is>`) elements ([`PartTags`]), so that
+//! the streamed reader asks calamine for formulas only once the worksheet is
+//! seen to have one, and leaves a sheet with inline strings to the whole-file
+//! reader before parsing it.
+//!
+//! A package that cannot be laid out so (ZIP64 sizes, encrypted parts or an
+//! unusual compression method) is shown to calamine as it is.
+
+use std::io::{self, Cursor, Read, Seek, SeekFrom};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+
+use zip::{CompressionMethod, ZipArchive};
+
+/// Parts at least this large once inflated get a thread of their own.
+const THREAD_FROM: u64 = 1 << 20;
+/// Bytes inflated at a time.
+const CHUNK: usize = 256 << 10;
+/// Chunks inflated ahead of the parser, besides the one being looked at.
+const CHUNKS_AHEAD: usize = 4;
+
+/// The bytes of the package file, shared with the inflating threads.
+#[derive(Clone)]
+struct Bytes(Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for Bytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// A workbook package as calamine reads it: see the module's documentation.
+pub struct Package {
+    bytes: Bytes,
+    /// Each region's start and length, in order, and what it holds.
+    regions: Vec<(u64, u64, Region)>,
+    len: u64,
+    pos: u64,
+    parts: Vec<Part>,
+    /// The original archive, to inflate small parts from.
+    archive: Option<ZipArchive<Cursor<Bytes>>>,
+    last: LastPart,
+    last_index: Option<usize>,
+}
+
+enum Region {
+    /// The original file, shown as it is.
+    Original,
+    /// Headers laid out for the stored parts.
+    Fixed(Vec<u8>),
+    /// The data of a part.
+    Part(usize),
+}
+
+struct Part {
+    /// Its index in the original archive.
+    index: usize,
+    size: u64,
+    data: PartData,
+}
+
+enum PartData {
+    /// Stored in the original too: these bytes of the file.
+    Stored(u64),
+    /// Small, not read yet.
+    Unread,
+    /// Small, inflated when first read.
+    Whole(Vec<u8>),
+    /// Large: inflated by a thread, not started yet.
+    Ahead,
+    Streaming(Stream),
+}
+
+struct Stream {
+    receiver: Receiver<io::Result<Vec<u8>>>,
+    chunk: Vec<u8>,
+    /// Where in `chunk` reading goes on.
+    at: usize,
+    /// Bytes of the part before `chunk[at]`.
+    offset: u64,
+    tags: Arc<PartTags>,
+}
+
+/// What the inflating thread saw in a large part, and how far it was read.
+#[derive(Debug)]
+pub struct PartTags {
+    /// Where the first formula element starts, or `u64::MAX`.
+    formula_at: AtomicU64,
+    inline_string: AtomicBool,
+    /// Bytes of the part handed to calamine so far.
+    delivered: AtomicU64,
+}
+
+impl Default for PartTags {
+    fn default() -> Self {
+        PartTags {
+            formula_at: AtomicU64::new(u64::MAX),
+            inline_string: AtomicBool::new(false),
+            delivered: AtomicU64::new(0),
+        }
+    }
+}
+
+impl PartTags {
+    /// Where the part's first formula element starts, once one was seen.
+    pub fn first_formula(&self) -> Option<u64> {
+        Some(self.formula_at.load(Ordering::Acquire)).filter(|&at| at != u64::MAX)
+    }
+
+    /// Whether an inline string element was seen in the part.
+    pub fn has_inline_string(&self) -> bool {
+        self.inline_string.load(Ordering::Acquire)
+    }
+
+    /// How many bytes of the part calamine has been given.
+    pub fn delivered(&self) -> u64 {
+        self.delivered.load(Ordering::Acquire)
+    }
+}
+
+/// The tags of the part calamine read last, when it was inflated by a thread.
+#[derive(Clone, Default)]
+pub struct LastPart(Arc<Mutex<Option<Arc<PartTags>>>>);
+
+impl LastPart {
+    pub fn tags(&self) -> Option<Arc<PartTags>> {
+        self.0.lock().ok()?.clone()
+    }
+
+    fn set(&self, tags: Option<Arc<PartTags>>) {
+        if let Ok(mut last) = self.0.lock() {
+            *last = tags;
+        }
+    }
+}
+
+impl Package {
+    /// The package as it is, read from memory.
+    pub fn original(bytes: Arc<Vec<u8>>) -> Self {
+        let len = bytes.len() as u64;
+        Package {
+            bytes: Bytes(bytes),
+            regions: vec![(0, len, Region::Original)],
+            len,
+            pos: 0,
+            parts: Vec::new(),
+            archive: None,
+            last: LastPart::default(),
+            last_index: None,
+        }
+    }
+
+    /// The package laid out with every part stored, or as it is when it
+    /// cannot be.
+    pub fn inflating(bytes: Arc<Vec<u8>>) -> Self {
+        Self::stored(&bytes).unwrap_or_else(|| Self::original(bytes))
+    }
+
+    /// Tells which part calamine read last.
+    pub fn last_part(&self) -> LastPart {
+        self.last.clone()
+    }
+
+    fn stored(bytes: &Arc<Vec<u8>>) -> Option<Self> {
+        let bytes = Bytes(Arc::clone(bytes));
+        let mut archive = ZipArchive::new(Cursor::new(bytes.clone())).ok()?;
+        let count = u16::try_from(archive.len()).ok()?;
+        let mut regions = Vec::new();
+        let mut parts = Vec::new();
+        let mut central = Vec::new();
+        let mut at = 0u64;
+        for index in 0..archive.len() {
+            let file = archive.by_index_raw(index).ok()?;
+            let method = file.compression();
+            if file.encrypted()
+                || !matches!(
+                    method,
+                    CompressionMethod::Stored | CompressionMethod::Deflated
+                )
+            {
+                return None;
+            }
+            let size = file.size();
+            let small = |n: u64| u32::try_from(n).ok();
+            let header = Header {
+                name: file.name().ok()?.into_owned(),
+                crc32: file.crc32(),
+                size: small(size)?,
+                offset: small(at)?,
+            };
+            let data = match method {
+                CompressionMethod::Stored => PartData::Stored(file.data_start()?),
+                _ if size >= THREAD_FROM => PartData::Ahead,
+                _ => PartData::Unread,
+            };
+            let local = header.local();
+            regions.push((at, local.len() as u64, Region::Fixed(local)));
+            at += regions.last()?.1;
+            if size > 0 {
+                regions.push((at, size, Region::Part(parts.len())));
+                at += size;
+            }
+            header.central_into(&mut central);
+            parts.push(Part { index, size, data });
+        }
+        let directory_at = u32::try_from(at).ok()?;
+        let directory_len = u32::try_from(central.len()).ok()?;
+        // End of central directory: no comment.
+        central.extend_from_slice(&0x0605_4b50_u32.to_le_bytes());
+        central.extend_from_slice(&[0; 4]);
+        central.extend_from_slice(&count.to_le_bytes());
+        central.extend_from_slice(&count.to_le_bytes());
+        central.extend_from_slice(&directory_len.to_le_bytes());
+        central.extend_from_slice(&directory_at.to_le_bytes());
+        central.extend_from_slice(&[0; 2]);
+        let len = at + central.len() as u64;
+        u32::try_from(len).ok()?;
+        regions.push((at, central.len() as u64, Region::Fixed(central)));
+        Some(Package {
+            bytes,
+            regions,
+            len,
+            pos: 0,
+            parts,
+            archive: Some(archive),
+            last: LastPart::default(),
+            last_index: None,
+        })
+    }
+
+    /// Reads from part `p`, `offset` bytes into it; `buf` ends within the part.
+    fn read_part(&mut self, p: usize, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+        let Package {
+            bytes,
+            parts,
+            archive,
+            last,
+            last_index,
+            ..
+        } = self;
+        let part = &mut parts[p];
+        loop {
+            match &mut part.data {
+                PartData::Stored(start) => {
+                    note_last(last, last_index, p, None);
+                    let from = (*start + offset) as usize;
+                    let source = bytes.0.get(from..from + buf.len()).ok_or_else(truncated)?;
+                    buf.copy_from_slice(source);
+                    return Ok(buf.len());
+                }
+                PartData::Unread => {
+                    let archive = archive.as_mut().ok_or_else(truncated)?;
+                    let mut file = archive.by_index(part.index).map_err(io::Error::other)?;
+                    let mut whole = Vec::with_capacity(part.size as usize);
+                    file.read_to_end(&mut whole)?;
+                    drop(file);
+                    part.data = PartData::Whole(whole);
+                }
+                PartData::Whole(whole) => {
+                    note_last(last, last_index, p, None);
+                    let from = offset as usize;
+                    let source = whole.get(from..from + buf.len()).ok_or_else(truncated)?;
+                    buf.copy_from_slice(source);
+                    return Ok(buf.len());
+                }
+                PartData::Ahead => {
+                    part.data = PartData::Streaming(Stream::start(bytes.clone(), part.index));
+                    // A new stream has new tags.
+                    *last_index = None;
+                }
+                PartData::Streaming(stream) if offset < stream.offset => {
+                    if offset > 0 {
+                        return Err(io::Error::other("a part was read backwards"));
+                    }
+                    // Read again from its start: inflated again.
+                    part.data = PartData::Ahead;
+                }
+                PartData::Streaming(stream) => {
+                    note_last(last, last_index, p, Some(&stream.tags));
+                    return stream.read(offset, buf);
+                }
+            }
+        }
+    }
+}
+
+/// Keeps `last` telling of the part read last.
+fn note_last(last: &LastPart, index: &mut Option<usize>, p: usize, tags: Option<&Arc<PartTags>>) {
+    if *index != Some(p) {
+        *index = Some(p);
+        last.set(tags.cloned());
+    }
+}
+
+fn truncated() -> io::Error {
+    io::Error::from(io::ErrorKind::UnexpectedEof)
+}
+
+impl Read for Package {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() || self.pos >= self.len {
+            return Ok(0);
+        }
+        let r = self
+            .regions
+            .partition_point(|(start, ..)| *start <= self.pos)
+            - 1;
+        let (start, len, _) = self.regions[r];
+        let offset = self.pos - start;
+        let left = (len - offset).min(buf.len() as u64) as usize;
+        let read = match &self.regions[r].2 {
+            Region::Original | Region::Fixed(_) => {
+                let source: &[u8] = match &self.regions[r].2 {
+                    Region::Fixed(bytes) => bytes,
+                    _ => &self.bytes.0,
+                };
+                let from = offset as usize;
+                buf[..left].copy_from_slice(&source[from..from + left]);
+                left
+            }
+            Region::Part(p) => {
+                let p = *p;
+                self.read_part(p, offset, &mut buf[..left])?
+            }
+        };
+        self.pos += read as u64;
+        Ok(read)
+    }
+}
+
+impl Seek for Package {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let pos = match to {
+            SeekFrom::Start(at) => Some(at),
+            SeekFrom::End(delta) => self.len.checked_add_signed(delta),
+            SeekFrom::Current(delta) => self.pos.checked_add_signed(delta),
+        };
+        self.pos = pos.ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
+        Ok(self.pos)
+    }
+}
+
+impl Stream {
+    fn start(bytes: Bytes, index: usize) -> Self {
+        let (sender, receiver) = sync_channel(CHUNKS_AHEAD);
+        let tags = Arc::new(PartTags::default());
+        let seen = Arc::clone(&tags);
+        // Without a thread the part cannot be read: the error reaches calamine.
+        let started = std::thread::Builder::new()
+            .name("skulint-inflate".into())
+            .spawn(move || inflate(bytes, index, sender, &seen));
+        let receiver = match started {
+            Ok(_) => receiver,
+            Err(e) => {
+                let (sender, receiver) = sync_channel(1);
+                let _ = sender.send(Err(e));
+                receiver
+            }
+        };
+        Stream {
+            receiver,
+            chunk: Vec::new(),
+            at: 0,
+            offset: 0,
+            tags,
+        }
+    }
+
+    /// Fills `buf` from `offset` on, at or after where reading is.
+    fn read(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let available = self.chunk.len() - self.at;
+            let skip = offset - self.offset;
+            if (skip as usize) < available && available > 0 {
+                self.at += skip as usize;
+                self.offset = offset;
+                let n = (self.chunk.len() - self.at).min(buf.len());
+                buf[..n].copy_from_slice(&self.chunk[self.at..self.at + n]);
+                self.at += n;
+                self.offset += n as u64;
+                self.tags.delivered.store(self.offset, Ordering::Release);
+                return Ok(n);
+            }
+            self.offset += available as u64;
+            self.at = 0;
+            self.chunk = match self.receiver.recv() {
+                Ok(chunk) => chunk?,
+                Err(_) => return Err(truncated()),
+            };
+        }
+    }
+}
+
+/// The inflating thread: the part in chunks, each handed over once the one
+/// after it was looked at, so that the tags are set before calamine can reach
+/// what they tell of.
+fn inflate(bytes: Bytes, index: usize, sender: SyncSender<io::Result<Vec<u8>>>, tags: &PartTags) {
+    let inflated = super::read::guarded(|| -> io::Result<()> {
+        let mut archive = ZipArchive::new(Cursor::new(bytes)).map_err(io::Error::other)?;
+        let mut part = archive.by_index(index).map_err(io::Error::other)?;
+        let mut scanner = TagScanner::default();
+        let mut ahead: Option<Vec<u8>> = None;
+        loop {
+            let mut chunk = vec![0; CHUNK];
+            let mut filled = 0;
+            while filled < CHUNK {
+                match part.read(&mut chunk[filled..]) {
+                    Ok(0) => break,
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            chunk.truncate(filled);
+            scanner.scan(&chunk, tags);
+            if let Some(before) = ahead.replace(chunk)
+                && sender.send(Ok(before)).is_err()
+            {
+                return Ok(());
+            }
+            if filled < CHUNK {
+                break;
+            }
+        }
+        if let Some(last) = ahead {
+            let _ = sender.send(Ok(last));
+        }
+        Ok(())
+    });
+    let failed = match inflated {
+        Ok(Ok(())) => return,
+        Ok(Err(e)) => e,
+        Err(e) => io::Error::other(e.to_string()),
+    };
+    let _ = sender.send(Err(failed));
+}
+
+/// Finds the elements a [`PartTags`] tells of, in chunks of markup.
+#[derive(Default)]
+struct TagScanner {
+    /// Bytes of the part before this chunk.
+    offset: u64,
+    /// An element name cut by the end of the last chunk, and where its `<` is.
+    cut: Option<(u64, Vec<u8>)>,
+}
+
+impl TagScanner {
+    /// Longer names cannot be one looked for.
+    const NAME: usize = 16;
+
+    fn scan(&mut self, chunk: &[u8], tags: &PartTags) {
+        if chunk.is_empty() {
+            return;
+        }
+        let mut from = 0;
+        if let Some((at, mut name)) = self.cut.take() {
+            let end = name_end(chunk);
+            name.extend_from_slice(&chunk[..end.min(Self::NAME)]);
+            if end == chunk.len() {
+                self.cut = Some((at, name));
+            } else {
+                tag(&name, at, tags);
+            }
+            from = end;
+        }
+        if !tags.has_inline_string() {
+            for i in memchr::memchr_iter(b'<', &chunk[from..]) {
+                let start = from + i + 1;
+                let end = start + name_end(&chunk[start..]);
+                let at = self.offset + (from + i) as u64;
+                let name = &chunk[start..end.min(start + Self::NAME)];
+                if end == chunk.len() {
+                    self.cut = Some((at, name.to_vec()));
+                } else {
+                    tag(name, at, tags);
+                }
+            }
+        }
+        self.offset += chunk.len() as u64;
+    }
+}
+
+/// Where an element name that starts `bytes` ends.
+fn name_end(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .position(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>'))
+        .unwrap_or(bytes.len())
+}
+
+/// Records an element named `name` whose `<` is at `at`.
+fn tag(name: &[u8], at: u64, tags: &PartTags) {
+    let local = name.rsplit(|&b| b == b':').next().unwrap_or(name);
+    match local {
+        b"f" => {
+            tags.formula_at.fetch_min(at, Ordering::AcqRel);
+        }
+        b"is" => tags.inline_string.store(true, Ordering::Release),
+        _ => {}
+    }
+}
+
+/// The local header and central directory entry of a part laid out stored.
+struct Header {
+    name: String,
+    crc32: u32,
+    size: u32,
+    offset: u32,
+}
+
+impl Header {
+    /// Version 2.0, UTF-8 name, stored, 1980-01-01.
+    const FIXED: [u8; 10] = [20, 0, 0, 0x08, 0, 0, 0, 0, 0x21, 0];
+
+    fn sizes(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.crc32.to_le_bytes());
+        out.extend_from_slice(&self.size.to_le_bytes());
+        out.extend_from_slice(&self.size.to_le_bytes());
+        out.extend_from_slice(&(self.name.len() as u16).to_le_bytes());
+        out.extend_from_slice(&[0; 2]);
+    }
+
+    fn local(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(30 + self.name.len());
+        out.extend_from_slice(&0x0403_4b50_u32.to_le_bytes());
+        out.extend_from_slice(&Self::FIXED);
+        self.sizes(&mut out);
+        out.extend_from_slice(self.name.as_bytes());
+        out
+    }
+
+    fn central_into(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&0x0201_4b50_u32.to_le_bytes());
+        out.extend_from_slice(&[20, 0]);
+        out.extend_from_slice(&Self::FIXED);
+        self.sizes(out);
+        // Comment length, disk, internal and external attributes.
+        out.extend_from_slice(&[0; 10]);
+        out.extend_from_slice(&self.offset.to_le_bytes());
+        out.extend_from_slice(self.name.as_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn package(parts: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, data) in parts {
+            zip.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            std::io::Write::write_all(&mut zip, data).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    fn read_all(package: Package) -> Vec<(String, Vec<u8>)> {
+        let mut archive = ZipArchive::new(package).unwrap();
+        (0..archive.len())
+            .map(|i| {
+                let mut file = archive.by_index(i).unwrap();
+                let mut data = Vec::new();
+                file.read_to_end(&mut data).unwrap();
+                (file.name().unwrap().into_owned(), data)
+            })
+            .collect()
+    }
+
+    /// Every part reads back as written: small, large (on a thread), empty.
+    #[test]
+    fn a_package_laid_out_stored_reads_back_every_part() {
+        let sheet: Vec<u8> = (0..200_000)
+            .flat_map(|i| format!("<row r=\"{i}\"><c><v>{i}</v></c></row>").into_bytes())
+            .collect();
+        let parts: Vec<(&str, &[u8])> = vec![
+            ("[Content_Types].xml", b"<Types/>"),
+            ("xl/worksheets/sheet1.xml", &sheet),
+            ("empty", b""),
+            (
+                "xl/sharedStrings.xml",
+                b"<sst><si><t>\xc3\xa9</t></si></sst>",
+            ),
+        ];
+        let bytes = Arc::new(package(&parts));
+        let stored = Package::inflating(Arc::clone(&bytes));
+        assert!(matches!(stored.regions[0].2, Region::Fixed(_)));
+        let expected: Vec<(String, Vec<u8>)> = parts
+            .iter()
+            .map(|(name, data)| (name.to_string(), data.to_vec()))
+            .collect();
+        assert_eq!(read_all(stored), expected);
+        assert_eq!(read_all(Package::original(bytes)), expected);
+    }
+
+    /// Formula and inline-string elements are seen wherever chunks cut them,
+    /// with or without a namespace prefix; other names are not taken for them.
+    #[test]
+    fn the_scanner_finds_formula_and_inline_string_elements_across_chunks() {
+        let text = b"<x:row><x:c r=\"A1\"><x:fx/><x:v>1</x:v></x:c><c><f>SUM(A1)</f></c><font/><c t=\"inlineStr\"><is><t>a</t></is></c>";
+        let formula_at = text.windows(4).position(|w| w == b"<f>S").unwrap() as u64;
+        for cut in 0..text.len() {
+            for second in cut..text.len() {
+                let tags = PartTags::default();
+                let mut scanner = TagScanner::default();
+                scanner.scan(&text[..cut], &tags);
+                scanner.scan(&text[cut..second], &tags);
+                scanner.scan(&text[second..], &tags);
+                assert_eq!(
+                    tags.first_formula(),
+                    Some(formula_at),
+                    "cut at {cut}, {second}"
+                );
+                assert!(tags.has_inline_string(), "cut at {cut}, {second}");
+            }
+        }
+        let tags = PartTags::default();
+        TagScanner::default().scan(b"<font><fill/><i/><family val=\"2\"/><isx/>", &tags);
+        assert_eq!(
+            (tags.first_formula(), tags.has_inline_string()),
+            (None, false)
+        );
+    }
+
+    /// A large part read again from its start is inflated again; read
+    /// backwards from elsewhere, it is an error, not wrong bytes.
+    #[test]
+    fn a_large_part_reads_again_from_its_start_only() {
+        let sheet = vec![b'x'; 3 << 20];
+        let bytes = Arc::new(package(&[("sheet.xml", &sheet)]));
+        let mut package = Package::inflating(bytes);
+        let data_at = package.regions[1].0;
+        let mut buf = vec![0; 1000];
+        package.seek(SeekFrom::Start(data_at + 2_000_000)).unwrap();
+        package.read_exact(&mut buf).unwrap();
+        package.seek(SeekFrom::Start(data_at + 5)).unwrap();
+        assert!(package.read_exact(&mut buf).is_err());
+        package.seek(SeekFrom::Start(data_at)).unwrap();
+        package.read_exact(&mut buf).unwrap();
+        assert_eq!(buf, vec![b'x'; 1000]);
+        assert!(package.last_part().tags().is_some());
+    }
+}
