@@ -52,7 +52,7 @@ pub struct Package {
     parts: Vec<Part>,
     /// The original archive, to inflate small parts from.
     archive: Option<ZipArchive<Cursor<Bytes>>>,
-    last: LastPart,
+    watch: Watch,
     last_index: Option<usize>,
 }
 
@@ -66,6 +66,7 @@ enum Region {
 }
 
 struct Part {
+    name: String,
     /// Its index in the original archive.
     index: usize,
     size: u64,
@@ -100,6 +101,11 @@ pub struct PartTags {
     /// Where the first formula element starts, or `u64::MAX`.
     formula_at: AtomicU64,
     inline_string: AtomicBool,
+    /// A `<t>` without `xml:space="preserve"` whose text may start or end
+    /// with whitespace: calamine may trim it (see raw_text).
+    maybe_trimmed: AtomicBool,
+    /// The whole part was looked at.
+    complete: AtomicBool,
     /// Bytes of the part handed to calamine so far.
     delivered: AtomicU64,
 }
@@ -109,6 +115,8 @@ impl Default for PartTags {
         PartTags {
             formula_at: AtomicU64::new(u64::MAX),
             inline_string: AtomicBool::new(false),
+            maybe_trimmed: AtomicBool::new(false),
+            complete: AtomicBool::new(false),
             delivered: AtomicU64::new(0),
         }
     }
@@ -129,20 +137,54 @@ impl PartTags {
     pub fn delivered(&self) -> u64 {
         self.delivered.load(Ordering::Acquire)
     }
+
+    /// Whether the whole part was looked at and no text in it can be one
+    /// calamine trims.
+    pub fn untrimmed(&self) -> bool {
+        self.complete.load(Ordering::Acquire) && !self.maybe_trimmed.load(Ordering::Acquire)
+    }
 }
 
-/// The tags of the part calamine read last, when it was inflated by a thread.
+/// The tags of the parts inflated by a thread, and of the part calamine read
+/// last when it was one of them.
 #[derive(Clone, Default)]
-pub struct LastPart(Arc<Mutex<Option<Arc<PartTags>>>>);
+pub struct Watch(Arc<Mutex<Watched>>);
 
-impl LastPart {
-    pub fn tags(&self) -> Option<Arc<PartTags>> {
-        self.0.lock().ok()?.clone()
+#[derive(Default)]
+struct Watched {
+    last: Option<Arc<PartTags>>,
+    parts: Vec<(String, Arc<PartTags>)>,
+}
+
+impl Watch {
+    /// The tags of the part calamine read last.
+    pub fn last(&self) -> Option<Arc<PartTags>> {
+        self.0.lock().ok()?.last.clone()
     }
 
-    fn set(&self, tags: Option<Arc<PartTags>>) {
-        if let Ok(mut last) = self.0.lock() {
-            *last = tags;
+    /// The tags of the one part inflated by a thread whose name ends with
+    /// `suffix`, in any case.
+    pub fn ending_with(&self, suffix: &str) -> Option<Arc<PartTags>> {
+        let watched = self.0.lock().ok()?;
+        let mut found = watched.parts.iter().filter(|(name, _)| {
+            name.len() >= suffix.len()
+                && name.is_char_boundary(name.len() - suffix.len())
+                && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+        });
+        let (_, tags) = found.next()?;
+        found.next().is_none().then(|| Arc::clone(tags))
+    }
+
+    fn set_last(&self, tags: Option<Arc<PartTags>>) {
+        if let Ok(mut watched) = self.0.lock() {
+            watched.last = tags;
+        }
+    }
+
+    fn started(&self, name: &str, tags: &Arc<PartTags>) {
+        if let Ok(mut watched) = self.0.lock() {
+            watched.parts.retain(|(part, _)| part != name);
+            watched.parts.push((name.to_string(), Arc::clone(tags)));
         }
     }
 }
@@ -158,7 +200,7 @@ impl Package {
             pos: 0,
             parts: Vec::new(),
             archive: None,
-            last: LastPart::default(),
+            watch: Watch::default(),
             last_index: None,
         }
     }
@@ -169,9 +211,9 @@ impl Package {
         Self::stored(&bytes).unwrap_or_else(|| Self::original(bytes))
     }
 
-    /// Tells which part calamine read last.
-    pub fn last_part(&self) -> LastPart {
-        self.last.clone()
+    /// Tells what the inflating threads saw, and which part calamine read last.
+    pub fn watch(&self) -> Watch {
+        self.watch.clone()
     }
 
     fn stored(bytes: &Arc<Vec<u8>>) -> Option<Self> {
@@ -195,8 +237,9 @@ impl Package {
             }
             let size = file.size();
             let small = |n: u64| u32::try_from(n).ok();
+            let name = file.name().ok()?.into_owned();
             let header = Header {
-                name: file.name().ok()?.into_owned(),
+                name: name.clone(),
                 crc32: file.crc32(),
                 size: small(size)?,
                 offset: small(at)?,
@@ -214,7 +257,12 @@ impl Package {
                 at += size;
             }
             header.central_into(&mut central);
-            parts.push(Part { index, size, data });
+            parts.push(Part {
+                name,
+                index,
+                size,
+                data,
+            });
         }
         let directory_at = u32::try_from(at).ok()?;
         let directory_len = u32::try_from(central.len()).ok()?;
@@ -236,7 +284,7 @@ impl Package {
             pos: 0,
             parts,
             archive: Some(archive),
-            last: LastPart::default(),
+            watch: Watch::default(),
             last_index: None,
         })
     }
@@ -247,7 +295,7 @@ impl Package {
             bytes,
             parts,
             archive,
-            last,
+            watch,
             last_index,
             ..
         } = self;
@@ -255,7 +303,7 @@ impl Package {
         loop {
             match &mut part.data {
                 PartData::Stored(start) => {
-                    note_last(last, last_index, p, None);
+                    note_last(watch, last_index, p, None);
                     let from = (*start + offset) as usize;
                     let source = bytes.0.get(from..from + buf.len()).ok_or_else(truncated)?;
                     buf.copy_from_slice(source);
@@ -270,14 +318,16 @@ impl Package {
                     part.data = PartData::Whole(whole);
                 }
                 PartData::Whole(whole) => {
-                    note_last(last, last_index, p, None);
+                    note_last(watch, last_index, p, None);
                     let from = offset as usize;
                     let source = whole.get(from..from + buf.len()).ok_or_else(truncated)?;
                     buf.copy_from_slice(source);
                     return Ok(buf.len());
                 }
                 PartData::Ahead => {
-                    part.data = PartData::Streaming(Stream::start(bytes.clone(), part.index));
+                    let stream = Stream::start(bytes.clone(), part.index);
+                    watch.started(&part.name, &stream.tags);
+                    part.data = PartData::Streaming(stream);
                     // A new stream has new tags.
                     *last_index = None;
                 }
@@ -289,7 +339,7 @@ impl Package {
                     part.data = PartData::Ahead;
                 }
                 PartData::Streaming(stream) => {
-                    note_last(last, last_index, p, Some(&stream.tags));
+                    note_last(watch, last_index, p, Some(&stream.tags));
                     return stream.read(offset, buf);
                 }
             }
@@ -297,11 +347,11 @@ impl Package {
     }
 }
 
-/// Keeps `last` telling of the part read last.
-fn note_last(last: &LastPart, index: &mut Option<usize>, p: usize, tags: Option<&Arc<PartTags>>) {
+/// Keeps `watch` telling of the part read last.
+fn note_last(watch: &Watch, index: &mut Option<usize>, p: usize, tags: Option<&Arc<PartTags>>) {
     if *index != Some(p) {
         *index = Some(p);
-        last.set(tags.cloned());
+        watch.set_last(tags.cloned());
     }
 }
 
@@ -435,6 +485,7 @@ fn inflate(bytes: Bytes, index: usize, sender: SyncSender<io::Result<Vec<u8>>>, 
                 break;
             }
         }
+        scanner.finish(tags);
         if let Some(last) = ahead {
             let _ = sender.send(Ok(last));
         }
@@ -448,49 +499,149 @@ fn inflate(bytes: Bytes, index: usize, sender: SyncSender<io::Result<Vec<u8>>>, 
     let _ = sender.send(Err(failed));
 }
 
-/// Finds the elements a [`PartTags`] tells of, in chunks of markup.
+/// Finds the elements a [`PartTags`] tells of, in chunks of markup: a tag is
+/// looked at once its name, and for a `<t>` its end and the byte after it,
+/// have arrived.
 #[derive(Default)]
 struct TagScanner {
     /// Bytes of the part before this chunk.
     offset: u64,
-    /// An element name cut by the end of the last chunk, and where its `<` is.
-    cut: Option<(u64, Vec<u8>)>,
+    /// A tag cut by the end of the last chunk, from its `<`; where that is in
+    /// the part, and the byte before it.
+    cut: Vec<u8>,
+    cut_at: u64,
+    cut_before: Option<u8>,
+    /// The last byte of the last chunk.
+    last: Option<u8>,
+    /// In a `<t>` without `xml:space="preserve"`.
+    in_unmarked_text: bool,
 }
 
 impl TagScanner {
-    /// Longer names cannot be one looked for.
-    const NAME: usize = 16;
-
     fn scan(&mut self, chunk: &[u8], tags: &PartTags) {
         if chunk.is_empty() {
             return;
         }
-        let mut from = 0;
-        if let Some((at, mut name)) = self.cut.take() {
-            let end = name_end(chunk);
-            name.extend_from_slice(&chunk[..end.min(Self::NAME)]);
-            if end == chunk.len() {
-                self.cut = Some((at, name));
-            } else {
-                tag(&name, at, tags);
-            }
-            from = end;
+        if self.cut.is_empty() {
+            self.scan_from(chunk, self.offset, self.last, tags);
+        } else {
+            let mut joined = std::mem::take(&mut self.cut);
+            joined.extend_from_slice(chunk);
+            self.scan_from(&joined, self.cut_at, self.cut_before, tags);
         }
-        if !tags.has_inline_string() {
-            for i in memchr::memchr_iter(b'<', &chunk[from..]) {
-                let start = from + i + 1;
-                let end = start + name_end(&chunk[start..]);
-                let at = self.offset + (from + i) as u64;
-                let name = &chunk[start..end.min(start + Self::NAME)];
-                if end == chunk.len() {
-                    self.cut = Some((at, name.to_vec()));
-                } else {
-                    tag(name, at, tags);
+        self.last = chunk.last().copied();
+        self.offset += chunk.len() as u64;
+    }
+
+    /// Scans `buf`, which starts `at` bytes into the part after the byte `before`.
+    fn scan_from(&mut self, buf: &[u8], at: u64, before: Option<u8>, tags: &PartTags) {
+        let mut from = 0;
+        while let Some(i) = memchr::memchr(b'<', &buf[from..]) {
+            let open = from + i;
+            let previous = if open == 0 {
+                before
+            } else {
+                Some(buf[open - 1])
+            };
+            match self.look(buf, open, previous, at + open as u64, tags) {
+                Some(next) => from = next,
+                None => {
+                    self.cut = buf[open..].to_vec();
+                    self.cut_at = at + open as u64;
+                    self.cut_before = previous;
+                    return;
                 }
             }
         }
-        self.offset += chunk.len() as u64;
     }
+
+    /// The part has ended.
+    fn finish(&self, tags: &PartTags) {
+        if !self.cut.is_empty() {
+            // Cut markup at the end: calamine fails on it; count it as trimmed text.
+            tags.maybe_trimmed.store(true, Ordering::Release);
+        }
+        tags.complete.store(true, Ordering::Release);
+    }
+
+    /// Looks at the markup whose `<` is at `buf[at]`; where to go on from, or
+    /// `None` when `buf` ends before what is needed.
+    fn look(
+        &mut self,
+        buf: &[u8],
+        at: usize,
+        before: Option<u8>,
+        part_at: u64,
+        tags: &PartTags,
+    ) -> Option<usize> {
+        let first = *buf.get(at + 1)?;
+        if matches!(first, b'!' | b'?') {
+            // A comment, CDATA section or processing instruction inside a text
+            // may hide its edges.
+            if self.in_unmarked_text {
+                tags.maybe_trimmed.store(true, Ordering::Release);
+            }
+            return Some(at + 1);
+        }
+        let closing = first == b'/';
+        let name_at = at + 1 + usize::from(closing);
+        let name_end = name_at + name_end(buf.get(name_at..)?);
+        if name_end == buf.len() {
+            return None;
+        }
+        let name = &buf[name_at..name_end];
+        match (closing, super::patch::local(name)) {
+            (false, b"f") => {
+                tags.formula_at.fetch_min(part_at, Ordering::AcqRel);
+            }
+            (false, b"is") => tags.inline_string.store(true, Ordering::Release),
+            (false, b"t") => {
+                let end = tag_end(buf, name_end)?;
+                if buf[end - 1] == b'/' {
+                    return Some(end + 1);
+                }
+                let after = *buf.get(end + 1)?;
+                self.in_unmarked_text =
+                    super::raw_text::attribute(&buf[at..=end], b"xml:space") != Some(b"preserve");
+                if self.in_unmarked_text && is_text_edge(Some(after)) {
+                    tags.maybe_trimmed.store(true, Ordering::Release);
+                }
+                return Some(end + 1);
+            }
+            (true, b"t") => {
+                if self.in_unmarked_text && is_text_edge(before) {
+                    tags.maybe_trimmed.store(true, Ordering::Release);
+                }
+                self.in_unmarked_text = false;
+            }
+            _ => {}
+        }
+        Some(name_end)
+    }
+}
+
+/// A byte next to a text that may be whitespace calamine trims, or hide it
+/// (an entity, or no text at all): as raw_text tells them.
+fn is_text_edge(byte: Option<u8>) -> bool {
+    matches!(
+        byte,
+        None | Some(b' ' | b'\t' | b'\r' | b'\n' | b'&' | b';' | b'>' | b'<')
+    )
+}
+
+/// The `>` that ends a start tag whose attributes begin at `from`, past any
+/// quoted value.
+fn tag_end(buf: &[u8], from: usize) -> Option<usize> {
+    let mut quote = None;
+    for (i, &b) in buf.get(from..)?.iter().enumerate() {
+        match (quote, b) {
+            (None, b'"' | b'\'') => quote = Some(b),
+            (Some(q), _) if b == q => quote = None,
+            (None, b'>') => return Some(from + i),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Where an element name that starts `bytes` ends.
@@ -499,18 +650,6 @@ fn name_end(bytes: &[u8]) -> usize {
         .iter()
         .position(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>'))
         .unwrap_or(bytes.len())
-}
-
-/// Records an element named `name` whose `<` is at `at`.
-fn tag(name: &[u8], at: u64, tags: &PartTags) {
-    let local = name.rsplit(|&b| b == b':').next().unwrap_or(name);
-    match local {
-        b"f" => {
-            tags.formula_at.fetch_min(at, Ordering::AcqRel);
-        }
-        b"is" => tags.inline_string.store(true, Ordering::Release),
-        _ => {}
-    }
 }
 
 /// The local header and central directory entry of a part laid out stored.
@@ -651,6 +790,103 @@ mod tests {
         package.seek(SeekFrom::Start(data_at)).unwrap();
         package.read_exact(&mut buf).unwrap();
         assert_eq!(buf, vec![b'x'; 1000]);
-        assert!(package.last_part().tags().is_some());
+        assert!(package.watch().last().is_some());
+    }
+
+    /// A shared strings part with a text calamine trims is always seen as one
+    /// that may have it, wherever the chunks are cut (raw_text tells which
+    /// texts calamine trims).
+    mod trimmed_texts {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        fn fragment() -> impl Strategy<Value = &'static str> {
+            prop::sample::select(vec![
+                "A",
+                "B-1",
+                " ",
+                "  ",
+                "\t",
+                "\n",
+                "&amp;",
+                "&#32;",
+                "&quot;",
+                "<!--c-->",
+                "<![CDATA[ x ]]>",
+                "\u{e9}",
+            ])
+        }
+
+        fn item() -> impl Strategy<Value = String> {
+            let text = prop::collection::vec(fragment(), 0..4).prop_map(|f| f.concat());
+            let open = prop::sample::select(vec![
+                "<t>",
+                "<t xml:space=\"preserve\">",
+                "<x:t>",
+                "<t a=\">\" xml:space='preserve'>",
+                "<t a=\">\">",
+            ]);
+            prop::collection::vec((open, text, any::<bool>()), 1..3).prop_map(|runs| {
+                let runs: String = runs
+                    .into_iter()
+                    .map(|(open, text, rich)| {
+                        let close = if open.starts_with("<x:") {
+                            "</x:t>"
+                        } else {
+                            "</t>"
+                        };
+                        let run = format!("{open}{text}{close}");
+                        if rich {
+                            format!("<r><rPr><b/></rPr>{run}</r>")
+                        } else {
+                            run
+                        }
+                    })
+                    .collect();
+                format!("<si>{runs}</si>")
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn the_scanner_sees_every_text_calamine_trims(
+                items in prop::collection::vec(item(), 1..6),
+                cuts in prop::collection::vec(0usize..400, 0..4),
+            ) {
+                let xml = format!(
+                    "<?xml version=\"1.0\"?><sst xmlns:x=\"urn:x\">{}</sst>",
+                    items.concat()
+                );
+                let bytes = xml.as_bytes();
+                let trims = !crate::table::raw_text::scan_shared_strings(bytes)
+                    .unwrap()
+                    .is_empty();
+                let tags = PartTags::default();
+                let mut scanner = TagScanner::default();
+                let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(bytes.len())).collect();
+                cuts.sort_unstable();
+                let mut from = 0;
+                for cut in cuts.into_iter().chain([bytes.len()]) {
+                    scanner.scan(&bytes[from..cut], &tags);
+                    from = cut;
+                }
+                scanner.finish(&tags);
+                prop_assert!(!trims || !tags.untrimmed(), "{xml}");
+            }
+        }
+
+        /// Texts without whitespace at their edges are not taken for trimmed.
+        #[test]
+        fn plain_texts_are_untrimmed() {
+            let xml = b"<sst><si><t>KAOS-1</t></si><si><r><t>A</t></r><r><t xml:space=\"preserve\"> B </t></r></si></sst>";
+            let tags = PartTags::default();
+            let mut scanner = TagScanner::default();
+            for chunk in xml.chunks(7) {
+                scanner.scan(chunk, &tags);
+            }
+            scanner.finish(&tags);
+            assert!(tags.untrimmed());
+        }
     }
 }

@@ -65,7 +65,7 @@ fn shared_strings(
 }
 
 /// The items of a shared strings part that calamine reads trimmed, by index.
-fn scan_shared_strings<R: Read>(input: R) -> io::Result<HashMap<u32, Restored>> {
+pub(super) fn scan_shared_strings<R: Read>(input: R) -> io::Result<HashMap<u32, Restored>> {
     let mut found = HashMap::new();
     let mut index: u32 = 0;
     let mut unmarked = Unmarked::default();
@@ -259,7 +259,7 @@ fn cell_position(value: &[u8]) -> Option<(u32, u32)> {
 }
 
 /// The raw value of attribute `key` (exactly, prefix included) of a start tag.
-fn attribute<'t>(tag: &'t [u8], key: &[u8]) -> Option<&'t [u8]> {
+pub(super) fn attribute<'t>(tag: &'t [u8], key: &[u8]) -> Option<&'t [u8]> {
     let mut at = tag
         .iter()
         .position(|c| c.is_ascii_whitespace() || *c == b'>' || *c == b'/')?;

@@ -20,13 +20,15 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use calamine::{DataRef, Reader, Xlsx, XlsxCellReader};
 
-use super::inflating::{LastPart, Package, PartTags};
+use super::inflating::{Package, PartTags, Watch};
 use super::read::{self, Limits};
 use super::rows::{NotStreamed, RowSource};
 use super::{Format, FormulaCell, Value, Visibility};
 
 /// Cells handed over at a time.
 const BATCH_CELLS: usize = 4096;
+/// Cells read between looks at what the package saw ahead of the parser.
+const LOOK_EVERY: u64 = 32;
 /// Batches parsed ahead of the rows linted.
 const BATCHES_AHEAD: usize = 4;
 
@@ -34,7 +36,7 @@ const BATCHES_AHEAD: usize = 4;
 pub struct XlsxBook {
     workbook: Xlsx<Package>,
     /// Which part calamine read last: the worksheet, once its reader is made.
-    last: LastPart,
+    watch: Watch,
     pub format: Format,
     /// The worksheet's name and visibility.
     pub sheet: String,
@@ -64,38 +66,36 @@ pub fn open(path: &Path, limits: &Limits) -> Result<XlsxBook, NotStreamed> {
         return Err(NotStreamed::Whole);
     }
     // With a second thread, calamine reads the package with its large parts
-    // inflated ahead (see inflating). Shared strings that the cell reader
-    // trims are restored by the whole-file reader (see raw_text), which sees
-    // the whole sheet: they are looked for while calamine opens the workbook
-    // (and loads its shared strings).
+    // inflated ahead (see inflating).
     let bytes = Arc::new(bytes);
     let package = if rayon::current_num_threads() < 2 {
         Package::original(Arc::clone(&bytes))
     } else {
         Package::inflating(Arc::clone(&bytes))
     };
-    let last = package.last_part();
-    let (trimmed, workbook) = rayon::join(
-        || {
-            read::guarded(|| super::raw_text::Package::new(&bytes))
-                .map_or(true, |package| !package.shared.is_empty())
-        },
-        || {
-            read::guarded(|| Xlsx::new(package))
-                .ok()
-                .and_then(Result::ok)
-        },
-    );
-    if trimmed {
+    let watch = package.watch();
+    let workbook = read::guarded(|| Xlsx::new(package))
+        .ok()
+        .and_then(Result::ok)
+        .ok_or(NotStreamed::Whole)?;
+    // Shared strings that the cell reader trims are restored by the whole-file
+    // reader (see raw_text), which sees the whole sheet. A shared strings part
+    // inflated ahead was looked at on the way; any other is scanned here.
+    let untrimmed = watch
+        .ending_with("sharedStrings.xml")
+        .is_some_and(|tags| tags.untrimmed());
+    if !untrimmed
+        && read::guarded(|| super::raw_text::Package::new(&bytes))
+            .map_or(true, |package| !package.shared.is_empty())
+    {
         return Err(NotStreamed::Whole);
     }
-    let workbook = workbook.ok_or(NotStreamed::Whole)?;
     let [meta] = read::worksheets(workbook.sheets_metadata())
         .try_into()
         .map_err(|_| NotStreamed::Whole)?;
     Ok(XlsxBook {
         workbook,
-        last,
+        watch,
         format,
         sheet: meta.name,
         visibility: read::visibility(meta.visible),
@@ -107,11 +107,24 @@ pub fn with_rows<T>(
     mut book: XlsxBook,
     lint: impl FnOnce(&mut dyn RowSource) -> T,
 ) -> Result<T, NotStreamed> {
+    let linted = lint_sheet(&mut book, lint);
+    // The workbook's shared strings are freed on another thread, while the
+    // report is made: nothing waits for it.
+    let _ = std::thread::Builder::new()
+        .name("skulint-free".into())
+        .spawn(move || drop(book));
+    linted
+}
+
+fn lint_sheet<T>(
+    book: &mut XlsxBook,
+    lint: impl FnOnce(&mut dyn RowSource) -> T,
+) -> Result<T, NotStreamed> {
     let reader = book
         .workbook
         .worksheet_cells_reader(&book.sheet)
         .map_err(|_| NotStreamed::Whole)?;
-    let cells = SheetCells::new(reader, book.last.tags());
+    let cells = SheetCells::new(reader, book.watch.last());
     if rayon::current_num_threads() < 2 {
         let mut source = CellRows::new(Cells::Here(Box::new(cells)));
         return Ok(lint(&mut source));
@@ -165,7 +178,13 @@ impl<'a> SheetCells<'a> {
 
     fn next(&mut self) -> Result<Option<RawCell<'a>>, NotStreamed> {
         loop {
-            if let Some(tags) = &self.tags {
+            // The tags are looked at every few cells: a formula seen later than
+            // it could have been only sends the sheet to the whole-file reader.
+            if let Some(tags) = self
+                .tags
+                .as_ref()
+                .filter(|_| self.cells.is_multiple_of(LOOK_EVERY))
+            {
                 if tags.has_inline_string() {
                     return Err(NotStreamed::Whole);
                 }
