@@ -205,6 +205,16 @@ impl Package {
         }
     }
 
+    /// The package with its large parts inflated ahead when a second worker
+    /// thread is free, else as it is.
+    pub fn new(bytes: Arc<Vec<u8>>) -> Self {
+        if rayon::current_num_threads() < 2 {
+            Self::original(bytes)
+        } else {
+            Self::inflating(bytes)
+        }
+    }
+
     /// The package laid out with every part stored, or as it is when it
     /// cannot be.
     pub fn inflating(bytes: Arc<Vec<u8>>) -> Self {

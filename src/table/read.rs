@@ -15,6 +15,7 @@ use calamine::{
     XlsxCellReader,
 };
 
+use super::inflating::Package;
 use super::probe::{self, Content, OleKind, XlsEncryption, ZipKind};
 use super::raw_text;
 use super::{Format, FormulaCell, Merge, Sheet, Value, Visibility, Workbook};
@@ -593,9 +594,12 @@ fn read_spreadsheet(
     match format {
         Format::Xlsx | Format::Xlsm => {
             // The shared strings are read again for the texts calamine trims
-            // (see raw_text) while calamine reads them.
+            // (see raw_text) while calamine reads them, with the package's large
+            // parts inflated ahead when a thread is free (see inflating).
+            let bytes = Arc::new(bytes);
+            let package = Package::new(Arc::clone(&bytes));
             let (workbook, raw) = rayon::join(
-                || guarded(|| Xlsx::new(Cursor::new(bytes.as_slice()))),
+                || guarded(|| Xlsx::new(package)),
                 || guarded(|| raw_text::Package::new(&bytes)).ok(),
             );
             let mut workbook = workbook?.map_err(|e| corrupt(e.to_string()))?;
@@ -791,7 +795,7 @@ pub(super) fn formula_of(cell: &XlsxCellFormula) -> Option<FormulaCell> {
 }
 
 fn xlsx_sheet(
-    workbook: &mut Xlsx<Cursor<&[u8]>>,
+    workbook: &mut Xlsx<Package>,
     name: &str,
     depth: Depth,
     grid: &mut Grid,

@@ -68,11 +68,7 @@ pub fn open(path: &Path, limits: &Limits) -> Result<XlsxBook, NotStreamed> {
     // With a second thread, calamine reads the package with its large parts
     // inflated ahead (see inflating).
     let bytes = Arc::new(bytes);
-    let package = if rayon::current_num_threads() < 2 {
-        Package::original(Arc::clone(&bytes))
-    } else {
-        Package::inflating(Arc::clone(&bytes))
-    };
+    let package = Package::new(Arc::clone(&bytes));
     let watch = package.watch();
     let workbook = read::guarded(|| Xlsx::new(package))
         .ok()
