@@ -30,7 +30,7 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook, Worksheet, XlsxErr
     name = "generate",
     about = "Write a synthetic listing export for skulint's benchmarks"
 )]
-struct Args {
+pub struct Args {
     /// Variation (data) rows.
     #[arg(long, default_value_t = 10_000)]
     rows: u32,
@@ -384,17 +384,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             )
             .exit();
     }
+    generate(&args)
+}
+
+/// Writes the export that `args` describe (tests/generated.rs calls it too).
+pub fn generate(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     match args.layout {
-        Layout::Csv => write_csv(&args)?,
+        Layout::Csv => write_csv(args)?,
         layout => {
             let mut workbook = Workbook::new();
             // A set creation date, not the clock's: the same seed gives the same bytes.
             let created = ExcelDateTime::from_ymd(2026, 1, 1)?;
             workbook.set_properties(&DocProperties::new().set_creation_datetime(&created));
             match layout {
-                Layout::Shopee => shopee(workbook.add_worksheet(), &args)?,
-                Layout::Lazada => lazada(&mut workbook, &args, &mut Rows::new(&args))?,
-                Layout::Tiktok => tiktok(workbook.add_worksheet(), &args, &mut Rows::new(&args))?,
+                Layout::Shopee => shopee(workbook.add_worksheet(), args)?,
+                Layout::Lazada => lazada(&mut workbook, args, &mut Rows::new(args))?,
+                Layout::Tiktok => tiktok(workbook.add_worksheet(), args, &mut Rows::new(args))?,
                 Layout::Csv => unreachable!(),
             }
             workbook.save(&args.out)?;
