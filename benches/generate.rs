@@ -11,17 +11,26 @@
 //! (visible `template` sheet with four header rows, hidden `template_hide` with the
 //! machine keys), `tiktok` is fixtures/tiktok-batch-edit.xlsx (five header rows)
 //! and `csv` is a plain one-header-row multichannel listing.
+//!
+//! `--shops N` lists every row once per shop, shop after shop, in a Shop column
+//! put first (`shopee` and `csv`): the file has N × `--rows` data rows but the
+//! same distinct SKUs, and none of the repeats is a duplicate, since duplicate
+//! rules compare SKUs within one shop. With one shop there is no Shop column.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
-use clap::{Parser, ValueEnum};
-use rust_xlsxwriter::{Workbook, Worksheet, XlsxError};
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser, ValueEnum};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook, Worksheet, XlsxError};
 
 #[derive(Parser)]
-#[command(about = "Write a synthetic listing export for skulint's benchmarks")]
-struct Args {
+#[command(
+    name = "generate",
+    about = "Write a synthetic listing export for skulint's benchmarks"
+)]
+pub struct Args {
     /// Variation (data) rows.
     #[arg(long, default_value_t = 10_000)]
     rows: u32,
@@ -32,6 +41,10 @@ struct Args {
     out: PathBuf,
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Shops that list the same rows (layouts shopee and csv): every row is
+    /// written once per shop, in a Shop column; 1 writes no Shop column.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    shops: u32,
     /// Share of SKUs with a double space inside.
     #[arg(long, default_value_t = 0.01)]
     double_spaces: f64,
@@ -363,21 +376,68 @@ impl Product {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
-    let mut rows = Rows::new(&args);
+    if args.shops > 1 && !matches!(args.layout, Layout::Shopee | Layout::Csv) {
+        Args::command()
+            .error(
+                ErrorKind::ArgumentConflict,
+                "--shops is supported for the shopee and csv layouts only",
+            )
+            .exit();
+    }
+    generate(&args)
+}
+
+/// Writes the export that `args` describe (tests/generated.rs calls it too).
+pub fn generate(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     match args.layout {
-        Layout::Csv => write_csv(&args, &mut rows)?,
+        Layout::Csv => write_csv(args)?,
         layout => {
             let mut workbook = Workbook::new();
+            // A set creation date, not the clock's: the same seed gives the same bytes.
+            let created = ExcelDateTime::from_ymd(2026, 1, 1)?;
+            workbook.set_properties(&DocProperties::new().set_creation_datetime(&created));
             match layout {
-                Layout::Shopee => shopee(workbook.add_worksheet(), &args, &mut rows)?,
-                Layout::Lazada => lazada(&mut workbook, &args, &mut rows)?,
-                Layout::Tiktok => tiktok(workbook.add_worksheet(), &args, &mut rows)?,
+                Layout::Shopee => shopee(workbook.add_worksheet(), args)?,
+                Layout::Lazada => lazada(&mut workbook, args, &mut Rows::new(args))?,
+                Layout::Tiktok => tiktok(workbook.add_worksheet(), args, &mut Rows::new(args))?,
                 Layout::Csv => unreachable!(),
             }
             workbook.save(&args.out)?;
         }
     }
     Ok(())
+}
+
+/// Names of the shops that list the same rows, as sellers with several shops
+/// name them.
+const SHOP_NAMES: &[&str] = &[
+    "Toko Sinar Jaya",
+    "Grosir Murah Official",
+    "Butik Melati",
+    "Kedai Fashion Bandung",
+];
+
+fn shop_name(shop: u32) -> String {
+    match SHOP_NAMES.get(shop as usize) {
+        Some(name) => name.to_string(),
+        None => format!("Toko Cabang {}", shop + 1),
+    }
+}
+
+/// The rows of every shop, shop after shop: each shop lists the same rows
+/// (the same seed), so the distinct SKUs do not grow with the shops. The shop
+/// is `None` when there is one shop, written without a Shop column.
+fn shop_rows(args: &Args) -> impl Iterator<Item = (Option<String>, Row)> + '_ {
+    (0..args.shops).flat_map(move |shop| {
+        let name = (args.shops > 1).then(|| shop_name(shop));
+        let mut rows = Rows::new(args);
+        (0..args.rows).map(move |_| (name.clone(), rows.next_row()))
+    })
+}
+
+/// `cells`, after a Shop column cell when the file has one.
+fn with_shop<'a>(shop: Option<&'a str>, cells: &[&'a str]) -> Vec<&'a str> {
+    shop.into_iter().chain(cells.iter().copied()).collect()
 }
 
 fn header(sheet: &mut Worksheet, row: u32, cells: &[&str]) -> Result<(), XlsxError> {
@@ -394,51 +454,67 @@ fn texts(sheet: &mut Worksheet, row: u32, cells: &[&str]) -> Result<(), XlsxErro
     header(sheet, row, cells)
 }
 
-fn shopee(sheet: &mut Worksheet, args: &Args, rows: &mut Rows) -> Result<(), XlsxError> {
+fn shopee(sheet: &mut Worksheet, args: &Args) -> Result<(), XlsxError> {
     sheet.set_name("Sheet1")?;
+    // The Shop column comes first, with a machine key and an Indonesian label
+    // like the others; the rest of the header rows are Shopee's own.
+    let shops = args.shops > 1;
+    let (key, marker, label) = if shops {
+        (Some("shop"), Some(""), Some("Toko"))
+    } else {
+        (None, None, None)
+    };
     header(
         sheet,
         0,
-        &[
-            "et_title_product_id",
-            "et_title_product_name",
-            "et_title_variation_id",
-            "et_title_variation_name",
-            "et_title_parent_sku",
-            "et_title_variation_sku",
-            "et_title_variation_price",
-            "et_title_variation_stock",
-            "et_title_reason",
-        ],
+        &with_shop(
+            key,
+            &[
+                "et_title_product_id",
+                "et_title_product_name",
+                "et_title_variation_id",
+                "et_title_variation_name",
+                "et_title_parent_sku",
+                "et_title_variation_sku",
+                "et_title_variation_price",
+                "et_title_variation_stock",
+                "et_title_reason",
+            ],
+        ),
     )?;
     header(
         sheet,
         1,
-        &["sales_info", "6f1c3c2b0d8e4f7a9b5c1d2e3f4a5b6c", "0"],
+        &with_shop(
+            marker,
+            &["sales_info", "6f1c3c2b0d8e4f7a9b5c1d2e3f4a5b6c", "0"],
+        ),
     )?;
     header(
         sheet,
         2,
-        &[
-            "Kode Produk",
-            "Nama Produk",
-            "Kode Variasi",
-            "Nama Variasi",
-            "SKU Induk",
-            "SKU",
-            "Harga",
-            "Stok",
-            "Alasan Gagal",
-        ],
+        &with_shop(
+            label,
+            &[
+                "Kode Produk",
+                "Nama Produk",
+                "Kode Variasi",
+                "Nama Variasi",
+                "SKU Induk",
+                "SKU",
+                "Harga",
+                "Stok",
+                "Alasan Gagal",
+            ],
+        ),
     )?;
     sheet.write_string(
         5,
-        6,
+        6 + u16::from(shops),
         "Batas harga produk termahal dibagi harga produk termurah: 9900000",
     )?;
-    for index in 0..args.rows {
-        let row = rows.next_row();
-        let excel_row = 6 + index;
+    for (index, (shop, row)) in shop_rows(args).enumerate() {
+        let excel_row = 6 + u32::try_from(index).map_err(|_| XlsxError::RowColumnLimitError)?;
         let product_id = row.product_id.to_string();
         let variation_id = row.variation_id.to_string();
         let variation = format!("{},{}", row.colour, row.size);
@@ -447,16 +523,19 @@ fn shopee(sheet: &mut Worksheet, args: &Args, rows: &mut Rows) -> Result<(), Xls
         texts(
             sheet,
             excel_row,
-            &[
-                &product_id,
-                &row.product_name,
-                &variation_id,
-                &variation,
-                row.parent_sku.as_deref().unwrap_or(""),
-                &row.sku,
-                &price,
-                &stock,
-            ],
+            &with_shop(
+                shop.as_deref(),
+                &[
+                    &product_id,
+                    &row.product_name,
+                    &variation_id,
+                    &variation,
+                    row.parent_sku.as_deref().unwrap_or(""),
+                    &row.sku,
+                    &price,
+                    &stock,
+                ],
+            ),
         )?;
     }
     Ok(())
@@ -649,31 +728,37 @@ fn tiktok(sheet: &mut Worksheet, args: &Args, rows: &mut Rows) -> Result<(), Xls
     Ok(())
 }
 
-fn write_csv(args: &Args, rows: &mut Rows) -> Result<(), Box<dyn std::error::Error>> {
+fn write_csv(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let file = BufWriter::with_capacity(1 << 20, File::create(&args.out)?);
     let mut writer = csv::Writer::from_writer(file);
-    writer.write_record([
-        "Product ID",
-        "Variation ID",
-        "Product Name",
-        "Variation",
-        "Parent SKU",
-        "SKU",
-        "Price",
-        "Stock",
-    ])?;
-    for _ in 0..args.rows {
-        let row = rows.next_row();
-        writer.write_record([
-            row.product_id.to_string().as_str(),
-            &row.variation_id.to_string(),
-            &row.product_name,
-            &format!("{}, {}", row.colour, row.size),
-            row.parent_sku.as_deref().unwrap_or(""),
-            &row.sku,
-            &row.price.to_string(),
-            &row.stock.text(),
-        ])?;
+    let shop_label = (args.shops > 1).then_some("Shop");
+    writer.write_record(with_shop(
+        shop_label,
+        &[
+            "Product ID",
+            "Variation ID",
+            "Product Name",
+            "Variation",
+            "Parent SKU",
+            "SKU",
+            "Price",
+            "Stock",
+        ],
+    ))?;
+    for (shop, row) in shop_rows(args) {
+        writer.write_record(with_shop(
+            shop.as_deref(),
+            &[
+                row.product_id.to_string().as_str(),
+                &row.variation_id.to_string(),
+                &row.product_name,
+                &format!("{}, {}", row.colour, row.size),
+                row.parent_sku.as_deref().unwrap_or(""),
+                &row.sku,
+                &row.price.to_string(),
+                &row.stock.text(),
+            ],
+        ))?;
     }
     writer.into_inner()?.flush()?;
     Ok(())
