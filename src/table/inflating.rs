@@ -18,7 +18,9 @@
 //! A package that cannot be laid out so (ZIP64 sizes, encrypted parts or an
 //! unusual compression method) is shown to calamine as it is.
 
-use std::io::{self, Cursor, Read, Seek, SeekFrom};
+use std::fs::File;
+use std::io::{self, BufReader, Cursor, Read, Seek, SeekFrom};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
@@ -32,7 +34,7 @@ const CHUNK: usize = 256 << 10;
 /// Chunks inflated ahead of the parser, besides the one being looked at.
 const CHUNKS_AHEAD: usize = 4;
 
-/// The bytes of the package file, shared with the inflating threads.
+/// The bytes of a package file in memory.
 #[derive(Clone)]
 struct Bytes(Arc<Vec<u8>>);
 
@@ -42,16 +44,43 @@ impl AsRef<[u8]> for Bytes {
     }
 }
 
+/// Where the package's bytes are read from: memory, shared with the
+/// inflating threads, or the file, which each reader opens for itself so that
+/// a long workbook is not held in memory while it is streamed.
+#[derive(Clone)]
+enum Source {
+    Memory(Arc<Vec<u8>>),
+    File(Arc<Path>),
+}
+
+trait ReadSeek: Read + Seek + Send {}
+impl<T: Read + Seek + Send> ReadSeek for T {}
+
+impl Source {
+    fn reader(&self) -> io::Result<Box<dyn ReadSeek>> {
+        Ok(match self {
+            Source::Memory(bytes) => Box::new(Cursor::new(Bytes(Arc::clone(bytes)))),
+            Source::File(path) => Box::new(BufReader::with_capacity(1 << 16, File::open(path)?)),
+        })
+    }
+
+    fn archive(&self) -> io::Result<ZipArchive<Box<dyn ReadSeek>>> {
+        ZipArchive::new(self.reader()?).map_err(io::Error::other)
+    }
+}
+
 /// A workbook package as calamine reads it: see the module's documentation.
 pub struct Package {
-    bytes: Bytes,
+    source: Source,
+    /// The source opened, and where reading it has got to.
+    reader: Option<(Box<dyn ReadSeek>, u64)>,
     /// Each region's start and length, in order, and what it holds.
     regions: Vec<(u64, u64, Region)>,
     len: u64,
     pos: u64,
     parts: Vec<Part>,
     /// The original archive, to inflate small parts from.
-    archive: Option<ZipArchive<Cursor<Bytes>>>,
+    archive: Option<ZipArchive<Box<dyn ReadSeek>>>,
     watch: Watch,
     last_index: Option<usize>,
 }
@@ -193,8 +222,13 @@ impl Package {
     /// The package as it is, read from memory.
     pub fn original(bytes: Arc<Vec<u8>>) -> Self {
         let len = bytes.len() as u64;
+        Self::as_it_is(Source::Memory(bytes), len)
+    }
+
+    fn as_it_is(source: Source, len: u64) -> Self {
         Package {
-            bytes: Bytes(bytes),
+            source,
+            reader: None,
             regions: vec![(0, len, Region::Original)],
             len,
             pos: 0,
@@ -218,7 +252,18 @@ impl Package {
     /// The package laid out with every part stored, or as it is when it
     /// cannot be.
     pub fn inflating(bytes: Arc<Vec<u8>>) -> Self {
-        Self::stored(&bytes).unwrap_or_else(|| Self::original(bytes))
+        Self::stored(&bytes, Source::Memory(Arc::clone(&bytes)))
+            .unwrap_or_else(|| Self::original(bytes))
+    }
+
+    /// [`Package::new`] for the file at `path`, whose bytes are `bytes` now:
+    /// the package is laid out from them, and read from the file.
+    pub fn from_file(path: &Path, bytes: &[u8]) -> Self {
+        let source = Source::File(Arc::from(path));
+        let laid_out = (rayon::current_num_threads() >= 2)
+            .then(|| Self::stored(bytes, source.clone()))
+            .flatten();
+        laid_out.unwrap_or_else(|| Self::as_it_is(source, bytes.len() as u64))
     }
 
     /// Tells what the inflating threads saw, and which part calamine read last.
@@ -226,9 +271,8 @@ impl Package {
         self.watch.clone()
     }
 
-    fn stored(bytes: &Arc<Vec<u8>>) -> Option<Self> {
-        let bytes = Bytes(Arc::clone(bytes));
-        let mut archive = ZipArchive::new(Cursor::new(bytes.clone())).ok()?;
+    fn stored(bytes: &[u8], source: Source) -> Option<Self> {
+        let mut archive = ZipArchive::new(Cursor::new(bytes)).ok()?;
         let count = u16::try_from(archive.len()).ok()?;
         let mut regions = Vec::new();
         let mut parts = Vec::new();
@@ -288,12 +332,13 @@ impl Package {
         u32::try_from(len).ok()?;
         regions.push((at, central.len() as u64, Region::Fixed(central)));
         Some(Package {
-            bytes,
+            source,
+            reader: None,
             regions,
             len,
             pos: 0,
             parts,
-            archive: Some(archive),
+            archive: None,
             watch: Watch::default(),
             last_index: None,
         })
@@ -302,7 +347,8 @@ impl Package {
     /// Reads from part `p`, `offset` bytes into it; `buf` ends within the part.
     fn read_part(&mut self, p: usize, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
         let Package {
-            bytes,
+            source,
+            reader,
             parts,
             archive,
             watch,
@@ -314,12 +360,12 @@ impl Package {
             match &mut part.data {
                 PartData::Stored(start) => {
                     note_last(watch, last_index, p, None);
-                    let from = (*start + offset) as usize;
-                    let source = bytes.0.get(from..from + buf.len()).ok_or_else(truncated)?;
-                    buf.copy_from_slice(source);
-                    return Ok(buf.len());
+                    return read_at(source, reader, *start + offset, buf);
                 }
                 PartData::Unread => {
+                    if archive.is_none() {
+                        *archive = Some(source.archive()?);
+                    }
                     let archive = archive.as_mut().ok_or_else(truncated)?;
                     let mut file = archive.by_index(part.index).map_err(io::Error::other)?;
                     let mut whole = Vec::with_capacity(part.size as usize);
@@ -335,7 +381,7 @@ impl Package {
                     return Ok(buf.len());
                 }
                 PartData::Ahead => {
-                    let stream = Stream::start(bytes.clone(), part.index);
+                    let stream = Stream::start(source.clone(), part.index);
                     watch.started(&part.name, &stream.tags);
                     part.data = PartData::Streaming(stream);
                     // A new stream has new tags.
@@ -365,6 +411,26 @@ fn note_last(watch: &Watch, index: &mut Option<usize>, p: usize, tags: Option<&A
     }
 }
 
+/// Reads `buf` from `at` bytes into the source, opening it the first time.
+fn read_at(
+    source: &Source,
+    reader: &mut Option<(Box<dyn ReadSeek>, u64)>,
+    at: u64,
+    buf: &mut [u8],
+) -> io::Result<usize> {
+    if reader.is_none() {
+        *reader = Some((source.reader()?, 0));
+    }
+    let (reader, pos) = reader.as_mut().ok_or_else(truncated)?;
+    if *pos != at {
+        reader.seek(SeekFrom::Start(at))?;
+        *pos = at;
+    }
+    let read = reader.read(buf)?;
+    *pos += read as u64;
+    Ok(read)
+}
+
 fn truncated() -> io::Error {
     io::Error::from(io::ErrorKind::UnexpectedEof)
 }
@@ -382,13 +448,12 @@ impl Read for Package {
         let offset = self.pos - start;
         let left = (len - offset).min(buf.len() as u64) as usize;
         let read = match &self.regions[r].2 {
-            Region::Original | Region::Fixed(_) => {
-                let source: &[u8] = match &self.regions[r].2 {
-                    Region::Fixed(bytes) => bytes,
-                    _ => &self.bytes.0,
-                };
+            Region::Original => {
+                read_at(&self.source, &mut self.reader, self.pos, &mut buf[..left])?
+            }
+            Region::Fixed(bytes) => {
                 let from = offset as usize;
-                buf[..left].copy_from_slice(&source[from..from + left]);
+                buf[..left].copy_from_slice(&bytes[from..from + left]);
                 left
             }
             Region::Part(p) => {
@@ -414,14 +479,14 @@ impl Seek for Package {
 }
 
 impl Stream {
-    fn start(bytes: Bytes, index: usize) -> Self {
+    fn start(source: Source, index: usize) -> Self {
         let (sender, receiver) = sync_channel(CHUNKS_AHEAD);
         let tags = Arc::new(PartTags::default());
         let seen = Arc::clone(&tags);
         // Without a thread the part cannot be read: the error reaches calamine.
         let started = std::thread::Builder::new()
             .name("skulint-inflate".into())
-            .spawn(move || inflate(bytes, index, sender, &seen));
+            .spawn(move || inflate(&source, index, sender, &seen));
         let receiver = match started {
             Ok(_) => receiver,
             Err(e) => {
@@ -467,9 +532,14 @@ impl Stream {
 /// The inflating thread: the part in chunks, each handed over once the one
 /// after it was looked at, so that the tags are set before calamine can reach
 /// what they tell of.
-fn inflate(bytes: Bytes, index: usize, sender: SyncSender<io::Result<Vec<u8>>>, tags: &PartTags) {
+fn inflate(
+    source: &Source,
+    index: usize,
+    sender: SyncSender<io::Result<Vec<u8>>>,
+    tags: &PartTags,
+) {
     let inflated = super::read::guarded(|| -> io::Result<()> {
-        let mut archive = ZipArchive::new(Cursor::new(bytes)).map_err(io::Error::other)?;
+        let mut archive = source.archive()?;
         let mut part = archive.by_index(index).map_err(io::Error::other)?;
         let mut scanner = TagScanner::default();
         let mut ahead: Option<Vec<u8>> = None;
@@ -782,6 +852,32 @@ mod tests {
             (tags.first_formula(), tags.has_inline_string()),
             (None, false)
         );
+    }
+
+    /// Read from the file, the package gives the same parts as from memory.
+    #[test]
+    fn a_package_read_from_its_file_reads_back_every_part() {
+        let sheet = vec![b'x'; 3 << 20];
+        let parts: Vec<(&str, &[u8])> = vec![("a.xml", b"<a/>"), ("sheet.xml", &sheet)];
+        let bytes = package(&parts);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("book.xlsx");
+        std::fs::write(&path, &bytes).unwrap();
+        let expected: Vec<(String, Vec<u8>)> = parts
+            .iter()
+            .map(|(name, data)| (name.to_string(), data.to_vec()))
+            .collect();
+        let from_file = Package::from_file(&path, &bytes);
+        assert!(matches!(from_file.source, Source::File(_)));
+        assert_eq!(read_all(from_file), expected);
+        // As it is, from the file: one thread only.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let as_it_is = pool.install(|| Package::from_file(&path, &bytes));
+        assert!(matches!(as_it_is.regions[0].2, Region::Original));
+        assert_eq!(read_all(as_it_is), expected);
     }
 
     /// A large part read again from its start is inflated again; read

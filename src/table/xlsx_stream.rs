@@ -52,7 +52,9 @@ pub fn open(path: &Path, limits: &Limits) -> Result<XlsxBook, NotStreamed> {
         return Err(NotStreamed::Whole);
     }
     let mut file = File::open(path)?;
-    let mut bytes = Vec::new();
+    // Sized to the file: a doubling buffer would hold up to twice its bytes.
+    let length = file.metadata()?.len().min(limits.max_file_size);
+    let mut bytes = Vec::with_capacity(usize::try_from(length.saturating_add(1)).unwrap_or(0));
     (&mut file)
         .take(limits.max_file_size.saturating_add(1))
         .read_to_end(&mut bytes)?;
@@ -66,9 +68,12 @@ pub fn open(path: &Path, limits: &Limits) -> Result<XlsxBook, NotStreamed> {
         return Err(NotStreamed::Whole);
     }
     // With a second thread, calamine reads the package with its large parts
-    // inflated ahead (see inflating).
-    let bytes = Arc::new(bytes);
-    let package = Package::new(Arc::clone(&bytes));
+    // inflated ahead (see inflating). It reads them from the file: the bytes
+    // read for the checks above are let go before the shared strings are
+    // loaded. A file changed meanwhile fails the parts' checksums, and is the
+    // whole-file reader's.
+    let package = Package::from_file(path, &bytes);
+    drop(bytes);
     let watch = package.watch();
     let workbook = read::guarded(|| Xlsx::new(package))
         .ok()
@@ -80,11 +85,13 @@ pub fn open(path: &Path, limits: &Limits) -> Result<XlsxBook, NotStreamed> {
     let untrimmed = watch
         .ending_with("sharedStrings.xml")
         .is_some_and(|tags| tags.untrimmed());
-    if !untrimmed
-        && read::guarded(|| super::raw_text::Package::new(&bytes))
+    if !untrimmed {
+        let bytes = std::fs::read(path)?;
+        if read::guarded(|| super::raw_text::Package::new(&bytes))
             .map_or(true, |package| !package.shared.is_empty())
-    {
-        return Err(NotStreamed::Whole);
+        {
+            return Err(NotStreamed::Whole);
+        }
     }
     let [meta] = read::worksheets(workbook.sheets_metadata())
         .try_into()
