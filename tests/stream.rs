@@ -202,17 +202,25 @@ fn reader_limits_hold_when_streamed() {
     }
     std::fs::write(&path, &text).unwrap();
     assert_limits_hold(&path, [(250, None), (10_000, Some(100))], |setup| {
-        stream::lint_csv_in_parts(&path, setup, 13, 0).is_none()
+        stream::lint_csv_in_parts(&path, setup, 13, 0)
     });
+    // Past --max-cells, the stream refuses the file itself, as the whole-file
+    // reader does, instead of leaving it to be read whole first.
+    let options = LintOptions {
+        max_cells: Some(250),
+        ..LintOptions::default()
+    };
+    let refused = stream::lint_csv_in_parts(&path, &setup(&options), 13, 0);
+    assert!(matches!(refused, Some((Err(_), _))));
 }
 
 /// Under each (`--max-cells`, `--max-file-size`), the file read whole is
-/// refused, and `left_whole` says the streamed strategy leaves it to the
-/// whole-file reader, which refuses it.
+/// refused, and the streamed strategy refuses it with the same error and
+/// notices, or leaves it to the whole-file reader.
 fn assert_limits_hold(
     path: &Path,
     limits: [(u64, Option<u64>); 2],
-    left_whole: impl Fn(&Setup) -> bool,
+    streamed: impl Fn(&Setup) -> Option<(engine::FileResult, Vec<Notice>)>,
 ) {
     for (max_cells, max_file_size) in limits {
         let options = LintOptions {
@@ -221,9 +229,19 @@ fn assert_limits_hold(
             ..LintOptions::default()
         };
         let setup = setup(&options);
-        let (whole, _) = lint(path, &setup);
+        let (whole, whole_notices) = lint(path, &setup);
         assert_eq!(whole.errors.len(), 1, "read whole, the file is refused");
-        assert!(left_whole(&setup));
+        if let Some((result, notices)) = streamed(&setup) {
+            let error = result.expect_err("streamed, the file is refused");
+            assert_eq!(
+                (error.path, error.message),
+                (
+                    whole.errors[0].path.clone(),
+                    whole.errors[0].message.clone()
+                )
+            );
+            assert_eq!(notices, whole_notices);
+        }
     }
 }
 
@@ -660,7 +678,7 @@ fn workbook_limits_hold_when_streamed() {
     let path = dir.path().join("listing.xlsx");
     planted_workbook(&path);
     assert_limits_hold(&path, [(300, None), (10_000_000, Some(1000))], |setup| {
-        stream::lint_xlsx_in_parts(&path, setup, 16, 0).is_none()
+        stream::lint_xlsx_in_parts(&path, setup, 16, 0)
     });
 }
 

@@ -172,13 +172,31 @@ fn lint_rows(
         rows,
         ..Sheet::default()
     };
-    let first = read_part(
+    // A CSV file past --max-cells is refused here as the whole-file reader
+    // refuses it, without reading it whole first; any other stop leaves the
+    // file to that reader.
+    let is_csv = row_notices.is_some();
+    let stopped = |stop: Stopped| match stop {
+        Stopped::TooManyCells if is_csv => {
+            let limit = setup.read.limits.max_cells;
+            let error = FileError {
+                path: display.clone(),
+                message: crate::table::csv::CsvError::TooManyCells { limit }.to_string(),
+            };
+            Some((Err(error), Vec::new()))
+        }
+        _ => None,
+    };
+    let first = match read_part(
         source,
         part_rows,
         0,
         &mut cells_left,
         row_notices.as_deref_mut(),
-    )?;
+    ) {
+        Ok(part) => part,
+        Err(stop) => return stopped(stop),
+    };
     let first_end = first.rows.len();
     let workbook = Workbook {
         path: path.to_path_buf(),
@@ -251,13 +269,16 @@ fn lint_rows(
         std::collections::BTreeMap::new();
     let mut next = first.next;
     while let Some(start) = next {
-        let part = read_part(
+        let part = match read_part(
             source,
             part_rows,
             start,
             &mut cells_left,
             row_notices.as_deref_mut(),
-        )?;
+        ) {
+            Ok(part) => part,
+            Err(stop) => return stopped(stop),
+        };
         next = part.next;
         // The header rows, then the part from the row below them: a rule sees the
         // same header texts, and its rows are shifted back afterwards.
@@ -422,14 +443,16 @@ fn read_part(
     start: usize,
     cells_left: &mut u64,
     mut notices: Option<&mut RowNotices>,
-) -> Option<Part> {
+) -> Result<Part, Stopped> {
     let mut part: Vec<Vec<Value>> = Vec::new();
     for _ in 0..limit {
         let mut cells = Vec::new();
         match rows.next_into(&mut cells) {
             Ok(Some(row)) => {
                 let blank = (row - start - part.len()) as u64;
-                *cells_left = cells_left.checked_sub(cells.len() as u64 + 1 + blank)?;
+                *cells_left = cells_left
+                    .checked_sub(cells.len() as u64 + 1 + blank)
+                    .ok_or(Stopped::TooManyCells)?;
                 if let Some(notices) = notices.as_deref_mut() {
                     notices.add(row, &cells);
                 }
@@ -437,19 +460,27 @@ fn read_part(
                 part.push(cells);
             }
             Ok(None) => {
-                return Some(Part {
+                return Ok(Part {
                     rows: part,
                     next: None,
                 });
             }
-            Err(_) => return None,
+            Err(_) => return Err(Stopped::NotStreamed),
         }
     }
     let next = start + part.len();
-    Some(Part {
+    Ok(Part {
         rows: part,
         next: Some(next),
     })
+}
+
+/// Why the rows stopped before the end of the file.
+enum Stopped {
+    /// Past --max-cells.
+    TooManyCells,
+    /// The source cannot go on: the whole-file reader reads the file.
+    NotStreamed,
 }
 
 /// A finding of a part, at its row in the file.

@@ -10,10 +10,14 @@
 //! as before; only the inflating has moved to another core.
 //!
 //! On the way, the inflating thread looks at each large part's markup for
-//! formula (`<f>`) and inline-string (`<is>`) elements ([`PartTags`]), so that
-//! the streamed reader asks calamine for formulas only once the worksheet is
-//! seen to have one, and leaves a sheet with inline strings to the whole-file
-//! reader before parsing it.
+//! formula (`<f>`) and inline-string (`<is>`) elements, and for `<t>` texts
+//! calamine may trim ([`PartTags`]). So the streamed reader asks calamine for
+//! formulas only once the worksheet is seen to have one, leaves a sheet with
+//! inline strings to the whole-file reader before parsing it, and scans the
+//! shared strings for trimmed texts only when one may be there.
+//!
+//! The package's bytes come from memory, or from the file (each thread opens
+//! it for itself), so that a streamed workbook is not held in memory.
 //!
 //! A package that cannot be laid out so (ZIP64 sizes, encrypted parts or an
 //! unusual compression method) is shown to calamine as it is.
