@@ -3,6 +3,8 @@
 //! the Shop column, report each planted fault once per shop and never take the
 //! same SKU in two shops for a duplicate — read whole or streamed.
 
+mod common;
+
 #[allow(dead_code)]
 #[path = "../benches/generate.rs"]
 mod generate;
@@ -10,9 +12,9 @@ mod generate;
 use std::path::Path;
 
 use clap::Parser;
+use common::report_json;
 use serde_json::Value;
 use skulint::cli::LintOptions;
-use skulint::emit::{OutputFormat, Report};
 use skulint::engine::{self, Setup, Unobserved, stream};
 
 type InParts = fn(&Path, &Setup, usize, u64) -> Option<(engine::FileResult, Vec<engine::Notice>)>;
@@ -38,25 +40,21 @@ fn generated(dir: &Path, layout: &str, shops: u32, faults: bool) -> std::path::P
     path
 }
 
-fn json_of(report: &Report) -> String {
-    let mut out = Vec::new();
-    OutputFormat::Json
-        .emitter(false, false, false)
-        .emit(&mut out, report)
-        .unwrap();
-    String::from_utf8(out).unwrap()
-}
-
 /// The JSON report of `path` read whole, after checking that streaming it in
 /// parts of 64 rows gives the same bytes.
 fn report(path: &Path, in_parts: InParts) -> Value {
     let setup = engine::setup(&LintOptions::default().engine_options(None)).unwrap();
     let (whole, _) = engine::lint(&[path.to_path_buf()], &setup, &Unobserved);
     assert!(whole.errors.is_empty(), "{:?}", whole.errors);
-    let expected = json_of(&whole);
+    let expected = report_json(&whole);
     let (result, notices) = in_parts(path, &setup, 64, 0).expect("the file is streamed");
     let (streamed, _) = engine::assemble(&setup, vec![(vec![result], notices)]);
-    assert_eq!(json_of(&streamed), expected, "{} streamed", path.display());
+    assert_eq!(
+        report_json(&streamed),
+        expected,
+        "{} streamed",
+        path.display()
+    );
     serde_json::from_str(&expected).unwrap()
 }
 

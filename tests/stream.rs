@@ -4,10 +4,13 @@
 //! reach past the rows under the header), so that duplicates, near-duplicates,
 //! SKU010's comparisons and blocked fixes span parts.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
+use common::report_json;
 use skulint::cli::LintOptions;
-use skulint::emit::{OutputFormat, Report};
+use skulint::emit::Report;
 use skulint::engine::{self, Notice, Setup, Unobserved, stream};
 
 fn setup(options: &LintOptions) -> Setup {
@@ -16,15 +19,6 @@ fn setup(options: &LintOptions) -> Setup {
 
 fn lint(path: &Path, setup: &Setup) -> (Report, Vec<Notice>) {
     engine::lint(&[path.to_path_buf()], setup, &Unobserved)
-}
-
-fn json(report: &Report) -> String {
-    let mut out = Vec::new();
-    OutputFormat::Json
-        .emitter(false, false, false)
-        .emit(&mut out, report)
-        .unwrap();
-    String::from_utf8(out).unwrap()
 }
 
 /// The file read whole and streamed in parts of several sizes give the same
@@ -50,12 +44,12 @@ fn assert_streamed_like_whole(
     let setup = setup(options);
     let (whole, whole_notices) = lint(path, &setup);
     assert!(whole.errors.is_empty(), "{:?}", whole.errors);
-    let expected = json(&whole);
+    let expected = report_json(&whole);
     for &part_rows in part_sizes {
         let (result, notices) = in_parts(path, &setup, part_rows, 0).expect("the file is streamed");
         let (report, streamed_notices) = engine::assemble(&setup, vec![(vec![result], notices)]);
         assert_eq!(
-            json(&report),
+            report_json(&report),
             expected,
             "{} in parts of {part_rows} rows",
             path.display()
@@ -595,7 +589,7 @@ fn a_workbook_with_faults_across_parts_streams_like_whole() {
         "a leading zero lost across parts is planted"
     );
     assert!(
-        json(&whole).contains("the cell is computed by a formula"),
+        report_json(&whole).contains("the cell is computed by a formula"),
         "a fix of a formula cell is planted"
     );
     assert_streamed_like_whole(
@@ -738,7 +732,7 @@ fn formulas_anywhere_in_a_long_sheet_stream_like_whole() {
         long_workbook(&path, formula_rows, false);
         let setup = setup(&LintOptions::default());
         let (whole, _) = lint(&path, &setup);
-        let blocked = json(&whole)
+        let blocked = report_json(&whole)
             .matches("the cell is computed by a formula")
             .count();
         assert_eq!(blocked, formula_rows.len(), "{formula_rows:?}");

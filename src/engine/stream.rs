@@ -94,6 +94,20 @@ fn worth_streaming(path: &Path, setup: &Setup, from_bytes: u64, part_rows: usize
             .is_none_or(|row| row + 20 <= part_rows)
 }
 
+/// The format `path` declares, when it is one of `formats` and the file is
+/// worth streaming.
+fn streamable(
+    path: &Path,
+    setup: &Setup,
+    part_rows: usize,
+    from_bytes: u64,
+    formats: &[Format],
+) -> Option<Format> {
+    let format = read::declared_format(path).ok()?;
+    (formats.contains(&format) && worth_streaming(path, setup, from_bytes, part_rows))
+        .then_some(format)
+}
+
 /// [`lint_csv`] with the part size and threshold as parameters, for tests.
 pub fn lint_csv_in_parts(
     path: &Path,
@@ -101,12 +115,13 @@ pub fn lint_csv_in_parts(
     part_rows: usize,
     from_bytes: u64,
 ) -> Option<(FileResult, Vec<Notice>)> {
-    let format = read::declared_format(path).ok()?;
-    if !matches!(format, Format::Csv | Format::Tsv)
-        || !worth_streaming(path, setup, from_bytes, part_rows)
-    {
-        return None;
-    }
+    let format = streamable(
+        path,
+        setup,
+        part_rows,
+        from_bytes,
+        &[Format::Csv, Format::Tsv],
+    )?;
     let mut rows = CsvRows::open(path, format == Format::Tsv).ok()?;
     let file = StreamedFile {
         path,
@@ -125,12 +140,13 @@ pub fn lint_xlsx_in_parts(
     part_rows: usize,
     from_bytes: u64,
 ) -> Option<(FileResult, Vec<Notice>)> {
-    let format = read::declared_format(path).ok()?;
-    if !matches!(format, Format::Xlsx | Format::Xlsm)
-        || !worth_streaming(path, setup, from_bytes, part_rows)
-    {
-        return None;
-    }
+    streamable(
+        path,
+        setup,
+        part_rows,
+        from_bytes,
+        &[Format::Xlsx, Format::Xlsm],
+    )?;
     let book = xlsx_stream::open(path, &setup.read.limits).ok()?;
     let sheet = book.sheet.clone();
     let file = StreamedFile {
@@ -584,34 +600,36 @@ impl State {
         Ok(())
     }
 
-    /// Reads the partitions back, one at a time.
-    /// The two sets are read on two threads when a second one is free: this
-    /// runs after the last row, while nothing else does.
+    /// Reads each set's partitions back, one at a time; the two sets on two
+    /// threads when a second one is free, since this runs after the last row,
+    /// while nothing else does.
     fn shared(self) -> io::Result<Shared> {
+        let State {
+            skus,
+            parents,
+            numbers,
+        } = self;
+        let met = |spill: Spill, shared: fn(&[u64]) -> bool| {
+            let mut hashes = HashSet::default();
+            spill.each_group(|hash, group| {
+                if shared(group) {
+                    hashes.insert(hash);
+                }
+            })?;
+            Ok::<_, io::Error>(hashes)
+        };
         let (skus, parents) = rayon::join(
+            || met(skus, |rows| rows.len() > 1),
             || {
-                let mut skus = HashSet::default();
-                self.skus.each_group(|hash, group| {
-                    if group.len() > 1 {
-                        skus.insert(hash);
-                    }
-                })?;
-                Ok::<_, io::Error>(skus)
-            },
-            || {
-                let mut parents = HashSet::default();
-                self.parents.each_group(|hash, group| {
-                    if group.iter().any(|&product| product != group[0]) {
-                        parents.insert(hash);
-                    }
-                })?;
-                Ok::<_, io::Error>(parents)
+                met(parents, |products| {
+                    products.iter().any(|&p| p != products[0])
+                })
             },
         );
         Ok(Shared {
             skus: skus?,
             parents: parents?,
-            numbers: self.numbers,
+            numbers,
         })
     }
 }

@@ -199,11 +199,10 @@ impl Watch {
     /// `suffix`, in any case.
     pub fn ending_with(&self, suffix: &str) -> Option<Arc<PartTags>> {
         let watched = self.0.lock().ok()?;
-        let mut found = watched.parts.iter().filter(|(name, _)| {
-            name.len() >= suffix.len()
-                && name.is_char_boundary(name.len() - suffix.len())
-                && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
-        });
+        let mut found = watched
+            .parts
+            .iter()
+            .filter(|(name, _)| ends_with(name, suffix));
         let (_, tags) = found.next()?;
         found.next().is_none().then(|| Arc::clone(tags))
     }
@@ -223,10 +222,24 @@ impl Watch {
 }
 
 impl Package {
-    /// The package as it is, read from memory.
-    pub fn original(bytes: Arc<Vec<u8>>) -> Self {
-        let len = bytes.len() as u64;
-        Self::as_it_is(Source::Memory(bytes), len)
+    /// The package in memory, with its large parts inflated ahead when a
+    /// second worker thread is free, else as it is.
+    pub fn new(bytes: Arc<Vec<u8>>) -> Self {
+        let source = Source::Memory(Arc::clone(&bytes));
+        Self::for_threads(&bytes, source)
+    }
+
+    /// [`Package::new`] for the file at `path`, whose bytes are `bytes` now:
+    /// the package is laid out from them, and read from the file.
+    pub fn from_file(path: &Path, bytes: &[u8]) -> Self {
+        Self::for_threads(bytes, Source::File(Arc::from(path)))
+    }
+
+    fn for_threads(bytes: &[u8], source: Source) -> Self {
+        let stored = (rayon::current_num_threads() >= 2)
+            .then(|| Self::stored(bytes, source.clone()))
+            .flatten();
+        stored.unwrap_or_else(|| Self::as_it_is(source, bytes.len() as u64))
     }
 
     fn as_it_is(source: Source, len: u64) -> Self {
@@ -243,31 +256,12 @@ impl Package {
         }
     }
 
-    /// The package with its large parts inflated ahead when a second worker
-    /// thread is free, else as it is.
-    pub fn new(bytes: Arc<Vec<u8>>) -> Self {
-        if rayon::current_num_threads() < 2 {
-            Self::original(bytes)
-        } else {
-            Self::inflating(bytes)
-        }
-    }
-
-    /// The package laid out with every part stored, or as it is when it
-    /// cannot be.
-    pub fn inflating(bytes: Arc<Vec<u8>>) -> Self {
-        Self::stored(&bytes, Source::Memory(Arc::clone(&bytes)))
-            .unwrap_or_else(|| Self::original(bytes))
-    }
-
-    /// [`Package::new`] for the file at `path`, whose bytes are `bytes` now:
-    /// the package is laid out from them, and read from the file.
-    pub fn from_file(path: &Path, bytes: &[u8]) -> Self {
-        let source = Source::File(Arc::from(path));
-        let laid_out = (rayon::current_num_threads() >= 2)
-            .then(|| Self::stored(bytes, source.clone()))
-            .flatten();
-        laid_out.unwrap_or_else(|| Self::as_it_is(source, bytes.len() as u64))
+    /// Whether a part whose name ends with `suffix` will be inflated ahead,
+    /// and so looked at by [`Watch`].
+    pub fn inflates_ahead(&self, suffix: &str) -> bool {
+        self.parts
+            .iter()
+            .any(|part| matches!(part.data, PartData::Ahead) && ends_with(&part.name, suffix))
     }
 
     /// Tells what the inflating threads saw, and which part calamine read last.
@@ -405,6 +399,13 @@ impl Package {
             }
         }
     }
+}
+
+/// Whether a part's name ends with `suffix`, in any case.
+fn ends_with(name: &str, suffix: &str) -> bool {
+    name.len() >= suffix.len()
+        && name.is_char_boundary(name.len() - suffix.len())
+        && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
 }
 
 /// Keeps `watch` telling of the part read last.
@@ -819,14 +820,18 @@ mod tests {
             ),
         ];
         let bytes = Arc::new(package(&parts));
-        let stored = Package::inflating(Arc::clone(&bytes));
+        let stored = Package::stored(&bytes, Source::Memory(Arc::clone(&bytes))).unwrap();
         assert!(matches!(stored.regions[0].2, Region::Fixed(_)));
         let expected: Vec<(String, Vec<u8>)> = parts
             .iter()
             .map(|(name, data)| (name.to_string(), data.to_vec()))
             .collect();
         assert_eq!(read_all(stored), expected);
-        assert_eq!(read_all(Package::original(bytes)), expected);
+        let len = bytes.len() as u64;
+        assert_eq!(
+            read_all(Package::as_it_is(Source::Memory(bytes), len)),
+            expected
+        );
     }
 
     /// Formula and inline-string elements are seen wherever chunks cut them,
@@ -890,7 +895,7 @@ mod tests {
     fn a_large_part_reads_again_from_its_start_only() {
         let sheet = vec![b'x'; 3 << 20];
         let bytes = Arc::new(package(&[("sheet.xml", &sheet)]));
-        let mut package = Package::inflating(bytes);
+        let mut package = Package::stored(&bytes, Source::Memory(Arc::clone(&bytes))).unwrap();
         let data_at = package.regions[1].0;
         let mut buf = vec![0; 1000];
         package.seek(SeekFrom::Start(data_at + 2_000_000)).unwrap();

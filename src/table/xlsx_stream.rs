@@ -29,6 +29,8 @@ use super::{Format, FormulaCell, Value, Visibility};
 const BATCH_CELLS: usize = 4096;
 /// Cells read between looks at what the package saw ahead of the parser.
 const LOOK_EVERY: u64 = 32;
+/// The shared strings part, beside the workbook part.
+const SHARED_STRINGS: &str = "sharedStrings.xml";
 /// Batches parsed ahead of the rows linted.
 const BATCHES_AHEAD: usize = 4;
 
@@ -70,10 +72,11 @@ pub fn open(path: &Path, limits: &Limits) -> Result<XlsxBook, NotStreamed> {
     // With a second thread, calamine reads the package with its large parts
     // inflated ahead (see inflating). It reads them from the file: the bytes
     // read for the checks above are let go before the shared strings are
-    // loaded. A file changed meanwhile fails the parts' checksums, and is the
-    // whole-file reader's.
+    // loaded, unless they are to be scanned for trimmed texts below. A file
+    // changed meanwhile fails the parts' checksums, and is the whole-file
+    // reader's.
     let package = Package::from_file(path, &bytes);
-    drop(bytes);
+    let kept = (!package.inflates_ahead(SHARED_STRINGS)).then_some(bytes);
     let watch = package.watch();
     let workbook = read::guarded(|| Xlsx::new(package))
         .ok()
@@ -83,10 +86,13 @@ pub fn open(path: &Path, limits: &Limits) -> Result<XlsxBook, NotStreamed> {
     // reader (see raw_text), which sees the whole sheet. A shared strings part
     // inflated ahead was looked at on the way; any other is scanned here.
     let untrimmed = watch
-        .ending_with("sharedStrings.xml")
+        .ending_with(SHARED_STRINGS)
         .is_some_and(|tags| tags.untrimmed());
     if !untrimmed {
-        let bytes = std::fs::read(path)?;
+        let bytes = match kept {
+            Some(bytes) => bytes,
+            None => std::fs::read(path)?,
+        };
         if read::guarded(|| super::raw_text::Package::new(&bytes))
             .map_or(true, |package| !package.shared.is_empty())
         {

@@ -62,3 +62,13 @@ pub fn formula_sku_workbook(path: &Path, second_sku: &str) {
     sheet.write_number(2, 1, 4.0).unwrap();
     book.save(path).unwrap();
 }
+
+/// A report as `--output-format json` writes it.
+pub fn report_json(report: &skulint::emit::Report) -> String {
+    let mut out = Vec::new();
+    skulint::emit::OutputFormat::Json
+        .emitter(false, false, false)
+        .emit(&mut out, report)
+        .unwrap();
+    String::from_utf8(out).unwrap()
+}
