@@ -21,3 +21,4 @@ pub mod rules;
 pub mod serve;
 pub mod table;
 pub mod text;
+pub mod workers;

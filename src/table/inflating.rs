@@ -223,7 +223,7 @@ impl Watch {
 
 impl Package {
     /// The package in memory, with its large parts inflated ahead when a
-    /// second worker thread is free, else as it is.
+    /// core is free for them (see [`crate::workers`]), else as it is.
     pub fn new(bytes: Arc<Vec<u8>>) -> Self {
         let source = Source::Memory(Arc::clone(&bytes));
         Self::for_threads(&bytes, source)
@@ -236,7 +236,7 @@ impl Package {
     }
 
     fn for_threads(bytes: &[u8], source: Source) -> Self {
-        let stored = (rayon::current_num_threads() >= 2)
+        let stored = crate::workers::spare()
             .then(|| Self::stored(bytes, source.clone()))
             .flatten();
         stored.unwrap_or_else(|| Self::as_it_is(source, bytes.len() as u64))

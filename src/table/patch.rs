@@ -138,7 +138,7 @@ pub fn xlsx(input: &[u8], edits: &[CellEdit]) -> Result<Patched, PatchError> {
         let options = rewritten(file.options(), file.compression());
         staging.start_file(*part, options)?;
         let reader = BufReader::with_capacity(1 << 16, Bounded::new(file, size));
-        let outcome = compressing_beside(&mut staging, |writer| {
+        let outcome = compressing_beside(&mut staging, crate::workers::spare(), |writer| {
             patch_sheet(reader, writer, cells, &mut strings)
         })
         .map_err(|e| e.in_part(part))?;
@@ -200,7 +200,7 @@ pub fn xlsx(input: &[u8], edits: &[CellEdit]) -> Result<Patched, PatchError> {
             let options = rewritten(file.options(), file.compression());
             output.start_file(name.as_str(), options)?;
             let reader = BufReader::with_capacity(1 << 16, Bounded::new(file, size));
-            compressing_beside(&mut output, |writer| {
+            compressing_beside(&mut output, crate::workers::spare(), |writer| {
                 append_shared_strings(reader, writer, &strings)
             })
             .map_err(|e| e.in_part(&name))?;
@@ -421,16 +421,17 @@ fn rewritten(
 const CHUNK: usize = 1 << 16;
 
 /// Runs `produce` with a writer whose bytes `sink` (a zip entry being written,
-/// so compressed) takes on another thread when one is free: a part is then
-/// compressed while it is being patched.
+/// so compressed) takes on another thread when `beside` (a core is free, see
+/// [`crate::workers`]): a part is then compressed while it is being patched.
 fn compressing_beside<W, T>(
     sink: &mut W,
+    beside: bool,
     produce: impl FnOnce(&mut dyn Write) -> Result<T, StreamError>,
 ) -> Result<T, StreamError>
 where
     W: Write + Send,
 {
-    if rayon::current_num_threads() < 2 {
+    if !beside {
         let mut writer = BufWriter::with_capacity(CHUNK, sink);
         let value = produce(&mut writer)?;
         writer.flush()?;
@@ -1848,8 +1849,7 @@ mod tests {
                 Ok(())
             }
         }
-        assert!(rayon::current_num_threads() >= 2, "needs the threaded path");
-        let result = compressing_beside(&mut Full, |writer| {
+        let result = compressing_beside(&mut Full, true, |writer| {
             for _ in 0..64 {
                 writer.write_all(&[b'x'; CHUNK])?;
             }

@@ -725,8 +725,9 @@ type CellBatch<'a> = Vec<((u32, u32), DataRef<'a>)>;
 /// SKU computed by a formula must not be "fixed" in its cached value only. Also
 /// whether the sheet has inline strings (text cells without a formula that are not
 /// shared strings), whose text calamine may have trimmed.
-/// Parsing the XML takes most of the time; when a second worker thread is free,
-/// it turns the parsed cells into values meanwhile.
+/// Parsing the XML takes most of the time; when a core is free (see
+/// [`crate::workers`]), a second thread turns the parsed cells into values
+/// meanwhile.
 fn xlsx_cells<RS: Read + Seek + Send>(
     reader: &mut XlsxCellReader<'_, RS>,
     grid: &mut Grid,
@@ -739,7 +740,7 @@ fn xlsx_cells<RS: Read + Seek + Send>(
     };
     let mut formulas = Vec::new();
     let mut inline_seen = false;
-    if rayon::current_num_threads() < 2 {
+    if !crate::workers::spare() {
         while let Some(cell) = reader.next_cell_with_formula().map_err(failed)? {
             formulas.extend(formula_of(&cell));
             inline_seen |= inline(&cell);

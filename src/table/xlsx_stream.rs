@@ -8,7 +8,7 @@
 //! is decided on all of them. A workbook the whole-file reader would refuse,
 //! or read with a notice, is left to it.
 //!
-//! When a second worker thread is free, a thread parses the sheet while the
+//! When a core is free (see [`crate::workers`]), a thread parses the sheet while the
 //! caller makes values and rows of the cells already parsed and lints them;
 //! cells are handed over in batches, a few at a time, so memory stays bounded.
 
@@ -134,7 +134,7 @@ fn lint_sheet<T>(
         .worksheet_cells_reader(&book.sheet)
         .map_err(|_| NotStreamed::Whole)?;
     let cells = SheetCells::new(reader, book.watch.last());
-    if rayon::current_num_threads() < 2 {
+    if !crate::workers::spare() {
         let mut source = CellRows::new(Cells::Here(Box::new(cells)));
         return Ok(lint(&mut source));
     }
