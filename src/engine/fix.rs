@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
-use super::{Setup, file_report, lint_books, read_books};
+use super::{Before, Setup, file_report, lint_books, read_books, relint_books};
 use crate::diagnostic::Diagnostic;
 use crate::emit::{FileError, FileReport};
 use crate::fix::{self, Change, is_csv};
@@ -83,21 +83,37 @@ pub fn fix_group(
     let mut read = read_books(paths, setup, depth);
     let mut first = lint_books(&read.books, setup);
     let read_notices = read.settle(&mut first);
-    let mut planned: Vec<Result<Vec<Change>, FileError>> = {
-        first
-            .into_iter()
-            .map(|linted| {
-                let mut linted = linted?;
-                let csv = is_csv(linted.workbook);
-                Ok(fix::plan(
-                    &linted.tables,
-                    &mut linted.diagnostics,
-                    options.unsafe_fixes,
-                    csv,
-                ))
-            })
-            .collect()
+    // What the first lint found on each row, for the lint of the fixed workbook.
+    let mut before: Vec<Option<Before>> = Vec::with_capacity(paths.len());
+    let mut planned: Vec<Result<Vec<Change>, FileError>> = first
+        .into_iter()
+        .map(|linted| {
+            let mut linted = match linted {
+                Ok(linted) => linted,
+                Err(e) => {
+                    before.push(None);
+                    return Err(e);
+                }
+            };
+            before.push(Some(Before::new(&linted.tables, &linted.diagnostics)));
+            let csv = is_csv(linted.workbook);
+            Ok(fix::plan(
+                &linted.tables,
+                &mut linted.diagnostics,
+                options.unsafe_fixes,
+                csv,
+            ))
+        })
+        .collect();
+    let mark_changed = |before: &mut [Option<Before>],
+                        planned: &[Result<Vec<Change>, FileError>]| {
+        for (before, changes) in before.iter_mut().zip(planned) {
+            if let (Some(before), Ok(changes)) = (before, changes) {
+                before.set_changed(changes.iter().map(|c| (c.sheet_index, c.row)));
+            }
+        }
     };
+    mark_changed(&mut before, &planned);
     for (book, planned) in read.books.iter_mut().zip(&planned) {
         if let (Ok(workbook), Ok(changes)) = (book, planned) {
             fix::apply_in_place(workbook, changes);
@@ -107,7 +123,7 @@ pub fn fix_group(
         let books = &read.books;
         let planned = &planned;
         rayon::join(
-            || lint_books(books, setup),
+            || relint_books(books, setup, &before),
             || {
                 books
                     .par_iter()
@@ -152,7 +168,8 @@ pub fn fix_group(
                 fix::revert_in_place(workbook, dropped);
             }
         }
-        relinted = lint_books(&read.books, setup);
+        mark_changed(&mut before, &planned);
+        relinted = relint_books(&read.books, setup, &before);
     }
 
     let mut dropped: Vec<Vec<Change>> = vec![Vec::new(); paths.len()];

@@ -34,8 +34,7 @@ use foldhash::fast::FixedState;
 use super::{FileResult, Notice, Setup, file_report};
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::emit::FileError;
-use crate::rules::settings::Settings;
-use crate::rules::{is_zero_padded, trimmed, unpadded};
+use crate::rules::{Which, is_zero_padded, trimmed, unpadded};
 use crate::table::csv::RowNotices;
 use crate::table::csv_stream::CsvRows;
 use crate::table::rows::RowSource;
@@ -249,13 +248,12 @@ fn lint_rows(
     // Every rule runs on each part. The findings of the rules that compare
     // rows (scope `table`) are only a first look: their rows join the rows
     // read again, where those rules run on what the parts share.
-    let table_wide: HashSet<&str> = crate::rules::table_wide().collect();
     let mut table_rows: HashSet<usize> = HashSet::default();
     let mut keep = |found: Vec<Diagnostic>, offset: usize| -> Vec<Diagnostic> {
         let (wide, own): (Vec<Diagnostic>, Vec<Diagnostic>) = found
             .into_iter()
             .map(|d| shifted(d, offset))
-            .partition(|d| table_wide.contains(d.code));
+            .partition(|d| crate::rules::compares_rows(d.code));
         table_rows.extend(wide.iter().map(|d| d.location.row as usize));
         own
     };
@@ -407,18 +405,11 @@ fn lint_rows(
     let sparse_table = table
         .with_sheet(&sheet, table.header_row + 1)
         .with_file_rows(file_rows);
-    let mut comparing: Settings = settings.clone();
-    comparing.select = crate::rules::table_wide()
-        .filter(|code| settings.is_enabled(code))
-        .map(str::to_string)
-        .collect();
-    comparing.custom_rules.clear();
-    if !comparing.select.is_empty() {
-        diagnostics.extend(crate::rules::run(
-            std::slice::from_ref(&sparse_table),
-            &comparing,
-        ));
-    }
+    diagnostics.extend(crate::rules::run_which(
+        std::slice::from_ref(&sparse_table),
+        settings,
+        Which::ComparingRows,
+    ));
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     crate::fix::plan(
         std::slice::from_ref(&sparse_table),

@@ -173,14 +173,6 @@ pub fn is_cross_file(code: &str) -> bool {
         .any(|d| d.code == code && d.scope == Scope::CrossFile)
 }
 
-/// The built-in codes whose rules compare the rows of a sheet.
-pub fn table_wide() -> impl Iterator<Item = &'static str> {
-    catalog()
-        .iter()
-        .filter(|d| d.scope == Scope::Table)
-        .map(|d| d.code.as_str())
-}
-
 /// Whether and how a rule's finding can be fixed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -347,17 +339,51 @@ pub fn sku_findings(sku: &str, channel: Channel) -> Vec<Diagnostic> {
     }
 }
 
+/// Which of the enabled rules of a run to run on a table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Which {
+    All,
+    /// The rules that compare the rows of a table (scope `table`).
+    ComparingRows,
+    /// The rules that look at one row at a time (scope `cell` or `row`, and
+    /// the custom rules): their findings on a row follow from that row alone
+    /// and the table's layout.
+    OneRow,
+}
+
+impl Which {
+    pub fn covers(self, code: &str) -> bool {
+        match self {
+            Which::All => true,
+            Which::ComparingRows => compares_rows(code),
+            Which::OneRow => !compares_rows(code) && !is_cross_file(code),
+        }
+    }
+}
+
+/// Whether `code` is a built-in rule that compares the rows of a table.
+pub fn compares_rows(code: &str) -> bool {
+    catalog()
+        .iter()
+        .any(|d| d.code == code && d.scope == Scope::Table)
+}
+
 /// Runs every enabled rule (built-in and custom) on every table in parallel and
 /// returns the findings in report order, with the configured severities.
 pub fn run(tables: &[Table], settings: &Settings) -> Vec<Diagnostic> {
+    run_which(tables, settings, Which::All)
+}
+
+/// [`run`] with only the enabled rules `which` covers.
+pub fn run_which(tables: &[Table], settings: &Settings, which: Which) -> Vec<Diagnostic> {
     let enabled: Vec<&Rule> = RULES
         .iter()
-        .filter(|r| settings.is_enabled(r.code))
+        .filter(|r| settings.is_enabled(r.code) && which.covers(r.code))
         .collect();
     let custom: Vec<&CustomRule> = settings
         .custom_rules
         .iter()
-        .filter(|r| settings.is_enabled(r.code))
+        .filter(|r| settings.is_enabled(r.code) && which.covers(r.code))
         .collect();
     let mut diagnostics: Vec<Diagnostic> = tables
         .par_iter()
