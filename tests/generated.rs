@@ -96,3 +96,18 @@ fn shopee_exports_of_several_shops_read_apart() {
 fn csv_listings_of_several_shops_read_apart() {
     assert_shops_read_apart("csv", stream::lint_csv_in_parts);
 }
+
+/// `fix` lints the fixed export again taking over the first lint's findings
+/// on the rows it did not change: on the generated exports, with their
+/// copy-paste duplicates, that must find what a whole lint finds.
+#[test]
+fn the_lint_after_fixing_a_generated_export_finds_what_a_whole_lint_finds() {
+    let dir = tempfile::tempdir().unwrap();
+    for layout in ["shopee", "csv"] {
+        for shops in [1, 2] {
+            let path = generated(dir.path(), layout, shops, true);
+            let (changed, taken_over) = common::assert_relint_is_whole(&path);
+            assert!(changed > 0 && taken_over > 0, "{layout}, {shops} shops");
+        }
+    }
+}

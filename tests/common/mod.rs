@@ -72,3 +72,56 @@ pub fn report_json(report: &skulint::emit::Report) -> String {
         .unwrap();
     String::from_utf8(out).unwrap()
 }
+
+/// Fixes `path` in memory (safe fixes, then unsafe ones too) and checks that
+/// linting the fixed workbook again, taking over the first lint's findings on
+/// the rows not changed, finds exactly what a whole lint of it finds. Returns
+/// how many cells were changed and how many findings there were to take over.
+pub fn assert_relint_is_whole(path: &Path) -> (usize, usize) {
+    use skulint::engine::{self, Before, Options};
+    use skulint::table::read::Depth;
+
+    let setup = engine::setup(&Options::default()).unwrap();
+    let (mut changed, mut taken_over) = (0, 0);
+    for unsafe_fixes in [false, true] {
+        let mut read = engine::read_books(&[path.to_path_buf()], &setup, Depth::Values);
+        let mut before = Vec::new();
+        let planned: Vec<Vec<skulint::fix::Change>> = engine::lint_books(&read.books, &setup)
+            .into_iter()
+            .map(|linted| {
+                let Ok(mut linted) = linted else {
+                    before.push(None);
+                    return Vec::new();
+                };
+                let mut kept = Before::new(&linted.tables, &linted.diagnostics);
+                taken_over += kept.taken_over();
+                let csv = skulint::fix::is_csv(linted.workbook);
+                let changes =
+                    skulint::fix::plan(&linted.tables, &mut linted.diagnostics, unsafe_fixes, csv);
+                changed += changes.len();
+                kept.set_changed(changes.iter().map(|c| (c.sheet_index, c.row)));
+                before.push(Some(kept));
+                changes
+            })
+            .collect();
+        for (book, changes) in read.books.iter_mut().zip(&planned) {
+            if let Ok(workbook) = book {
+                skulint::fix::apply_in_place(workbook, changes);
+            }
+        }
+        let whole = engine::lint_books(&read.books, &setup);
+        let again = engine::relint_books(&read.books, &setup, &before);
+        for (whole, again) in whole.iter().zip(&again) {
+            match (whole, again) {
+                (Ok(whole), Ok(again)) => assert!(
+                    whole.diagnostics == again.diagnostics,
+                    "{}: the lint after fixing differs from a whole lint",
+                    path.display()
+                ),
+                (Err(whole), Err(again)) => assert_eq!(whole.message, again.message),
+                _ => panic!("{}: one lint failed, the other did not", path.display()),
+            }
+        }
+    }
+    (changed, taken_over)
+}
