@@ -623,9 +623,9 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
 /// files that could not be read in its `errors`, and the notices of the files
 /// read, in input order.
 pub fn lint(files: &[PathBuf], setup: &Setup, observer: &dyn Observer) -> (Report, Vec<Notice>) {
-    let groups = groups(files, setup);
-    let _workers = crate::workers::claim(groups.len());
-    let results: Vec<(Vec<FileResult>, Vec<Notice>)> = groups
+    // Every file is read in parallel, in a group or alone.
+    let _workers = crate::workers::claim(files.len());
+    let results: Vec<(Vec<FileResult>, Vec<Notice>)> = groups(files, setup)
         .par_iter()
         .map(|group| {
             let linted = lint_group(group, setup);
