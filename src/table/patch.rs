@@ -432,7 +432,7 @@ where
     W: Write + Send,
 {
     if !beside {
-        let mut writer = BufWriter::with_capacity(CHUNK, sink);
+        let mut writer = BufWriter::with_capacity(CHUNK, Unflushed(sink));
         let value = produce(&mut writer)?;
         writer.flush()?;
         return Ok(value);
@@ -462,6 +462,22 @@ where
         consumed?;
         produced
     })
+}
+
+/// A zip entry whose `flush` does nothing: flushing a deflated entry ends a
+/// deflate block there, so a part flushed on the way would not be the same
+/// bytes as when compressed beside (where only `finish` ends it). The
+/// corrected file must not depend on how busy the machine was.
+struct Unflushed<'w, W>(&'w mut W);
+
+impl<W: Write> Write for Unflushed<'_, W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.0.write(data)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Sends what is written, in chunks, to the thread that compresses it.
@@ -1835,6 +1851,31 @@ mod tests {
         for cap in 1..40 {
             assert_eq!(run(cap), whole, "reads of {cap} bytes");
         }
+    }
+
+    /// A part is the same bytes whether it is compressed beside or not: the
+    /// corrected file must not depend on how busy the machine was.
+    #[test]
+    fn a_part_is_the_same_bytes_compressed_beside_or_not() {
+        let compressed = |beside: bool| {
+            let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+            let options = zip::write::SimpleFileOptions::default()
+                .compression_method(CompressionMethod::Deflated)
+                .compression_level(Some(PATCHED_PART_LEVEL));
+            zip.start_file("xl/worksheets/sheet1.xml", options).unwrap();
+            compressing_beside(&mut zip, beside, |writer| {
+                for row in 0..40_000 {
+                    write!(writer, "<row r=\"{row}\"><c><v>{}</v></c></row>", row * 7)?;
+                    if row % 10_000 == 0 {
+                        writer.flush()?;
+                    }
+                }
+                Ok(())
+            })
+            .unwrap();
+            zip.finish().unwrap().into_inner()
+        };
+        assert!(compressed(false) == compressed(true));
     }
 
     /// When the compressing side fails, its error is the one reported.
