@@ -22,9 +22,7 @@ pub fn relint_books<'a>(
     before: &[Option<Before>],
 ) -> Vec<Result<Linted<'a>, FileError>> {
     lint_books_with(books, setup, |i, tables| match &before[i] {
-        Some(before) if before.layout == LayoutShape::of(tables) => {
-            before.relint(tables, &setup.settings)
-        }
+        Some(before) if before.fits(tables) => before.relint(tables, &setup.settings),
         _ => crate::rules::run(tables, &setup.settings),
     })
 }
@@ -51,6 +49,12 @@ impl Before {
                 .collect(),
             changed: Default::default(),
         }
+    }
+
+    /// Whether `tables` (of the changed workbook) have the layout the findings
+    /// were found in, so that they can be taken over.
+    pub fn fits(&self, tables: &[Table]) -> bool {
+        self.layout == LayoutShape::of(tables)
     }
 
     /// How many findings there are to take over (before any row changed).

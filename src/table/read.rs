@@ -734,16 +734,12 @@ fn xlsx_cells<RS: Read + Seek + Send>(
 ) -> Result<(Vec<FormulaCell>, bool), SheetError> {
     const BATCH: usize = 4096;
     let failed = |e: calamine::XlsxError| SheetError::Sheet(e.to_string());
-    let inline = |cell: &XlsxCellFormula| {
-        matches!(cell.value, DataRef::String(_))
-            && cell.formula.as_ref().is_none_or(String::is_empty)
-    };
     let mut formulas = Vec::new();
     let mut inline_seen = false;
     if !crate::workers::spare() {
         while let Some(cell) = reader.next_cell_with_formula().map_err(failed)? {
             formulas.extend(formula_of(&cell));
-            inline_seen |= inline(&cell);
+            inline_seen |= is_inline_string(&cell);
             grid.place(cell.pos.0, cell.pos.1, value_of_ref(&cell.value))?;
         }
         return Ok((formulas, inline_seen));
@@ -756,7 +752,7 @@ fn xlsx_cells<RS: Read + Seek + Send>(
             let mut batch = Vec::with_capacity(BATCH);
             while let Some(cell) = reader.next_cell_with_formula().map_err(failed)? {
                 formulas.extend(formula_of(&cell));
-                inline_seen |= inline(&cell);
+                inline_seen |= is_inline_string(&cell);
                 if cell.value != DataRef::Empty {
                     batch.push((cell.pos, cell.value));
                 }
@@ -782,6 +778,12 @@ fn xlsx_cells<RS: Read + Seek + Send>(
     );
     placed?;
     parsed
+}
+
+/// Whether an xlsx cell holds an inline string: a text that is neither a
+/// shared string nor a formula's result, whose text calamine may have trimmed.
+pub(super) fn is_inline_string(cell: &XlsxCellFormula) -> bool {
+    matches!(cell.value, DataRef::String(_)) && cell.formula.as_ref().is_none_or(String::is_empty)
 }
 
 /// The formula of an xlsx cell, if it has one.

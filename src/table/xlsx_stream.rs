@@ -162,7 +162,9 @@ type RawCell<'a> = ((u32, u32), DataRef<'a>);
 /// cell, so formulas are read only from the first cell on which the package
 /// saw a formula element ahead of the parser ([`PartTags`]), or from the start
 /// when it could not look. A sheet whose first formula may have been parsed
-/// before that, or which has inline strings, is the whole-file reader's.
+/// before that, or which has inline strings (seen by the package ahead, or in
+/// the cells read with their formulas), is the whole-file reader's: its raw
+/// text scan keeps the edges calamine trims.
 struct SheetCells<'a> {
     reader: XlsxCellReader<'a, Package>,
     tags: Option<Arc<PartTags>>,
@@ -206,10 +208,14 @@ impl<'a> SheetCells<'a> {
                     .reader
                     .next_cell_with_formula()
                     .map_err(|_| NotStreamed::Whole)?;
-                cell.map(|cell| {
-                    self.formulas.extend(read::formula_of(&cell));
-                    (cell.pos, cell.value)
-                })
+                if let Some(cell) = &cell {
+                    // Without the package's look ahead, the cells tell.
+                    if read::is_inline_string(cell) {
+                        return Err(NotStreamed::Whole);
+                    }
+                    self.formulas.extend(read::formula_of(cell));
+                }
+                cell.map(|cell| (cell.pos, cell.value))
             } else {
                 let cell = self.reader.next_cell().map_err(|_| NotStreamed::Whole)?;
                 cell.map(|cell| (cell.get_position(), cell.get_value().clone()))
