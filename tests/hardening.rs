@@ -1299,6 +1299,10 @@ proptest! {
         let original = encoded(&format!("x{line_end}").repeat(rows.len()), &dialect);
         let changed = (0..rows.len()).collect();
         let bytes = write::csv(&original, &sheet("s", rows.clone()), &dialect, &changed).unwrap();
+        // windows-1252 bytes that happen to be valid UTF-8 (`é` and two no-break
+        // spaces are E9 A0 A0, which is `頠`) are UTF-8 to any reader: not a
+        // round trip a file can promise.
+        prop_assume!(encoding != "windows-1252" || bytes.is_ascii() || std::str::from_utf8(&bytes).is_err());
         let format = if delimiter == b'\t' { Format::Tsv } else { Format::Csv };
         let read = skulint::table::csv::read(&bytes, format, "s", None, u64::MAX).unwrap();
         prop_assert_eq!(&read.sheet.rows, &rows);
