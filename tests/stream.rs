@@ -752,18 +752,9 @@ fn a_long_sheet_of_inline_strings_is_left_to_the_whole_file_reader() {
     long_workbook(&path, &[], true);
     let setup = setup(&LintOptions::default());
     assert!(stream::lint_xlsx_in_parts(&path, &setup, 8192, 0).is_none());
-}
-
-/// With every worker taken (a folder, several uploads to `skulint serve`), the
-/// package is read as it is, without its look ahead: the cells themselves must
-/// then send a sheet of inline strings to the whole-file reader, or the report
-/// would depend on what else is running.
-#[test]
-fn a_long_sheet_of_inline_strings_is_left_to_the_whole_file_reader_with_no_core_spare() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("rebuilt.xlsx");
-    long_workbook(&path, &[], true);
-    let setup = setup(&LintOptions::default());
+    // With every worker taken (a folder, several uploads to `skulint serve`),
+    // the package is read as it is, without its look ahead: the cells
+    // themselves must then tell, or the report would depend on what else runs.
     let _every_worker = skulint::workers::claim(usize::MAX);
     assert!(!skulint::workers::spare());
     assert!(stream::lint_xlsx_in_parts(&path, &setup, 8192, 0).is_none());
