@@ -107,9 +107,9 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
     };
     // `--diff` writes nothing; `--in-place` leaves a file without changes alone.
     let copy = |changes: &[Change]| !(args.diff || (args.in_place && changes.is_empty()));
-    // Files are fixed in parallel, and reported in input order.
     // Every file is read in parallel, in a group or alone.
     let _workers = crate::workers::claim(files.len());
+    // Files are fixed in parallel, and reported in input order.
     let results: Vec<Result<Done, FileError>> = groups(&files, &setup)
         .par_iter()
         .flat_map_iter(|group| {

@@ -166,11 +166,14 @@ pub fn codes() -> impl Iterator<Item = &'static str> {
         .chain(CROSS_RULES.iter().map(|r| r.code))
 }
 
+/// What a built-in rule needs to see; `None` for a custom rule's code.
+fn scope_of(code: &str) -> Option<Scope> {
+    catalog().iter().find(|d| d.code == code).map(|d| d.scope)
+}
+
 /// Whether `code` is a cross-file rule (it runs only with `--inventory`).
 pub fn is_cross_file(code: &str) -> bool {
-    catalog()
-        .iter()
-        .any(|d| d.code == code && d.scope == Scope::CrossFile)
+    scope_of(code) == Some(Scope::CrossFile)
 }
 
 /// Whether and how a rule's finding can be fixed.
@@ -356,16 +359,14 @@ impl Which {
         match self {
             Which::All => true,
             Which::ComparingRows => compares_rows(code),
-            Which::OneRow => !compares_rows(code) && !is_cross_file(code),
+            Which::OneRow => !matches!(scope_of(code), Some(Scope::Table | Scope::CrossFile)),
         }
     }
 }
 
 /// Whether `code` is a built-in rule that compares the rows of a table.
 pub fn compares_rows(code: &str) -> bool {
-    catalog()
-        .iter()
-        .any(|d| d.code == code && d.scope == Scope::Table)
+    scope_of(code) == Some(Scope::Table)
 }
 
 /// Runs every enabled rule (built-in and custom) on every table in parallel and
