@@ -26,7 +26,7 @@ use std::fs::File;
 use std::io::{self, BufReader, Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::sync::{Arc, Mutex};
 
 use zip::{CompressionMethod, ZipArchive};
@@ -120,6 +120,9 @@ enum PartData {
 
 struct Stream {
     receiver: Receiver<io::Result<Vec<u8>>>,
+    /// Chunks read, back to the inflating thread to be filled again: fresh
+    /// ones would each cost the kernel a quarter MiB of zeroed pages.
+    spent: Sender<Vec<u8>>,
     chunk: Vec<u8>,
     /// Where in `chunk` reading goes on.
     at: usize,
@@ -486,12 +489,13 @@ impl Seek for Package {
 impl Stream {
     fn start(source: Source, index: usize) -> Self {
         let (sender, receiver) = sync_channel(CHUNKS_AHEAD);
+        let (spent, empty) = channel();
         let tags = Arc::new(PartTags::default());
         let seen = Arc::clone(&tags);
         // Without a thread the part cannot be read: the error reaches calamine.
         let started = std::thread::Builder::new()
             .name("skulint-inflate".into())
-            .spawn(move || inflate(&source, index, sender, &seen));
+            .spawn(move || inflate(&source, index, sender, &empty, &seen));
         let receiver = match started {
             Ok(_) => receiver,
             Err(e) => {
@@ -502,6 +506,7 @@ impl Stream {
         };
         Stream {
             receiver,
+            spent,
             chunk: Vec::new(),
             at: 0,
             offset: 0,
@@ -526,10 +531,11 @@ impl Stream {
             }
             self.offset += available as u64;
             self.at = 0;
-            self.chunk = match self.receiver.recv() {
+            let next = match self.receiver.recv() {
                 Ok(chunk) => chunk?,
                 Err(_) => return Err(truncated()),
             };
+            let _ = self.spent.send(std::mem::replace(&mut self.chunk, next));
         }
     }
 }
@@ -541,6 +547,7 @@ fn inflate(
     source: &Source,
     index: usize,
     sender: SyncSender<io::Result<Vec<u8>>>,
+    spent: &Receiver<Vec<u8>>,
     tags: &PartTags,
 ) {
     let inflated = super::read::guarded(|| -> io::Result<()> {
@@ -549,7 +556,8 @@ fn inflate(
         let mut scanner = TagScanner::default();
         let mut ahead: Option<Vec<u8>> = None;
         loop {
-            let mut chunk = vec![0; CHUNK];
+            let mut chunk = spent.try_recv().unwrap_or_default();
+            chunk.resize(CHUNK, 0);
             let mut filled = 0;
             while filled < CHUNK {
                 match part.read(&mut chunk[filled..]) {
@@ -621,8 +629,23 @@ impl TagScanner {
     /// Scans `buf`, which starts `at` bytes into the part after the byte `before`.
     fn scan_from(&mut self, buf: &[u8], at: u64, before: Option<u8>, tags: &PartTags) {
         let mut from = 0;
-        while let Some(i) = memchr::memchr(b'<', &buf[from..]) {
-            let open = from + i;
+        loop {
+            let open = if self.in_unmarked_text {
+                // Within a text every tag counts: where it ends, or what hides an edge.
+                match memchr::memchr(b'<', &buf[from..]) {
+                    Some(i) => from + i,
+                    None => return,
+                }
+            } else {
+                match next_candidate(buf, from) {
+                    Candidate::At(open) => open,
+                    Candidate::Cut(open) => {
+                        self.cut_from(buf, open, at, before);
+                        return;
+                    }
+                    Candidate::None => return,
+                }
+            };
             let previous = if open == 0 {
                 before
             } else {
@@ -631,13 +654,22 @@ impl TagScanner {
             match self.look(buf, open, previous, at + open as u64, tags) {
                 Some(next) => from = next,
                 None => {
-                    self.cut = buf[open..].to_vec();
-                    self.cut_at = at + open as u64;
-                    self.cut_before = previous;
+                    self.cut_from(buf, open, at, before);
                     return;
                 }
             }
         }
+    }
+
+    /// Keeps the markup from `buf[open]` on, which `buf` cuts, for the next chunk.
+    fn cut_from(&mut self, buf: &[u8], open: usize, at: u64, before: Option<u8>) {
+        self.cut = buf[open..].to_vec();
+        self.cut_at = at + open as u64;
+        self.cut_before = if open == 0 {
+            before
+        } else {
+            Some(buf[open - 1])
+        };
     }
 
     /// The part has ended.
@@ -702,6 +734,96 @@ impl TagScanner {
             _ => {}
         }
         Some(name_end)
+    }
+}
+
+/// Where the scanner looks next outside a text.
+enum Candidate {
+    /// The `<` of a tag whose local name may be one [`TagScanner::look`] tells of.
+    At(usize),
+    /// The `<` of a tag whose name the end of the buffer cuts.
+    Cut(usize),
+    None,
+}
+
+/// The two bytes that start the local name of an element `look` tells of
+/// (`f`, `is`, `t`), after `<` or after a namespace prefix's `:`. Most tags
+/// are other elements (`c`, `v`, `row`, `si`): searching for these names,
+/// rather than looking at every tag, is what keeps the scan a small part of
+/// inflating.
+static CANDIDATES: std::sync::LazyLock<Names> = std::sync::LazyLock::new(Names::new);
+
+/// A search for the [`CANDIDATES`]: SIMD (Teddy) where the machine has it, which
+/// keeps both bytes of a pattern in one look, else the automaton.
+struct Names {
+    packed: Option<aho_corasick::packed::Searcher>,
+    automaton: aho_corasick::AhoCorasick,
+}
+
+impl Names {
+    const PATTERNS: [&str; 6] = ["<f", "<i", "<t", ":f", ":i", ":t"];
+
+    fn new() -> Self {
+        let mut packed = aho_corasick::packed::Config::new().builder();
+        packed.extend(Self::PATTERNS);
+        Names {
+            packed: packed.build(),
+            automaton: aho_corasick::AhoCorasick::new(Self::PATTERNS)
+                .expect("a fixed set of two-byte patterns builds"),
+        }
+    }
+
+    /// Where the first pattern from `buf[from]` on starts.
+    fn find(&self, buf: &[u8], from: usize) -> Option<usize> {
+        let found = match &self.packed {
+            Some(packed) => packed.find_in(buf, aho_corasick::Span::from(from..buf.len())),
+            None => self
+                .automaton
+                .find(aho_corasick::Input::new(buf).range(from..)),
+        };
+        found.map(|m| m.start())
+    }
+}
+
+/// The next tag from `buf[from]` on that may be one `look` tells of.
+fn next_candidate(buf: &[u8], from: usize) -> Candidate {
+    let mut search = from;
+    while let Some(start) = CANDIDATES.find(buf, search) {
+        if buf[start] == b'<' {
+            return Candidate::At(start);
+        }
+        // After a prefix: the tag starts at the `<` before it, if all between
+        // is the prefix (a `:` in a text or an attribute is not).
+        if let Some(open) = memchr::memrchr(b'<', &buf[from..start]).map(|i| from + i) {
+            let prefix = &buf[open + 1..start];
+            let prefix = prefix.strip_prefix(b"/").unwrap_or(prefix);
+            if !prefix.is_empty()
+                && !prefix.iter().any(|b| {
+                    matches!(
+                        b,
+                        b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>' | b'"' | b'\'' | b'='
+                    )
+                })
+            {
+                return Candidate::At(open);
+            }
+        }
+        search = start + 1;
+    }
+    // A name cut by the end of `buf` may still be one.
+    let Some(open) = memchr::memrchr(b'<', &buf[from..]).map(|i| from + i) else {
+        return Candidate::None;
+    };
+    let name_at = open + 1 + usize::from(buf.get(open + 1) == Some(&b'/'));
+    let cut = match buf.get(open + 1) {
+        None => true,
+        Some(b'!' | b'?') => false,
+        Some(_) => name_at + name_end(buf.get(name_at..).unwrap_or_default()) == buf.len(),
+    };
+    if cut {
+        Candidate::Cut(open)
+    } else {
+        Candidate::None
     }
 }
 
@@ -861,6 +983,57 @@ mod tests {
             (tags.first_formula(), tags.has_inline_string()),
             (None, false)
         );
+    }
+
+    /// Where formula and inline-string elements are, looking at every tag of
+    /// the whole markup at once.
+    fn every_tag(xml: &[u8]) -> (Option<u64>, bool) {
+        let (mut formula, mut inline) = (None, false);
+        for open in memchr::memchr_iter(b'<', xml) {
+            let name = &xml[open + 1..];
+            let name = &name[..name_end(name)];
+            match crate::table::patch::local(name) {
+                b"f" => formula = formula.or(Some(open as u64)),
+                b"is" => inline = true,
+                _ => {}
+            }
+        }
+        (formula, inline)
+    }
+
+    proptest::proptest! {
+        /// The scanner, which searches for the names it tells of rather than
+        /// looking at every tag, finds what a look at every tag finds, wherever
+        /// chunks cut the markup, among names, prefixes and texts that only
+        /// look like them.
+        #[test]
+        fn the_scanner_finds_what_a_look_at_every_tag_finds(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "<row r=\"2\">", "</row>", "<c r=\"A1\" t=\"s\">", "<v>1</v>", "</c>",
+                "<f>SUM(A1)</f>", "<x:f t=\"shared\" si=\"0\"/>", "<f/>", "<is><t>a</t></is>",
+                "<x:is>", "</x:is>", "<font/>", "<fill>", "<i/>", "<isx/>", "<x:fx/>",
+                "<t>http:f a:is</t>", "<c xr:uid=\"x:f\" xmlns:f=\"u\">", "<x:t>", "</x:t>",
+                "<!-- a:f -->", "<?pi x:is?>", "<x:c r=\"B2\">", "text:t ", "<fx:v>",
+            ]), 0..30),
+            cuts in proptest::collection::vec(0usize..700, 0..5),
+        ) {
+            let xml = pieces.concat();
+            let bytes = xml.as_bytes();
+            let tags = PartTags::default();
+            let mut scanner = TagScanner::default();
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(bytes.len())).collect();
+            cuts.sort_unstable();
+            let mut from = 0;
+            for cut in cuts.into_iter().chain([bytes.len()]) {
+                scanner.scan(&bytes[from..cut], &tags);
+                from = cut;
+            }
+            proptest::prop_assert_eq!(
+                (tags.first_formula(), tags.has_inline_string()),
+                every_tag(bytes),
+                "{}", xml
+            );
+        }
     }
 
     /// Read from the file, the package gives the same parts as from memory.
