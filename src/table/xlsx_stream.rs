@@ -187,14 +187,14 @@ impl<'a> SheetCells<'a> {
         }
     }
 
+    // Inlined into the parser's loop: the cell is not moved through the result on its way to a batch.
+    #[inline(always)]
     fn next(&mut self) -> Result<Option<RawCell<'a>>, NotStreamed> {
         loop {
             // The tags are looked at every few cells: a formula seen later than
             // it could have been only sends the sheet to the whole-file reader.
-            if let Some(tags) = self
-                .tags
-                .as_ref()
-                .filter(|_| self.cells.is_multiple_of(LOOK_EVERY))
+            if self.cells.is_multiple_of(LOOK_EVERY)
+                && let Some(tags) = &self.tags
             {
                 if tags.has_inline_string() {
                     return Err(NotStreamed::Whole);
