@@ -14,10 +14,15 @@
 //! calamine may trim ([`PartTags`]). So the streamed reader asks calamine for
 //! formulas only once the worksheet is seen to have one, leaves a sheet with
 //! inline strings to the whole-file reader before parsing it, and scans the
-//! shared strings for trimmed texts only when one may be there.
+//! shared strings for trimmed texts only when one may be there. The look is
+//! a search for those names, not a look at every tag: it costs a few percent
+//! of inflating.
 //!
 //! The package's bytes come from memory, or from the file (each thread opens
-//! it for itself), so that a streamed workbook is not held in memory.
+//! it for itself), so that a streamed workbook is not held in memory. The
+//! streamed reader's package is laid out even when no core is free (over a
+//! folder, or with `--threads 1`): its large parts are then inflated, and
+//! looked at, on the reader's own thread, a chunk ahead of calamine.
 //!
 //! A package that cannot be laid out so (ZIP64 sizes, encrypted parts or an
 //! unusual compression method) is shown to calamine as it is.
@@ -87,6 +92,8 @@ pub struct Package {
     archive: Option<ZipArchive<Box<dyn ReadSeek>>>,
     watch: Watch,
     last_index: Option<usize>,
+    /// Large parts are inflated on threads of their own.
+    beside: bool,
 }
 
 enum Region {
@@ -118,11 +125,26 @@ enum PartData {
     Streaming(Stream),
 }
 
+/// Where a [`Stream`]'s chunks come from.
+enum Feed {
+    /// A thread of its own, which inflates a few chunks ahead.
+    Thread {
+        receiver: Receiver<io::Result<Vec<u8>>>,
+        /// Chunks read, back to the thread to be filled again: fresh ones
+        /// would each cost the kernel a quarter MiB of zeroed pages.
+        spent: Sender<Vec<u8>>,
+    },
+    /// The reader's own thread, as calamine reads, when no core is free
+    /// for another: the part is still looked at a chunk ahead.
+    Here {
+        source: Source,
+        index: usize,
+        inflater: Option<Box<Inflater>>,
+    },
+}
+
 struct Stream {
-    receiver: Receiver<io::Result<Vec<u8>>>,
-    /// Chunks read, back to the inflating thread to be filled again: fresh
-    /// ones would each cost the kernel a quarter MiB of zeroed pages.
-    spent: Sender<Vec<u8>>,
+    feed: Feed,
     chunk: Vec<u8>,
     /// Where in `chunk` reading goes on.
     at: usize,
@@ -234,13 +256,18 @@ impl Package {
 
     /// [`Package::new`] for the file at `path`, whose bytes are `bytes` now:
     /// the package is laid out from them, and read from the file.
+    /// It is laid out even when no core is free: the streamed reader needs
+    /// the watch, and the large parts are then inflated and looked at on the
+    /// reader's own thread, as calamine would inflate them.
     pub fn from_file(path: &Path, bytes: &[u8]) -> Self {
-        Self::for_threads(bytes, Source::File(Arc::from(path)))
+        let source = Source::File(Arc::from(path));
+        Self::stored(bytes, source.clone(), crate::workers::spare())
+            .unwrap_or_else(|| Self::as_it_is(source, bytes.len() as u64))
     }
 
     fn for_threads(bytes: &[u8], source: Source) -> Self {
         let stored = crate::workers::spare()
-            .then(|| Self::stored(bytes, source.clone()))
+            .then(|| Self::stored(bytes, source.clone(), true))
             .flatten();
         stored.unwrap_or_else(|| Self::as_it_is(source, bytes.len() as u64))
     }
@@ -256,6 +283,7 @@ impl Package {
             archive: None,
             watch: Watch::default(),
             last_index: None,
+            beside: false,
         }
     }
 
@@ -272,7 +300,9 @@ impl Package {
         self.watch.clone()
     }
 
-    fn stored(bytes: &[u8], source: Source) -> Option<Self> {
+    /// The package laid out with every part stored; its large parts inflated
+    /// by threads of their own when `beside`.
+    fn stored(bytes: &[u8], source: Source, beside: bool) -> Option<Self> {
         let mut archive = ZipArchive::new(Cursor::new(bytes)).ok()?;
         let count = u16::try_from(archive.len()).ok()?;
         let mut regions = Vec::new();
@@ -342,6 +372,7 @@ impl Package {
             archive: None,
             watch: Watch::default(),
             last_index: None,
+            beside,
         })
     }
 
@@ -354,6 +385,7 @@ impl Package {
             archive,
             watch,
             last_index,
+            beside,
             ..
         } = self;
         let part = &mut parts[p];
@@ -382,7 +414,7 @@ impl Package {
                     return Ok(buf.len());
                 }
                 PartData::Ahead => {
-                    let stream = Stream::start(source.clone(), part.index);
+                    let stream = Stream::start(source.clone(), part.index, *beside);
                     watch.started(&part.name, &stream.tags);
                     part.data = PartData::Streaming(stream);
                     // A new stream has new tags.
@@ -487,11 +519,32 @@ impl Seek for Package {
 }
 
 impl Stream {
-    fn start(source: Source, index: usize) -> Self {
+    /// Inflates part `index` on a thread of its own when `beside`, else on
+    /// the reader's thread.
+    fn start(source: Source, index: usize, beside: bool) -> Self {
+        let tags = Arc::new(PartTags::default());
+        let feed = if beside {
+            Self::thread(source, index, &tags)
+        } else {
+            Feed::Here {
+                source,
+                index,
+                inflater: None,
+            }
+        };
+        Stream {
+            feed,
+            chunk: Vec::new(),
+            at: 0,
+            offset: 0,
+            tags,
+        }
+    }
+
+    fn thread(source: Source, index: usize, tags: &Arc<PartTags>) -> Feed {
         let (sender, receiver) = sync_channel(CHUNKS_AHEAD);
         let (spent, empty) = channel();
-        let tags = Arc::new(PartTags::default());
-        let seen = Arc::clone(&tags);
+        let seen = Arc::clone(tags);
         // Without a thread the part cannot be read: the error reaches calamine.
         let started = std::thread::Builder::new()
             .name("skulint-inflate".into())
@@ -504,14 +557,7 @@ impl Stream {
                 receiver
             }
         };
-        Stream {
-            receiver,
-            spent,
-            chunk: Vec::new(),
-            at: 0,
-            offset: 0,
-            tags,
-        }
+        Feed::Thread { receiver, spent }
     }
 
     /// Fills `buf` from `offset` on, at or after where reading is.
@@ -531,11 +577,30 @@ impl Stream {
             }
             self.offset += available as u64;
             self.at = 0;
-            let next = match self.receiver.recv() {
-                Ok(chunk) => chunk?,
-                Err(_) => return Err(truncated()),
+            let spent = std::mem::take(&mut self.chunk);
+            self.chunk = match &mut self.feed {
+                Feed::Thread {
+                    receiver,
+                    spent: back,
+                } => {
+                    let _ = back.send(spent);
+                    match receiver.recv() {
+                        Ok(chunk) => chunk?,
+                        Err(_) => return Err(truncated()),
+                    }
+                }
+                Feed::Here {
+                    source,
+                    index,
+                    inflater,
+                } => {
+                    if inflater.is_none() {
+                        *inflater = Some(Box::new(Inflater::new(source, *index)?));
+                    }
+                    let inflater = inflater.as_mut().ok_or_else(truncated)?;
+                    inflater.next(spent, &self.tags)?.ok_or_else(truncated)?
+                }
             };
-            let _ = self.spent.send(std::mem::replace(&mut self.chunk, next));
         }
     }
 }
@@ -551,36 +616,11 @@ fn inflate(
     tags: &PartTags,
 ) {
     let inflated = super::read::guarded(|| -> io::Result<()> {
-        let mut archive = source.archive()?;
-        let mut part = archive.by_index(index).map_err(io::Error::other)?;
-        let mut scanner = TagScanner::default();
-        let mut ahead: Option<Vec<u8>> = None;
-        loop {
-            let mut chunk = spent.try_recv().unwrap_or_default();
-            chunk.resize(CHUNK, 0);
-            let mut filled = 0;
-            while filled < CHUNK {
-                match part.read(&mut chunk[filled..]) {
-                    Ok(0) => break,
-                    Ok(n) => filled += n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            chunk.truncate(filled);
-            scanner.scan(&chunk, tags);
-            if let Some(before) = ahead.replace(chunk)
-                && sender.send(Ok(before)).is_err()
-            {
-                return Ok(());
-            }
-            if filled < CHUNK {
+        let mut inflater = Inflater::new(source, index)?;
+        while let Some(chunk) = inflater.next(spent.try_recv().unwrap_or_default(), tags)? {
+            if sender.send(Ok(chunk)).is_err() {
                 break;
             }
-        }
-        scanner.finish(tags);
-        if let Some(last) = ahead {
-            let _ = sender.send(Ok(last));
         }
         Ok(())
     });
@@ -590,6 +630,67 @@ fn inflate(
         Err(e) => io::Error::other(e.to_string()),
     };
     let _ = sender.send(Err(failed));
+}
+
+/// A deflated part, inflated a chunk at a time: each chunk is handed over once
+/// the one after it was looked at, so that the tags are set before calamine
+/// can reach what they tell of. calamine checks the part's CRC as it reads.
+struct Inflater {
+    part: flate2::read::DeflateDecoder<io::Take<Box<dyn ReadSeek>>>,
+    scanner: TagScanner,
+    ahead: Option<Vec<u8>>,
+    ended: bool,
+}
+
+impl Inflater {
+    fn new(source: &Source, index: usize) -> io::Result<Self> {
+        let (start, compressed) = {
+            let mut archive = source.archive()?;
+            let part = archive.by_index_raw(index).map_err(io::Error::other)?;
+            (
+                part.data_start().ok_or_else(truncated)?,
+                part.compressed_size(),
+            )
+        };
+        let mut reader = source.reader()?;
+        reader.seek(SeekFrom::Start(start))?;
+        Ok(Inflater {
+            part: flate2::read::DeflateDecoder::new(reader.take(compressed)),
+            scanner: TagScanner::default(),
+            ahead: None,
+            ended: false,
+        })
+    }
+
+    /// The next chunk, filled in `chunk` (a spent one, or a new one), or none
+    /// after the last.
+    fn next(&mut self, mut chunk: Vec<u8>, tags: &PartTags) -> io::Result<Option<Vec<u8>>> {
+        loop {
+            if self.ended {
+                return Ok(self.ahead.take());
+            }
+            chunk.resize(CHUNK, 0);
+            let mut filled = 0;
+            while filled < CHUNK {
+                match self.part.read(&mut chunk[filled..]) {
+                    Ok(0) => break,
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            chunk.truncate(filled);
+            self.scanner.scan(&chunk, tags);
+            if filled < CHUNK {
+                self.scanner.finish(tags);
+                self.ended = true;
+            }
+            if let Some(before) = self.ahead.replace(chunk) {
+                return Ok(Some(before));
+            }
+            chunk = Vec::new();
+        }
+    }
 }
 
 /// Finds the elements a [`PartTags`] tells of, in chunks of markup: a tag is
@@ -942,13 +1043,17 @@ mod tests {
             ),
         ];
         let bytes = Arc::new(package(&parts));
-        let stored = Package::stored(&bytes, Source::Memory(Arc::clone(&bytes))).unwrap();
-        assert!(matches!(stored.regions[0].2, Region::Fixed(_)));
         let expected: Vec<(String, Vec<u8>)> = parts
             .iter()
             .map(|(name, data)| (name.to_string(), data.to_vec()))
             .collect();
-        assert_eq!(read_all(stored), expected);
+        // Its large parts inflated on threads of their own, and on the reader's.
+        for beside in [true, false] {
+            let stored =
+                Package::stored(&bytes, Source::Memory(Arc::clone(&bytes)), beside).unwrap();
+            assert!(matches!(stored.regions[0].2, Region::Fixed(_)));
+            assert_eq!(read_all(stored), expected, "beside: {beside}");
+        }
         let len = bytes.len() as u64;
         assert_eq!(
             read_all(Package::as_it_is(Source::Memory(bytes), len)),
@@ -1052,12 +1157,19 @@ mod tests {
         let from_file = Package::from_file(&path, &bytes);
         assert!(matches!(from_file.source, Source::File(_)));
         assert_eq!(read_all(from_file), expected);
-        // As it is, from the file: one thread only.
+        // With one thread only: from the file, laid out stored all the same,
+        // its large part inflated on the reader's thread and looked at; from
+        // memory, as it is.
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(1)
             .build()
             .unwrap();
-        let as_it_is = pool.install(|| Package::from_file(&path, &bytes));
+        let here = pool.install(|| Package::from_file(&path, &bytes));
+        assert!(matches!(here.regions[0].2, Region::Fixed(_)) && !here.beside);
+        let watch = here.watch();
+        assert_eq!(read_all(here), expected);
+        assert!(watch.ending_with("sheet.xml").is_some());
+        let as_it_is = pool.install(|| Package::new(Arc::new(bytes.clone())));
         assert!(matches!(as_it_is.regions[0].2, Region::Original));
         assert_eq!(read_all(as_it_is), expected);
     }
@@ -1068,7 +1180,8 @@ mod tests {
     fn a_large_part_reads_again_from_its_start_only() {
         let sheet = vec![b'x'; 3 << 20];
         let bytes = Arc::new(package(&[("sheet.xml", &sheet)]));
-        let mut package = Package::stored(&bytes, Source::Memory(Arc::clone(&bytes))).unwrap();
+        let mut package =
+            Package::stored(&bytes, Source::Memory(Arc::clone(&bytes)), true).unwrap();
         let data_at = package.regions[1].0;
         let mut buf = vec![0; 1000];
         package.seek(SeekFrom::Start(data_at + 2_000_000)).unwrap();
