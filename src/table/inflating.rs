@@ -1090,6 +1090,22 @@ mod tests {
         );
     }
 
+    /// What the scanner tells of `bytes` handed over in chunks cut at `cuts`
+    /// (clamped and sorted), to the end of the part.
+    fn scanned(bytes: &[u8], cuts: Vec<usize>) -> PartTags {
+        let tags = PartTags::default();
+        let mut scanner = TagScanner::default();
+        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(bytes.len())).collect();
+        cuts.sort_unstable();
+        let mut from = 0;
+        for cut in cuts.into_iter().chain([bytes.len()]) {
+            scanner.scan(&bytes[from..cut], &tags);
+            from = cut;
+        }
+        scanner.finish(&tags);
+        tags
+    }
+
     /// Where formula and inline-string elements are, looking at every tag of
     /// the whole markup at once.
     fn every_tag(xml: &[u8]) -> (Option<u64>, bool) {
@@ -1124,15 +1140,7 @@ mod tests {
         ) {
             let xml = pieces.concat();
             let bytes = xml.as_bytes();
-            let tags = PartTags::default();
-            let mut scanner = TagScanner::default();
-            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(bytes.len())).collect();
-            cuts.sort_unstable();
-            let mut from = 0;
-            for cut in cuts.into_iter().chain([bytes.len()]) {
-                scanner.scan(&bytes[from..cut], &tags);
-                from = cut;
-            }
+            let tags = scanned(bytes, cuts);
             proptest::prop_assert_eq!(
                 (tags.first_formula(), tags.has_inline_string()),
                 every_tag(bytes),
@@ -1263,16 +1271,7 @@ mod tests {
                 let trims = !crate::table::raw_text::scan_shared_strings(bytes)
                     .unwrap()
                     .is_empty();
-                let tags = PartTags::default();
-                let mut scanner = TagScanner::default();
-                let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(bytes.len())).collect();
-                cuts.sort_unstable();
-                let mut from = 0;
-                for cut in cuts.into_iter().chain([bytes.len()]) {
-                    scanner.scan(&bytes[from..cut], &tags);
-                    from = cut;
-                }
-                scanner.finish(&tags);
+                let tags = scanned(bytes, cuts);
                 prop_assert!(!trims || !tags.untrimmed(), "{xml}");
             }
         }
