@@ -753,8 +753,8 @@ fn a_long_sheet_of_inline_strings_is_left_to_the_whole_file_reader() {
     let setup = setup(&LintOptions::default());
     assert!(stream::lint_xlsx_in_parts(&path, &setup, 8192, 0).is_none());
     // With every worker taken (a folder, several uploads to `skulint serve`),
-    // the package is read as it is, without its look ahead: the cells
-    // themselves must then tell, or the report would depend on what else runs.
+    // the package is looked at on the reader's own thread: the report must not
+    // depend on what else runs.
     let _every_worker = skulint::workers::claim(usize::MAX);
     assert!(!skulint::workers::spare());
     assert!(stream::lint_xlsx_in_parts(&path, &setup, 8192, 0).is_none());

@@ -747,11 +747,7 @@ impl TagScanner {
                     Candidate::None => return,
                 }
             };
-            let previous = if open == 0 {
-                before
-            } else {
-                Some(buf[open - 1])
-            };
+            let previous = byte_before(buf, open, before);
             match self.look(buf, open, previous, at + open as u64, tags) {
                 Some(next) => from = next,
                 None => {
@@ -766,11 +762,7 @@ impl TagScanner {
     fn cut_from(&mut self, buf: &[u8], open: usize, at: u64, before: Option<u8>) {
         self.cut = buf[open..].to_vec();
         self.cut_at = at + open as u64;
-        self.cut_before = if open == 0 {
-            before
-        } else {
-            Some(buf[open - 1])
-        };
+        self.cut_before = byte_before(buf, open, before);
     }
 
     /// The part has ended.
@@ -856,9 +848,9 @@ static CANDIDATES: std::sync::LazyLock<Names> = std::sync::LazyLock::new(Names::
 
 /// A search for the [`CANDIDATES`]: SIMD (Teddy) where the machine has it, which
 /// keeps both bytes of a pattern in one look, else the automaton.
-struct Names {
-    packed: Option<aho_corasick::packed::Searcher>,
-    automaton: aho_corasick::AhoCorasick,
+enum Names {
+    Packed(aho_corasick::packed::Searcher),
+    Automaton(aho_corasick::AhoCorasick),
 }
 
 impl Names {
@@ -867,20 +859,22 @@ impl Names {
     fn new() -> Self {
         let mut packed = aho_corasick::packed::Config::new().builder();
         packed.extend(Self::PATTERNS);
-        Names {
-            packed: packed.build(),
-            automaton: aho_corasick::AhoCorasick::new(Self::PATTERNS)
-                .expect("a fixed set of two-byte patterns builds"),
+        match packed.build() {
+            Some(packed) => Names::Packed(packed),
+            None => Names::Automaton(
+                aho_corasick::AhoCorasick::new(Self::PATTERNS)
+                    .expect("a fixed set of two-byte patterns builds"),
+            ),
         }
     }
 
     /// Where the first pattern from `buf[from]` on starts.
     fn find(&self, buf: &[u8], from: usize) -> Option<usize> {
-        let found = match &self.packed {
-            Some(packed) => packed.find_in(buf, aho_corasick::Span::from(from..buf.len())),
-            None => self
-                .automaton
-                .find(aho_corasick::Input::new(buf).range(from..)),
+        let found = match self {
+            Names::Packed(packed) => packed.find_in(buf, aho_corasick::Span::from(from..buf.len())),
+            Names::Automaton(automaton) => {
+                automaton.find(aho_corasick::Input::new(buf).range(from..))
+            }
         };
         found.map(|m| m.start())
     }
@@ -899,12 +893,8 @@ fn next_candidate(buf: &[u8], from: usize) -> Candidate {
             let prefix = &buf[open + 1..start];
             let prefix = prefix.strip_prefix(b"/").unwrap_or(prefix);
             if !prefix.is_empty()
-                && !prefix.iter().any(|b| {
-                    matches!(
-                        b,
-                        b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>' | b'"' | b'\'' | b'='
-                    )
-                })
+                && name_end(prefix) == prefix.len()
+                && !prefix.iter().any(|b| matches!(b, b'"' | b'\'' | b'='))
             {
                 return Candidate::At(open);
             }
@@ -926,6 +916,11 @@ fn next_candidate(buf: &[u8], from: usize) -> Candidate {
     } else {
         Candidate::None
     }
+}
+
+/// The byte before `buf[at]`, or `first`, the byte before `buf`.
+fn byte_before(buf: &[u8], at: usize, first: Option<u8>) -> Option<u8> {
+    at.checked_sub(1).map_or(first, |i| Some(buf[i]))
 }
 
 /// A byte next to a text that may be whitespace calamine trims, or hide it
