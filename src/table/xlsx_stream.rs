@@ -18,7 +18,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use calamine::{DataRef, Reader, Xlsx, XlsxCellReader};
+use calamine::{Cell, DataRef, Reader, Xlsx, XlsxCellReader};
 
 use super::inflating::{Package, PartTags, Watch};
 use super::read::{self, Limits};
@@ -141,10 +141,7 @@ fn lint_sheet<T>(
     std::thread::scope(|scope| {
         let (sender, receiver) = sync_channel(BATCHES_AHEAD);
         scope.spawn(move || parse(cells, sender));
-        let mut source = CellRows::new(Cells::Sent {
-            receiver,
-            batch: Vec::new().into_iter(),
-        });
+        let mut source = CellRows::new(Cells::Sent(receiver));
         // The source, and with it the receiver, is dropped before the scope
         // waits for the parser: a parser ahead of a caller that stopped early
         // then stops too.
@@ -153,8 +150,9 @@ fn lint_sheet<T>(
 }
 
 /// A cell as parsed: its position and value, which may borrow the
-/// workbook's shared strings.
-type RawCell<'a> = ((u32, u32), DataRef<'a>);
+/// workbook's shared strings. Batched as calamine gives it: each move of a
+/// cell on the parser's thread costs (BENCHMARKS.md).
+type RawCell<'a> = Cell<DataRef<'a>>;
 
 /// The non-empty cells of the worksheet, with its formula cells.
 ///
@@ -187,10 +185,12 @@ impl<'a> SheetCells<'a> {
         }
     }
 
-    // Inlined into the parser's loop: the cell is not moved through the result on its way to a batch.
+    /// Adds non-empty cells to `batch` until it holds `up_to`; false once the
+    /// sheet has ended. The cells go from calamine's result straight into the
+    /// batch.
     #[inline(always)]
-    fn next(&mut self) -> Result<Option<RawCell<'a>>, NotStreamed> {
-        loop {
+    fn fill(&mut self, batch: &mut Vec<RawCell<'a>>, up_to: usize) -> Result<bool, NotStreamed> {
+        while batch.len() < up_to {
             // The tags are looked at every few cells: a formula seen later than
             // it could have been only sends the sheet to the whole-file reader.
             if self.cells.is_multiple_of(LOOK_EVERY)
@@ -203,31 +203,36 @@ impl<'a> SheetCells<'a> {
                     self.formulas_from = Some((self.cells, tags.delivered()));
                 }
             }
-            let cell = if self.formulas_from.is_some() {
-                let cell = self
+            self.cells += 1;
+            if self.formulas_from.is_some() {
+                let Some(cell) = self
                     .reader
                     .next_cell_with_formula()
-                    .map_err(|_| NotStreamed::Whole)?;
-                if let Some(cell) = &cell {
-                    // Without the package's look ahead, the cells tell.
-                    if read::is_inline_string(cell) {
-                        return Err(NotStreamed::Whole);
-                    }
-                    self.formulas.extend(read::formula_of(cell));
+                    .map_err(|_| NotStreamed::Whole)?
+                else {
+                    return Ok(false);
+                };
+                // Without the package's look ahead, the cells tell.
+                if read::is_inline_string(&cell) {
+                    return Err(NotStreamed::Whole);
                 }
-                cell.map(|cell| (cell.pos, cell.value))
+                self.formulas.extend(read::formula_of(&cell));
+                if cell.value != DataRef::Empty {
+                    batch.push(Cell::new(cell.pos, cell.value));
+                }
             } else {
-                let cell = self.reader.next_cell().map_err(|_| NotStreamed::Whole)?;
-                cell.map(|cell| (cell.get_position(), cell.get_value().clone()))
-            };
-            let Some((pos, value)) = cell else {
-                return Ok(None);
-            };
-            self.cells += 1;
-            if value != DataRef::Empty {
-                return Ok(Some((pos, value)));
+                match self.reader.next_cell() {
+                    Ok(Some(cell)) => {
+                        if *cell.get_value() != DataRef::Empty {
+                            batch.push(cell);
+                        }
+                    }
+                    Ok(None) => return Ok(false),
+                    Err(_) => return Err(NotStreamed::Whole),
+                }
             }
         }
+        Ok(true)
     }
 
     /// The formula cells, once the sheet is read.
@@ -263,20 +268,16 @@ enum Parsed<'a> {
 /// stream; the whole-file reader then reports it.
 fn parse<'a>(mut cells: SheetCells<'a>, sender: SyncSender<Parsed<'a>>) {
     let outcome = read::guarded(|| -> Result<Vec<FormulaCell>, NotStreamed> {
-        let mut batch = Vec::with_capacity(BATCH_CELLS);
-        while let Some(cell) = cells.next()? {
-            batch.push(cell);
-            if batch.len() == BATCH_CELLS {
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_CELLS));
-                if sender.send(Parsed::Cells(full)).is_err() {
-                    return Err(NotStreamed::Whole);
-                }
+        loop {
+            let mut batch = Vec::with_capacity(BATCH_CELLS);
+            let more = cells.fill(&mut batch, BATCH_CELLS)?;
+            if sender.send(Parsed::Cells(batch)).is_err() {
+                return Err(NotStreamed::Whole);
+            }
+            if !more {
+                return cells.finish();
             }
         }
-        if sender.send(Parsed::Cells(batch)).is_err() {
-            return Err(NotStreamed::Whole);
-        }
-        cells.finish()
     });
     let _ = sender.send(match outcome {
         Ok(Ok(formulas)) => Parsed::End(formulas),
@@ -287,16 +288,15 @@ fn parse<'a>(mut cells: SheetCells<'a>, sender: SyncSender<Parsed<'a>>) {
 /// Where the cells come from: this thread's reader, or a parser thread.
 enum Cells<'a> {
     Here(Box<SheetCells<'a>>),
-    Sent {
-        receiver: Receiver<Parsed<'a>>,
-        batch: std::vec::IntoIter<RawCell<'a>>,
-    },
+    Sent(Receiver<Parsed<'a>>),
     Done,
 }
 
 /// Rows assembled from the cells of a worksheet, which come row by row.
 struct CellRows<'a> {
     cells: Cells<'a>,
+    /// The cells parsed and not yet placed.
+    batch: std::vec::IntoIter<RawCell<'a>>,
     /// The first cell of the next row, read with the row before it.
     pending: Option<(u32, u32, Value)>,
     /// The last row given, and its length: the next row is likely as long.
@@ -309,6 +309,7 @@ impl<'a> CellRows<'a> {
     fn new(cells: Cells<'a>) -> Self {
         CellRows {
             cells,
+            batch: Vec::new().into_iter(),
             pending: None,
             last: None,
             width: 0,
@@ -319,36 +320,36 @@ impl<'a> CellRows<'a> {
     /// The next non-empty cell, or none at the end of the sheet.
     fn next_cell(&mut self) -> Result<Option<RawCell<'a>>, NotStreamed> {
         loop {
-            match &mut self.cells {
+            if let Some(cell) = self.batch.next() {
+                return Ok(Some(cell));
+            }
+            let batch = match &mut self.cells {
                 Cells::Here(cells) => {
-                    let cell = read::guarded(|| cells.next()).map_err(|_| NotStreamed::Whole)??;
-                    if cell.is_some() {
-                        return Ok(cell);
-                    }
-                    if let Cells::Here(cells) = std::mem::replace(&mut self.cells, Cells::Done) {
+                    let mut batch = Vec::with_capacity(BATCH_CELLS);
+                    let more = read::guarded(|| cells.fill(&mut batch, BATCH_CELLS))
+                        .map_err(|_| NotStreamed::Whole)??;
+                    if !more
+                        && let Cells::Here(cells) = std::mem::replace(&mut self.cells, Cells::Done)
+                    {
                         self.formulas = cells.finish()?;
                     }
-                    return Ok(None);
+                    batch
                 }
-                Cells::Sent { receiver, batch } => {
-                    if let Some(cell) = batch.next() {
-                        return Ok(Some(cell));
+                Cells::Sent(receiver) => match receiver.recv() {
+                    Ok(Parsed::Cells(batch)) => batch,
+                    Ok(Parsed::End(formulas)) => {
+                        self.formulas = formulas;
+                        self.cells = Cells::Done;
+                        return Ok(None);
                     }
-                    match receiver.recv() {
-                        Ok(Parsed::Cells(cells)) => *batch = cells.into_iter(),
-                        Ok(Parsed::End(formulas)) => {
-                            self.formulas = formulas;
-                            self.cells = Cells::Done;
-                            return Ok(None);
-                        }
-                        Ok(Parsed::Failed) | Err(_) => {
-                            self.cells = Cells::Done;
-                            return Err(NotStreamed::Whole);
-                        }
+                    Ok(Parsed::Failed) | Err(_) => {
+                        self.cells = Cells::Done;
+                        return Err(NotStreamed::Whole);
                     }
-                }
+                },
                 Cells::Done => return Ok(None),
-            }
+            };
+            self.batch = batch.into_iter();
         }
     }
 
@@ -361,11 +362,12 @@ impl<'a> CellRows<'a> {
             place(&mut cells, col, value);
             current = Some((row, cells));
         }
-        while let Some(((row, col), data)) = self.next_cell()? {
+        while let Some(cell) = self.next_cell()? {
+            let (row, col) = cell.get_position();
             if row >= read::MAX_ROWS || col >= read::MAX_COLS || self.last >= Some(row) {
                 return Err(NotStreamed::Whole);
             }
-            let value = read::value_of_ref(&data);
+            let value = read::value_of_ref(cell.get_value());
             match &mut current {
                 None => {
                     let mut cells = Vec::with_capacity(self.width);
