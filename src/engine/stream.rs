@@ -30,6 +30,7 @@ use std::sync::Arc;
 
 use foldhash::HashSet;
 use foldhash::fast::FixedState;
+use rayon::prelude::*;
 
 use super::{FileResult, Notice, Setup, file_report};
 use crate::diagnostic::{Applicability, Diagnostic};
@@ -352,18 +353,14 @@ fn lint_rows(
         fixed_rows.contains(&row) || shared.shares(keys, &wanted_parents)
     };
     if let Some(copy) = copy.as_mut() {
-        let copied = (|| -> io::Result<()> {
-            let mut rows = copy.replay()?;
-            while let Some((row, keys)) = rows.next()? {
-                if wanted(row, &keys) {
-                    sparse.push(rows.cells()?);
+        match copy.kept(|row, keys| wanted(row, keys)) {
+            Ok(kept) => {
+                for (row, cells) in kept {
+                    sparse.push(cells);
                     file_rows.push(row);
                 }
             }
-            Ok(())
-        })();
-        if let Err(e) = copied {
-            return Some((Err(spill_failed(e)), Vec::new()));
+            Err(e) => return Some((Err(spill_failed(e)), Vec::new())),
         }
     } else {
         let mut rows = source.again().ok()?;
@@ -591,31 +588,17 @@ impl State {
         Ok(())
     }
 
-    /// Reads each set's partitions back, one at a time; the two sets on two
-    /// threads when a second one is free, since this runs after the last row,
-    /// while nothing else does.
+    /// Reads the two sets back: their ranges are grouped on the pool's
+    /// threads, since this runs after the last row, while nothing else does.
     fn shared(self) -> io::Result<Shared> {
         let State {
             skus,
             parents,
             numbers,
         } = self;
-        let met = |spill: Spill, shared: fn(&[u64]) -> bool| {
-            let mut hashes = HashSet::default();
-            spill.each_group(|hash, group| {
-                if shared(group) {
-                    hashes.insert(hash);
-                }
-            })?;
-            Ok::<_, io::Error>(hashes)
-        };
         let (skus, parents) = rayon::join(
-            || met(skus, |rows| rows.len() > 1),
-            || {
-                met(parents, |products| {
-                    products.iter().any(|&p| p != products[0])
-                })
-            },
+            || skus.hashes_where(|_, rows| rows.len() > 1),
+            || parents.hashes_where(|_, products| products.iter().any(|&p| p != products[0])),
         );
         Ok(Shared {
             skus: skus?,
@@ -686,18 +669,31 @@ impl RowKeys {
 struct RowCopy {
     writer: io::BufWriter<File>,
     record: Vec<u8>,
+    /// Rows copied, bytes written, and where each chunk of rows starts.
+    rows: usize,
+    written: u64,
+    chunks: Vec<u64>,
 }
 
 impl RowCopy {
+    /// Rows read back as one piece of work.
+    const CHUNK_ROWS: usize = 4096;
+
     fn new() -> io::Result<Self> {
         Ok(RowCopy {
             writer: io::BufWriter::with_capacity(256 * 1024, tempfile::tempfile()?),
             record: Vec::new(),
+            rows: 0,
+            written: 0,
+            chunks: Vec::new(),
         })
     }
 
     fn push(&mut self, row: usize, keys: &RowKeys, cells: &[Value]) -> io::Result<()> {
         let encoded = |e: postcard::Error| io::Error::other(e.to_string());
+        if self.rows.is_multiple_of(Self::CHUNK_ROWS) {
+            self.chunks.push(self.written);
+        }
         let mut record = std::mem::take(&mut self.record);
         record.clear();
         record.extend_from_slice(&[0; 4]);
@@ -706,53 +702,107 @@ impl RowCopy {
         let len = u32::try_from(record.len() - 4).map_err(io::Error::other)?;
         record[..4].copy_from_slice(&len.to_le_bytes());
         self.writer.write_all(&record)?;
+        self.rows += 1;
+        self.written += record.len() as u64;
         self.record = record;
         Ok(())
     }
 
-    /// The rows copied, from the first.
-    fn replay(&mut self) -> io::Result<CopiedRows<'_>> {
+    /// The rows `keep` wants, in the order they were copied, with their cells.
+    /// The chunks of rows are decoded on the pool's threads.
+    fn kept(
+        &mut self,
+        keep: impl Fn(usize, &RowKeys) -> bool + Sync,
+    ) -> io::Result<Vec<(usize, Vec<Value>)>> {
         self.writer.flush()?;
-        let file = self.writer.get_mut();
-        io::Seek::seek(file, io::SeekFrom::Start(0))?;
-        Ok(CopiedRows {
-            reader: io::BufReader::with_capacity(256 * 1024, file),
-            record: Vec::new(),
-            cells_at: 0,
-        })
+        let ends = self.chunks.iter().skip(1).copied().chain([self.written]);
+        let pieces = self
+            .chunks
+            .iter()
+            .zip(ends)
+            .map(|(&start, end)| Pieces::one(start, end - start));
+        let decoded = |e: postcard::Error| io::Error::other(e.to_string());
+        let chunks = map_pieces(self.writer.get_mut(), pieces, |bytes| {
+            let mut kept = Vec::new();
+            let mut rest = &bytes[..];
+            while let Some((len, after)) = rest.split_first_chunk::<4>() {
+                let len = u32::from_le_bytes(*len) as usize;
+                let record = after.get(..len).ok_or_else(|| {
+                    io::Error::new(io::ErrorKind::UnexpectedEof, "a row copy ends early")
+                })?;
+                rest = &after[len..];
+                let ((row, keys), cells): ((usize, RowKeys), &[u8]) =
+                    postcard::take_from_bytes(record).map_err(decoded)?;
+                if keep(row, &keys) {
+                    kept.push((row, postcard::from_bytes(cells).map_err(decoded)?));
+                }
+            }
+            Ok(kept)
+        })?;
+        Ok(chunks.into_iter().flatten().collect())
     }
 }
 
-/// The rows of a [`RowCopy`], read again.
-struct CopiedRows<'a> {
-    reader: io::BufReader<&'a mut File>,
-    record: Vec<u8>,
-    /// Where the current record's cells start.
-    cells_at: usize,
+/// Where the bytes of one piece of work are: parts of a file, then bytes
+/// still in memory.
+struct Pieces<'a> {
+    parts: Vec<(u64, u64)>,
+    tail: &'a [u8],
 }
 
-impl CopiedRows<'_> {
-    /// The next row and its keys.
-    fn next(&mut self) -> io::Result<Option<(usize, RowKeys)>> {
-        let mut len = [0u8; 4];
-        match self.reader.read_exact(&mut len) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
-            Err(e) => return Err(e),
+impl Pieces<'_> {
+    fn one(offset: u64, len: u64) -> Self {
+        Pieces {
+            parts: vec![(offset, len)],
+            tail: &[],
         }
-        self.record.resize(u32::from_le_bytes(len) as usize, 0);
-        self.reader.read_exact(&mut self.record)?;
-        let (head, rest): ((usize, RowKeys), &[u8]) =
-            postcard::take_from_bytes(&self.record).map_err(|e| io::Error::other(e.to_string()))?;
-        self.cells_at = self.record.len() - rest.len();
-        Ok(Some(head))
     }
+}
 
-    /// The cells of the row [`CopiedRows::next`] gave.
-    fn cells(&self) -> io::Result<Vec<Value>> {
-        postcard::from_bytes(&self.record[self.cells_at..])
-            .map_err(|e| io::Error::other(e.to_string()))
+/// Reads each piece of `file` and maps its bytes with `work`, a few pieces at
+/// a time: the file is read by one thread (it has one cursor) while the
+/// pieces read before are mapped on the pool's threads. The results come in
+/// the pieces' order.
+fn map_pieces<'a, T: Send>(
+    file: &mut File,
+    pieces: impl IntoIterator<Item = Pieces<'a>, IntoIter: Send>,
+    work: impl Fn(Vec<u8>) -> io::Result<T> + Sync,
+) -> io::Result<Vec<T>> {
+    let at_once = 2 * rayon::current_num_threads();
+    let mut pieces = pieces.into_iter();
+    let mut read_some = || -> io::Result<Vec<Vec<u8>>> {
+        pieces
+            .by_ref()
+            .take(at_once)
+            .map(|piece| {
+                let len = piece.parts.iter().map(|part| part.1).sum::<u64>();
+                let mut bytes = Vec::with_capacity(len as usize + piece.tail.len());
+                for (offset, len) in piece.parts {
+                    io::Seek::seek(file, io::SeekFrom::Start(offset))?;
+                    if Read::by_ref(file).take(len).read_to_end(&mut bytes)? as u64 != len {
+                        return Err(io::Error::new(
+                            io::ErrorKind::UnexpectedEof,
+                            "a temporary file ends early",
+                        ));
+                    }
+                }
+                bytes.extend_from_slice(piece.tail);
+                Ok(bytes)
+            })
+            .collect()
+    };
+    let mut results = Vec::new();
+    let mut read = read_some()?;
+    while !read.is_empty() {
+        let (next, mapped) = rayon::join(&mut read_some, || {
+            read.into_par_iter().map(&work).collect::<Vec<_>>()
+        });
+        for result in mapped {
+            results.push(result?);
+        }
+        read = next?;
     }
+    Ok(results)
 }
 
 /// (hash, value) records in one temporary file, grouped by range of hashes, so
@@ -798,19 +848,24 @@ impl Spill {
         Ok(())
     }
 
-    /// Calls `f` with each hash and the values recorded with it.
-    fn each_group(mut self, mut f: impl FnMut(u64, &[u64])) -> io::Result<()> {
-        let mut values = Vec::new();
-        let mut bytes = Vec::new();
-        for (segments, buffer) in self.segments.iter().zip(&self.buffers) {
-            bytes.clear();
-            for &(offset, len) in segments {
-                io::Seek::seek(&mut self.file, io::SeekFrom::Start(offset))?;
-                let start = bytes.len();
-                bytes.resize(start + len, 0);
-                self.file.read_exact(&mut bytes[start..])?;
-            }
-            bytes.extend_from_slice(buffer);
+    /// The hashes whose values `shared` holds for, given each hash and the
+    /// values recorded with it; the ranges are grouped on the pool's threads.
+    fn hashes_where(
+        mut self,
+        shared: impl Fn(u64, &[u64]) -> bool + Sync,
+    ) -> io::Result<HashSet<u64>> {
+        let pieces = self
+            .segments
+            .iter()
+            .zip(&self.buffers)
+            .map(|(segments, buffer)| Pieces {
+                parts: segments
+                    .iter()
+                    .map(|&(offset, len)| (offset, len as u64))
+                    .collect(),
+                tail: buffer,
+            });
+        let ranges = map_pieces(&mut self.file, pieces, |bytes| {
             let mut records: Vec<(u64, u64)> = bytes
                 .chunks_exact(Self::RECORD)
                 .map(|r| {
@@ -818,14 +873,20 @@ impl Spill {
                     (word(0), word(8))
                 })
                 .collect();
-            records.sort_unstable();
+            // Only the groups matter, not the order of values in them.
+            records.sort_unstable_by_key(|r| r.0);
+            let mut values = Vec::new();
+            let mut hashes = Vec::new();
             for group in records.chunk_by(|a, b| a.0 == b.0) {
                 values.clear();
                 values.extend(group.iter().map(|r| r.1));
-                f(group[0].0, &values);
+                if shared(group[0].0, &values) {
+                    hashes.push(group[0].0);
+                }
             }
-        }
-        Ok(())
+            Ok(hashes)
+        })?;
+        Ok(ranges.into_iter().flatten().collect())
     }
 }
 
@@ -861,18 +922,45 @@ mod tests {
             copy.push(*row, &RowKeys::of(cell(1), cell(0), cell(2)), cells)
                 .unwrap();
         }
-        let mut replay = copy.replay().unwrap();
-        let mut read = Vec::new();
-        while let Some((row, keys)) = replay.next().unwrap() {
-            read.push((row, replay.cells().unwrap()));
-            let expected = &rows[read.len() - 1].1;
-            assert_eq!(keys.padded.is_some(), row == 2, "row {row}");
-            assert_eq!(keys.number.is_some(), row == 5, "row {row}");
-            assert_eq!(keys.parent.is_some(), row == 5, "row {row}");
-            assert!(keys.sku.is_some() && keys.sku != keys.padded);
-            assert_eq!(read.last().unwrap().1, *expected);
-        }
+        let read = copy
+            .kept(|row, keys| {
+                assert_eq!(keys.padded.is_some(), row == 2, "row {row}");
+                assert_eq!(keys.number.is_some(), row == 5, "row {row}");
+                assert_eq!(keys.parent.is_some(), row == 5, "row {row}");
+                assert!(keys.sku.is_some() && keys.sku != keys.padded);
+                true
+            })
+            .unwrap();
         assert_eq!(read, rows);
+    }
+
+    /// Rows over several chunks, read on the pool's threads, come back in
+    /// the order they were copied, only those kept.
+    #[test]
+    fn a_row_copy_keeps_the_rows_wanted_in_order_across_chunks() {
+        let rows = 3 * RowCopy::CHUNK_ROWS + 17;
+        let mut copy = RowCopy::new().unwrap();
+        for row in 0..rows {
+            let cells = vec![Value::Text(format!("SKU-{row}")), Value::Int(row as i64)];
+            copy.push(
+                row,
+                &RowKeys::of(&cells[0], &Value::Empty, &Value::Empty),
+                &cells,
+            )
+            .unwrap();
+        }
+        assert_eq!(copy.chunks.len(), 4);
+        let kept = copy.kept(|row, _| row % 3 == 1).unwrap();
+        let expected: Vec<(usize, Vec<Value>)> = (0..rows)
+            .filter(|row| row % 3 == 1)
+            .map(|row| {
+                (
+                    row,
+                    vec![Value::Text(format!("SKU-{row}")), Value::Int(row as i64)],
+                )
+            })
+            .collect();
+        assert_eq!(kept, expected);
     }
 
     /// Enough records that every range writes segments to the file, and groups
@@ -900,17 +988,29 @@ mod tests {
             expected.entry(hash).or_default().push(i);
         }
         assert!(spill.segments.iter().all(|s| !s.is_empty()));
-        let mut seen = std::collections::BTreeMap::new();
-        spill
-            .each_group(|hash, values| {
+        let seen = std::sync::Mutex::new(std::collections::BTreeMap::new());
+        // Every hash is given once with all its values; those the test says
+        // are shared come back.
+        let shared = spill
+            .hashes_where(|hash, values| {
                 let mut values = values.to_vec();
                 values.sort_unstable();
+                let shared = values.len() > 1;
                 assert!(
-                    seen.insert(hash, values).is_none(),
+                    seen.lock().unwrap().insert(hash, values).is_none(),
                     "hash {hash} grouped twice"
                 );
+                shared
             })
             .unwrap();
+        let seen = seen.into_inner().unwrap();
+        let repeated: HashSet<u64> = expected
+            .iter()
+            .filter(|(_, values)| values.len() > 1)
+            .map(|(hash, _)| *hash)
+            .collect();
+        assert!(!repeated.is_empty());
+        assert_eq!(shared, repeated);
         assert_eq!(seen, expected);
     }
 }
