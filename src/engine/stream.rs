@@ -9,8 +9,8 @@
 //! plan (a fix must not create a duplicate) need more: while the parts go by,
 //! each row's SKU, and parent SKU with its product id, is written as 64-bit
 //! hashes to a temporary file, grouped by hash into 64 ranges. After the last
-//! part, each range is read back alone to find the hashes met on more than one
-//! row. Only the rows with such a hash, the rows with a fix, and the SKUs that
+//! part, the ranges are read back a few at a time, on the pool's threads, to
+//! find the hashes met on more than one row. Only the rows with such a hash, the rows with a fix, and the SKUs that
 //! are numbers or zero-padded text with a number's digits, can take part in a
 //! duplicate, a blocked fix or SKU010's comparison; a second pass reads just
 //! those rows (CSV: the file again; xlsx: a temporary copy of its rows, cheaper
@@ -19,8 +19,9 @@
 //! different values only add rows to that sheet, so the findings are exactly
 //! those of the whole-file path.
 //!
-//! Memory: one part of rows, one range of hashes, and the findings with their
-//! rows; none of it grows with the rows that have no finding.
+//! Memory: one part of rows, a few ranges of hashes or chunks of copied rows
+//! (two per thread of the pool, and as many being read), and the findings with
+//! their rows; none of it grows with the rows that have no finding.
 
 use std::fs::File;
 use std::hash::BuildHasher;
