@@ -745,6 +745,41 @@ fn formulas_anywhere_in_a_long_sheet_stream_like_whole() {
     }
 }
 
+/// A sheet is read for its cell values first; one whose formulas the package
+/// sees ahead of the parser, wherever they are, is read again with them.
+#[test]
+fn a_sheet_read_for_its_values_asks_to_be_read_again_for_its_formulas() {
+    use skulint::table::inflating::Package;
+    use skulint::table::rows::NotStreamed;
+    use skulint::table::xlsx_stream::{self, Values};
+    let dir = tempfile::tempdir().unwrap();
+    let limits = setup(&LintOptions::default()).read.limits;
+    let rows_read = |source: &mut dyn skulint::table::rows::RowSource| {
+        let mut cells = Vec::new();
+        let mut rows = 0;
+        while let Ok(Some(_)) = source.next_into(&mut cells) {
+            rows += 1;
+        }
+        rows
+    };
+    for formula_rows in [&[][..], &[1][..], &[29_999][..]] {
+        let path = dir.path().join("long.xlsx");
+        long_workbook(&path, formula_rows, false);
+        let values = xlsx_stream::open::<Values>(&path, &limits).unwrap();
+        let read = xlsx_stream::with_rows(values, rows_read);
+        if formula_rows.is_empty() {
+            assert_eq!(read.unwrap(), 30_000);
+        } else {
+            assert!(
+                matches!(read, Err(NotStreamed::Formulas)),
+                "{formula_rows:?}: {read:?}"
+            );
+        }
+        let formulas = xlsx_stream::open::<Package>(&path, &limits).unwrap();
+        assert_eq!(xlsx_stream::with_rows(formulas, rows_read).unwrap(), 30_000);
+    }
+}
+
 #[test]
 fn a_long_sheet_of_inline_strings_is_left_to_the_whole_file_reader() {
     let dir = tempfile::tempdir().unwrap();

@@ -39,7 +39,8 @@ use crate::emit::FileError;
 use crate::rules::{Which, is_zero_padded, trimmed, unpadded};
 use crate::table::csv::RowNotices;
 use crate::table::csv_stream::CsvRows;
-use crate::table::rows::RowSource;
+use crate::table::inflating::Package;
+use crate::table::rows::{NotStreamed, RowSource};
 use crate::table::{
     Format, FormulaCell, Role, Sheet, Table, Value, Visibility, Workbook, layout, read, xlsx_stream,
 };
@@ -148,7 +149,20 @@ pub fn lint_xlsx_in_parts(
         from_bytes,
         &[Format::Xlsx, Format::Xlsm],
     )?;
-    let book = xlsx_stream::open(path, &setup.read.limits).ok()?;
+    // Read for the cell values; a sheet with formulas is read again with them.
+    match lint_xlsx_as::<xlsx_stream::Values>(path, setup, part_rows) {
+        Err(NotStreamed::Formulas) => lint_xlsx_as::<Package>(path, setup, part_rows).ok(),
+        linted => linted.ok(),
+    }
+    .flatten()
+}
+
+fn lint_xlsx_as<R: xlsx_stream::Reading + Send + 'static>(
+    path: &Path,
+    setup: &Setup,
+    part_rows: usize,
+) -> Result<Option<(FileResult, Vec<Notice>)>, NotStreamed> {
+    let book = xlsx_stream::open::<R>(path, &setup.read.limits)?;
     let sheet = book.sheet.clone();
     let file = StreamedFile {
         path,
@@ -157,8 +171,6 @@ pub fn lint_xlsx_in_parts(
         visibility: book.visibility,
     };
     xlsx_stream::with_rows(book, |rows| lint_rows(rows, &file, setup, part_rows, None))
-        .ok()
-        .flatten()
 }
 
 /// The file streamed, and its one sheet.

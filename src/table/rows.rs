@@ -19,6 +19,9 @@ pub enum NotStreamed {
     /// than its name says, several worksheets, cells out of order, a limit
     /// reached): the whole-file reader says what it makes of it.
     Whole,
+    /// An xlsx sheet read for its cell values has formulas: it is streamed
+    /// again with them.
+    Formulas,
     Io(io::Error),
 }
 

@@ -34,9 +34,10 @@ const SHARED_STRINGS: &str = "sharedStrings.xml";
 /// Batches parsed ahead of the rows linted.
 const BATCHES_AHEAD: usize = 4;
 
-/// A workbook opened to stream its one worksheet.
-pub struct XlsxBook {
-    workbook: Xlsx<Package>,
+/// A workbook opened to stream its one worksheet, read as `R`: cell values
+/// only ([`Values`]), or with formulas ([`Package`]).
+pub struct XlsxBook<R = Values> {
+    workbook: Xlsx<R>,
     /// Which part calamine read last: the worksheet, once its reader is made.
     watch: Watch,
     pub format: Format,
@@ -45,10 +46,84 @@ pub struct XlsxBook {
     pub visibility: Visibility,
 }
 
+/// The package read for its cell values only. A type of its own, so that
+/// calamine's cell reader is compiled for values alone: its value parsing is
+/// then inlined into it, which the reader that also reads formulas does not
+/// get (BENCHMARKS.md).
+pub struct Values(Package);
+
+impl Read for Values {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl std::io::Seek for Values {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.0.seek(to)
+    }
+}
+
+/// How calamine reads the package and its cells.
+pub trait Reading: Read + std::io::Seek + Sized {
+    fn of(package: Package) -> Self;
+
+    /// The next cell, its formula into `formulas`.
+    fn next_cell<'a>(
+        reader: &mut XlsxCellReader<'a, Self>,
+        formulas: &mut Vec<FormulaCell>,
+    ) -> Result<Option<RawCell<'a>>, NotStreamed>;
+
+    /// Whether formulas are read.
+    const FORMULAS: bool;
+}
+
+impl Reading for Values {
+    fn of(package: Package) -> Self {
+        Values(package)
+    }
+
+    #[inline(always)]
+    fn next_cell<'a>(
+        reader: &mut XlsxCellReader<'a, Self>,
+        _: &mut Vec<FormulaCell>,
+    ) -> Result<Option<RawCell<'a>>, NotStreamed> {
+        reader.next_cell().map_err(|_| NotStreamed::Whole)
+    }
+
+    const FORMULAS: bool = false;
+}
+
+impl Reading for Package {
+    fn of(package: Package) -> Self {
+        package
+    }
+
+    fn next_cell<'a>(
+        reader: &mut XlsxCellReader<'a, Self>,
+        formulas: &mut Vec<FormulaCell>,
+    ) -> Result<Option<RawCell<'a>>, NotStreamed> {
+        let Some(cell) = reader
+            .next_cell_with_formula()
+            .map_err(|_| NotStreamed::Whole)?
+        else {
+            return Ok(None);
+        };
+        // Without the package's look ahead, the cells tell.
+        if read::is_inline_string(&cell) {
+            return Err(NotStreamed::Whole);
+        }
+        formulas.extend(read::formula_of(&cell));
+        Ok(Some(Cell::new(cell.pos, cell.value)))
+    }
+
+    const FORMULAS: bool = true;
+}
+
 /// Opens `path` to stream it, when the whole-file reader would read it as the
 /// xlsx/xlsm workbook its name says, without a notice, within `limits`, and
-/// it has one worksheet.
-pub fn open(path: &Path, limits: &Limits) -> Result<XlsxBook, NotStreamed> {
+/// it has one worksheet; read as `R` (see [`XlsxBook`]).
+pub fn open<R: Reading>(path: &Path, limits: &Limits) -> Result<XlsxBook<R>, NotStreamed> {
     let declared = read::declared_format(path).map_err(|_| NotStreamed::Whole)?;
     if !matches!(declared, Format::Xlsx | Format::Xlsm) {
         return Err(NotStreamed::Whole);
@@ -78,7 +153,7 @@ pub fn open(path: &Path, limits: &Limits) -> Result<XlsxBook, NotStreamed> {
     let package = Package::from_file(path, &bytes);
     let kept = (!package.inflates_ahead(SHARED_STRINGS)).then_some(bytes);
     let watch = package.watch();
-    let workbook = read::guarded(|| Xlsx::new(package))
+    let workbook = read::guarded(|| Xlsx::new(R::of(package)))
         .ok()
         .and_then(Result::ok)
         .ok_or(NotStreamed::Whole)?;
@@ -111,9 +186,11 @@ pub fn open(path: &Path, limits: &Limits) -> Result<XlsxBook, NotStreamed> {
     })
 }
 
-/// Calls `lint` with the worksheet's rows.
-pub fn with_rows<T>(
-    mut book: XlsxBook,
+/// Calls `lint` with the worksheet's rows. A sheet read for its values that
+/// turns out to have formulas fails with [`NotStreamed::Formulas`], whatever
+/// `lint` made of the rows it got: it is to be read again with them.
+pub fn with_rows<R: Reading + Send + 'static, T>(
+    mut book: XlsxBook<R>,
     lint: impl FnOnce(&mut dyn RowSource) -> T,
 ) -> Result<T, NotStreamed> {
     let linted = lint_sheet(&mut book, lint);
@@ -125,27 +202,41 @@ pub fn with_rows<T>(
     linted
 }
 
-fn lint_sheet<T>(
-    book: &mut XlsxBook,
+fn lint_sheet<R: Reading + Send, T>(
+    book: &mut XlsxBook<R>,
     lint: impl FnOnce(&mut dyn RowSource) -> T,
 ) -> Result<T, NotStreamed> {
     let reader = book
         .workbook
         .worksheet_cells_reader(&book.sheet)
         .map_err(|_| NotStreamed::Whole)?;
-    let cells = SheetCells::new(reader, book.watch.last());
+    let tags = book.watch.last();
+    // Without a look ahead at the markup, formulas are read from the first cell.
+    if tags.is_none() && !R::FORMULAS {
+        return Err(NotStreamed::Formulas);
+    }
+    let cells = SheetCells::<R>::new(reader, tags);
+    let checked = |source: CellRows<R>, linted: T| {
+        if source.formulas_met {
+            Err(NotStreamed::Formulas)
+        } else {
+            Ok(linted)
+        }
+    };
     if !crate::workers::spare() {
         let mut source = CellRows::new(Cells::Here(Box::new(cells)));
-        return Ok(lint(&mut source));
+        let linted = lint(&mut source);
+        return checked(source, linted);
     }
     std::thread::scope(|scope| {
         let (sender, receiver) = sync_channel(BATCHES_AHEAD);
         scope.spawn(move || parse(cells, sender));
         let mut source = CellRows::new(Cells::Sent(receiver));
+        let linted = lint(&mut source);
         // The source, and with it the receiver, is dropped before the scope
         // waits for the parser: a parser ahead of a caller that stopped early
         // then stops too.
-        Ok(lint(&mut source))
+        checked(source, linted)
     })
 }
 
@@ -157,31 +248,40 @@ type RawCell<'a> = Cell<DataRef<'a>>;
 /// The non-empty cells of the worksheet, with its formula cells.
 ///
 /// Reading a cell's formula costs calamine a look at every element of the
-/// cell, so formulas are read only from the first cell on which the package
-/// saw a formula element ahead of the parser ([`PartTags`]), or from the start
-/// when it could not look. A sheet whose first formula may have been parsed
-/// before that, or which has inline strings (seen by the package ahead, or in
-/// the cells read with their formulas), is the whole-file reader's: its raw
-/// text scan keeps the edges calamine trims.
-struct SheetCells<'a> {
-    reader: XlsxCellReader<'a, Package>,
+/// cell, and its value parsing is then not inlined: a sheet is first read for
+/// its values ([`Values`]), while the package looks ahead for formula elements
+/// ([`PartTags`]). A sheet where it sees one, or which it cannot look at, is
+/// read again with its formulas from the first cell. A sheet with inline
+/// strings (seen by the package ahead, or in the cells read with their
+/// formulas) is the whole-file reader's: its raw text scan keeps the edges
+/// calamine trims.
+struct SheetCells<'a, R: Reading> {
+    reader: XlsxCellReader<'a, R>,
     tags: Option<Arc<PartTags>>,
-    /// Cells read so far, and the bytes of the part calamine had been given
-    /// when formulas started to be read.
+    /// Cells read so far.
     cells: u64,
-    formulas_from: Option<(u64, u64)>,
     formulas: Vec<FormulaCell>,
 }
 
-impl<'a> SheetCells<'a> {
-    fn new(reader: XlsxCellReader<'a, Package>, tags: Option<Arc<PartTags>>) -> Self {
-        let formulas_from = tags.is_none().then_some((0, 0));
+impl<'a, R: Reading> SheetCells<'a, R> {
+    fn new(reader: XlsxCellReader<'a, R>, tags: Option<Arc<PartTags>>) -> Self {
         SheetCells {
             reader,
             tags,
             cells: 0,
-            formulas_from,
             formulas: Vec::new(),
+        }
+    }
+
+    /// Whether the package saw what this reading cannot give.
+    fn unreadable(&self) -> Option<NotStreamed> {
+        let tags = self.tags.as_ref()?;
+        if tags.has_inline_string() {
+            Some(NotStreamed::Whole)
+        } else if !R::FORMULAS && tags.first_formula().is_some() {
+            Some(NotStreamed::Formulas)
+        } else {
+            None
         }
     }
 
@@ -191,45 +291,21 @@ impl<'a> SheetCells<'a> {
     #[inline(always)]
     fn fill(&mut self, batch: &mut Vec<RawCell<'a>>, up_to: usize) -> Result<bool, NotStreamed> {
         while batch.len() < up_to {
-            // The tags are looked at every few cells: a formula seen later than
-            // it could have been only sends the sheet to the whole-file reader.
+            // The tags are looked at every few cells: a sheet found to have
+            // formulas is read again anyway.
             if self.cells.is_multiple_of(LOOK_EVERY)
-                && let Some(tags) = &self.tags
+                && let Some(stop) = self.unreadable()
             {
-                if tags.has_inline_string() {
-                    return Err(NotStreamed::Whole);
-                }
-                if self.formulas_from.is_none() && tags.first_formula().is_some() {
-                    self.formulas_from = Some((self.cells, tags.delivered()));
-                }
+                return Err(stop);
             }
             self.cells += 1;
-            if self.formulas_from.is_some() {
-                let Some(cell) = self
-                    .reader
-                    .next_cell_with_formula()
-                    .map_err(|_| NotStreamed::Whole)?
-                else {
-                    return Ok(false);
-                };
-                // Without the package's look ahead, the cells tell.
-                if read::is_inline_string(&cell) {
-                    return Err(NotStreamed::Whole);
-                }
-                self.formulas.extend(read::formula_of(&cell));
-                if cell.value != DataRef::Empty {
-                    batch.push(Cell::new(cell.pos, cell.value));
-                }
-            } else {
-                match self.reader.next_cell() {
-                    Ok(Some(cell)) => {
-                        if *cell.get_value() != DataRef::Empty {
-                            batch.push(cell);
-                        }
+            match R::next_cell(&mut self.reader, &mut self.formulas)? {
+                Some(cell) => {
+                    if *cell.get_value() != DataRef::Empty {
+                        batch.push(cell);
                     }
-                    Ok(None) => return Ok(false),
-                    Err(_) => return Err(NotStreamed::Whole),
                 }
+                None => return Ok(false),
             }
         }
         Ok(true)
@@ -237,20 +313,10 @@ impl<'a> SheetCells<'a> {
 
     /// The formula cells, once the sheet is read.
     fn finish(self) -> Result<Vec<FormulaCell>, NotStreamed> {
-        if let Some(tags) = &self.tags {
-            let read_all = match (tags.first_formula(), self.formulas_from) {
-                (None, _) => true,
-                // Formulas were read from the first cell, or from a cell the
-                // first formula element comes after.
-                (Some(_), Some((0, _))) => true,
-                (Some(at), Some((_, delivered))) => at >= delivered,
-                (Some(_), None) => false,
-            };
-            if tags.has_inline_string() || !read_all {
-                return Err(NotStreamed::Whole);
-            }
+        match self.unreadable() {
+            Some(stop) => Err(stop),
+            None => Ok(self.formulas),
         }
-        Ok(self.formulas)
     }
 }
 
@@ -259,6 +325,8 @@ enum Parsed<'a> {
     Cells(Vec<RawCell<'a>>),
     /// The sheet is read: its formula cells.
     End(Vec<FormulaCell>),
+    /// The sheet has formulas, which this reading does not give.
+    Formulas,
     Failed,
 }
 
@@ -266,7 +334,7 @@ enum Parsed<'a> {
 /// fails or nobody takes them any more. It only parses: the values and rows
 /// are made on the thread that lints them. A crash of the reader fails the
 /// stream; the whole-file reader then reports it.
-fn parse<'a>(mut cells: SheetCells<'a>, sender: SyncSender<Parsed<'a>>) {
+fn parse<'a, R: Reading>(mut cells: SheetCells<'a, R>, sender: SyncSender<Parsed<'a>>) {
     let outcome = read::guarded(|| -> Result<Vec<FormulaCell>, NotStreamed> {
         loop {
             let mut batch = Vec::with_capacity(BATCH_CELLS);
@@ -281,20 +349,23 @@ fn parse<'a>(mut cells: SheetCells<'a>, sender: SyncSender<Parsed<'a>>) {
     });
     let _ = sender.send(match outcome {
         Ok(Ok(formulas)) => Parsed::End(formulas),
+        Ok(Err(NotStreamed::Formulas)) => Parsed::Formulas,
         _ => Parsed::Failed,
     });
 }
 
 /// Where the cells come from: this thread's reader, or a parser thread.
-enum Cells<'a> {
-    Here(Box<SheetCells<'a>>),
+enum Cells<'a, R: Reading> {
+    Here(Box<SheetCells<'a, R>>),
     Sent(Receiver<Parsed<'a>>),
     Done,
 }
 
 /// Rows assembled from the cells of a worksheet, which come row by row.
-struct CellRows<'a> {
-    cells: Cells<'a>,
+struct CellRows<'a, R: Reading> {
+    cells: Cells<'a, R>,
+    /// The sheet turned out to have formulas, which this reading does not give.
+    formulas_met: bool,
     /// The cells parsed and not yet placed.
     batch: std::vec::IntoIter<RawCell<'a>>,
     /// The first cell of the next row, read with the row before it.
@@ -305,10 +376,11 @@ struct CellRows<'a> {
     formulas: Vec<FormulaCell>,
 }
 
-impl<'a> CellRows<'a> {
-    fn new(cells: Cells<'a>) -> Self {
+impl<'a, R: Reading> CellRows<'a, R> {
+    fn new(cells: Cells<'a, R>) -> Self {
         CellRows {
             cells,
+            formulas_met: false,
             batch: Vec::new().into_iter(),
             pending: None,
             last: None,
@@ -326,8 +398,12 @@ impl<'a> CellRows<'a> {
             let batch = match &mut self.cells {
                 Cells::Here(cells) => {
                     let mut batch = Vec::with_capacity(BATCH_CELLS);
-                    let more = read::guarded(|| cells.fill(&mut batch, BATCH_CELLS))
-                        .map_err(|_| NotStreamed::Whole)??;
+                    let filled = read::guarded(|| cells.fill(&mut batch, BATCH_CELLS))
+                        .map_err(|_| NotStreamed::Whole)?;
+                    if let Err(NotStreamed::Formulas) = filled {
+                        self.formulas_met = true;
+                    }
+                    let more = filled?;
                     if !more
                         && let Cells::Here(cells) = std::mem::replace(&mut self.cells, Cells::Done)
                     {
@@ -341,6 +417,11 @@ impl<'a> CellRows<'a> {
                         self.formulas = formulas;
                         self.cells = Cells::Done;
                         return Ok(None);
+                    }
+                    Ok(Parsed::Formulas) => {
+                        self.formulas_met = true;
+                        self.cells = Cells::Done;
+                        return Err(NotStreamed::Formulas);
                     }
                     Ok(Parsed::Failed) | Err(_) => {
                         self.cells = Cells::Done;
@@ -390,7 +471,7 @@ impl<'a> CellRows<'a> {
     }
 }
 
-impl RowSource for CellRows<'_> {
+impl<R: Reading> RowSource for CellRows<'_, R> {
     fn next_into(&mut self, cells: &mut Vec<Value>) -> Result<Option<usize>, NotStreamed> {
         Ok(self.next_row()?.map(|(row, read)| {
             *cells = read;
