@@ -765,18 +765,23 @@ fn a_sheet_read_for_its_values_asks_to_be_read_again_for_its_formulas() {
     for formula_rows in [&[][..], &[1][..], &[29_999][..]] {
         let path = dir.path().join("long.xlsx");
         long_workbook(&path, formula_rows, false);
-        let values = xlsx_stream::open::<Values>(&path, &limits).unwrap();
-        let read = xlsx_stream::with_rows(values, rows_read);
-        if formula_rows.is_empty() {
-            assert_eq!(read.unwrap(), 30_000);
-        } else {
-            assert!(
-                matches!(read, Err(NotStreamed::Formulas)),
-                "{formula_rows:?}: {read:?}"
-            );
+        // With a core to spare (a parser thread), and with every worker taken
+        // (the sheet parsed on the reader's own thread).
+        for taken in [0, usize::MAX] {
+            let _claimed = skulint::workers::claim(taken);
+            let values = xlsx_stream::open::<Values>(&path, &limits).unwrap();
+            let read = xlsx_stream::with_rows(values, rows_read);
+            if formula_rows.is_empty() {
+                assert_eq!(read.unwrap(), 30_000);
+            } else {
+                assert!(
+                    matches!(read, Err(NotStreamed::Formulas)),
+                    "{formula_rows:?}, {taken} taken: {read:?}"
+                );
+            }
+            let formulas = xlsx_stream::open::<Package>(&path, &limits).unwrap();
+            assert_eq!(xlsx_stream::with_rows(formulas, rows_read).unwrap(), 30_000);
         }
-        let formulas = xlsx_stream::open::<Package>(&path, &limits).unwrap();
-        assert_eq!(xlsx_stream::with_rows(formulas, rows_read).unwrap(), 30_000);
     }
 }
 
