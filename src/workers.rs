@@ -68,3 +68,13 @@ mod tests {
         alone.install(|| assert!(!spare()));
     }
 }
+
+/// Drops `value` on a thread of its own, so that what follows does not wait
+/// for it to be freed: the workbook's shared strings, or a temporary file
+/// whose cached pages the system lets go of when it is closed. If no thread
+/// starts, the value is dropped here, with the closure that holds it.
+pub fn free_beside<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new()
+        .name("skulint-free".into())
+        .spawn(move || drop(value));
+}

@@ -365,8 +365,11 @@ fn lint_rows(
     let wanted = |row: usize, keys: &RowKeys| {
         fixed_rows.contains(&row) || shared.shares(keys, &wanted_parents)
     };
-    if let Some(copy) = copy.as_mut() {
-        match copy.kept(|row, keys| wanted(row, keys)) {
+    if let Some(mut copy) = copy.take() {
+        let kept = copy.kept(|row, keys| wanted(row, keys));
+        // Closing the copy lets its cached pages go, which takes a while.
+        crate::workers::free_beside(copy);
+        match kept {
             Ok(kept) => {
                 for (row, cells) in kept {
                     sparse.push(cells);

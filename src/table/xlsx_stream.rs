@@ -194,11 +194,8 @@ pub fn with_rows<R: Reading + Send + 'static, T>(
     lint: impl FnOnce(&mut dyn RowSource) -> T,
 ) -> Result<T, NotStreamed> {
     let linted = lint_sheet(&mut book, lint);
-    // The workbook's shared strings are freed on another thread, while the
-    // report is made: nothing waits for it.
-    let _ = std::thread::Builder::new()
-        .name("skulint-free".into())
-        .spawn(move || drop(book));
+    // The report is made while the workbook's shared strings are freed.
+    crate::workers::free_beside(book);
     linted
 }
 
