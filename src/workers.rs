@@ -39,6 +39,16 @@ pub fn spare() -> bool {
     threads >= 2 && CLAIMED.load(Ordering::Relaxed) < threads
 }
 
+/// Drops `value` on a thread of its own, so that what follows does not wait
+/// for it to be freed: the workbook's shared strings, or a temporary file
+/// whose cached pages the system lets go of when it is closed. If no thread
+/// starts, the value is dropped here, with the closure that holds it.
+pub fn free_beside<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new()
+        .name("skulint-free".into())
+        .spawn(move || drop(value));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,14 +77,4 @@ mod tests {
             .unwrap();
         alone.install(|| assert!(!spare()));
     }
-}
-
-/// Drops `value` on a thread of its own, so that what follows does not wait
-/// for it to be freed: the workbook's shared strings, or a temporary file
-/// whose cached pages the system lets go of when it is closed. If no thread
-/// starts, the value is dropped here, with the closure that holds it.
-pub fn free_beside<T: Send + 'static>(value: T) {
-    let _ = std::thread::Builder::new()
-        .name("skulint-free".into())
-        .spawn(move || drop(value));
 }
