@@ -194,8 +194,13 @@ pub fn with_rows<R: Reading + Send + 'static, T>(
     lint: impl FnOnce(&mut dyn RowSource) -> T,
 ) -> Result<T, NotStreamed> {
     let linted = lint_sheet(&mut book, lint);
-    // The report is made while the workbook's shared strings are freed.
-    crate::workers::free_beside(book);
+    if let Err(NotStreamed::Formulas) = linted {
+        // Freed before the sheet is opened again, not beside it.
+        drop(book);
+    } else {
+        // The report is made while the workbook's shared strings are freed.
+        crate::workers::free_beside(book);
+    }
     linted
 }
 
