@@ -10,12 +10,13 @@
 //! each row's SKU, and parent SKU with its product id, is written as 64-bit
 //! hashes to a temporary file, grouped by hash into 64 ranges. After the last
 //! part, the ranges are read back a few at a time, on the pool's threads, to
-//! find the hashes met on more than one row. Only the rows with such a hash, the rows with a fix, and the SKUs that
-//! are numbers or zero-padded text with a number's digits, can take part in a
-//! duplicate, a blocked fix or SKU010's comparison; a second pass reads just
-//! those rows (CSV: the file again; xlsx: a temporary copy of its rows, cheaper
-//! than parsing the XML again) into a small sheet (which knows their rows in the
-//! file), where the same rules and plan as for a whole file run. Equal hashes of
+//! find the hashes met on more than one row. Only the rows with such a hash,
+//! the rows with a fix, and the SKUs that are numbers or zero-padded text with
+//! a number's digits, can take part in a duplicate, a blocked fix or SKU010's
+//! comparison; a second pass reads just those rows (CSV: the file again; xlsx:
+//! a temporary copy of its rows, cheaper than parsing the XML again) into a
+//! small sheet (which knows their rows in the file), where the same rules and
+//! plan as for a whole file run. Equal hashes of
 //! different values only add rows to that sheet, so the findings are exactly
 //! those of the whole-file path.
 //!

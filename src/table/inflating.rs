@@ -153,7 +153,7 @@ struct Stream {
     tags: Arc<PartTags>,
 }
 
-/// What the inflating thread saw in a large part, and how far it was read.
+/// What the inflating thread saw in a large part.
 #[derive(Debug)]
 pub struct PartTags {
     /// Where the first formula element starts, or `u64::MAX`.
@@ -164,8 +164,6 @@ pub struct PartTags {
     maybe_trimmed: AtomicBool,
     /// The whole part was looked at.
     complete: AtomicBool,
-    /// Bytes of the part handed to calamine so far.
-    delivered: AtomicU64,
 }
 
 impl Default for PartTags {
@@ -175,7 +173,6 @@ impl Default for PartTags {
             inline_string: AtomicBool::new(false),
             maybe_trimmed: AtomicBool::new(false),
             complete: AtomicBool::new(false),
-            delivered: AtomicU64::new(0),
         }
     }
 }
@@ -189,11 +186,6 @@ impl PartTags {
     /// Whether an inline string element was seen in the part.
     pub fn has_inline_string(&self) -> bool {
         self.inline_string.load(Ordering::Acquire)
-    }
-
-    /// How many bytes of the part calamine has been given.
-    pub fn delivered(&self) -> u64 {
-        self.delivered.load(Ordering::Acquire)
     }
 
     /// Whether the whole part was looked at and no text in it can be one
@@ -572,7 +564,6 @@ impl Stream {
                 buf[..n].copy_from_slice(&self.chunk[self.at..self.at + n]);
                 self.at += n;
                 self.offset += n as u64;
-                self.tags.delivered.store(self.offset, Ordering::Release);
                 return Ok(n);
             }
             self.offset += available as u64;

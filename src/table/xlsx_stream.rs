@@ -393,6 +393,14 @@ impl<'a, R: Reading> CellRows<'a, R> {
 
     /// The next non-empty cell, or none at the end of the sheet.
     fn next_cell(&mut self) -> Result<Option<RawCell<'a>>, NotStreamed> {
+        let cell = self.read_cell();
+        if let Err(NotStreamed::Formulas) = cell {
+            self.formulas_met = true;
+        }
+        cell
+    }
+
+    fn read_cell(&mut self) -> Result<Option<RawCell<'a>>, NotStreamed> {
         loop {
             if let Some(cell) = self.batch.next() {
                 return Ok(Some(cell));
@@ -400,12 +408,8 @@ impl<'a, R: Reading> CellRows<'a, R> {
             let batch = match &mut self.cells {
                 Cells::Here(cells) => {
                     let mut batch = Vec::with_capacity(BATCH_CELLS);
-                    let filled = read::guarded(|| cells.fill(&mut batch, BATCH_CELLS))
-                        .map_err(|_| NotStreamed::Whole)?;
-                    if let Err(NotStreamed::Formulas) = filled {
-                        self.formulas_met = true;
-                    }
-                    let more = filled?;
+                    let more = read::guarded(|| cells.fill(&mut batch, BATCH_CELLS))
+                        .map_err(|_| NotStreamed::Whole)??;
                     if !more
                         && let Cells::Here(cells) = std::mem::replace(&mut self.cells, Cells::Done)
                     {
@@ -421,7 +425,6 @@ impl<'a, R: Reading> CellRows<'a, R> {
                         return Ok(None);
                     }
                     Ok(Parsed::Formulas) => {
-                        self.formulas_met = true;
                         self.cells = Cells::Done;
                         return Err(NotStreamed::Formulas);
                     }
