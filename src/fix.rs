@@ -13,7 +13,7 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, TextFix, column_letter}
 use crate::plan::PlanEntry;
 use crate::rules::trimmed;
 use crate::table::layout::parse_number;
-use crate::table::{Role, Table, Value, Workbook};
+use crate::table::{Role, Sheet, Table, Value, Workbook};
 use crate::text::{near_duplicate_key, near_duplicate_key_into, starts_like_formula, visible};
 
 /// (row in the file, column) → the codes and edits of the fixes that apply to that cell.
@@ -115,13 +115,7 @@ pub fn plan(
     unsafe_fixes: bool,
     csv: bool,
 ) -> Vec<Change> {
-    let applies = |d: &Diagnostic| match &d.fix {
-        Some(fix) => {
-            fix.applicability == Applicability::Safe
-                || (unsafe_fixes && fix.applicability == Applicability::Unsafe)
-        }
-        None => false,
-    };
+    let applies = |d: &Diagnostic| applies(d, unsafe_fixes);
     // sheet → (row, col) → the fixes to apply, and for stock cells the lowest
     // quantity proposed. Looked up for every data row, so hashed.
     let mut cells: HashMap<u32, CellEdits> = HashMap::new();
@@ -327,6 +321,15 @@ pub fn plan(
     changes
 }
 
+/// Whether `fix` applies the fix of a finding: a safe one, or with
+/// `unsafe_fixes` an unsafe one too.
+pub fn applies(d: &Diagnostic, unsafe_fixes: bool) -> bool {
+    d.fix.as_ref().is_some_and(|fix| {
+        fix.applicability == Applicability::Safe
+            || (unsafe_fixes && fix.applicability == Applicability::Unsafe)
+    })
+}
+
 /// The codes of a cell's fixes, in code order, each once.
 fn codes_of(edits: &[(&'static str, Edit)]) -> Vec<&'static str> {
     let codes: BTreeSet<&'static str> = edits.iter().map(|(code, _)| *code).collect();
@@ -383,16 +386,29 @@ pub fn revert_in_place(fixed: &mut Workbook, changes: &[Change]) {
     set_cells(fixed, changes, |change| &change.old);
 }
 
+/// [`apply_in_place`] on one sheet, the sheet of every change: `fix` of a
+/// long workbook changes the small sheet of its rows read again.
+pub fn apply_to_sheet(sheet: &mut Sheet, changes: &[Change]) {
+    for change in changes {
+        set_cell(sheet, change, &change.new);
+    }
+}
+
 fn set_cells(workbook: &mut Workbook, changes: &[Change], text: impl Fn(&Change) -> &str) {
     for change in changes {
-        if let Some(sheet) = workbook.sheets.get_mut(change.sheet_index)
-            && let Some(cell) = sheet
-                .rows
-                .get_mut(change.row)
-                .and_then(|r| r.get_mut(change.col))
-        {
-            *cell = fixed_value(cell, change.role, text(change));
+        if let Some(sheet) = workbook.sheets.get_mut(change.sheet_index) {
+            set_cell(sheet, change, text(change));
         }
+    }
+}
+
+fn set_cell(sheet: &mut Sheet, change: &Change, text: &str) {
+    if let Some(cell) = sheet
+        .rows
+        .get_mut(change.row)
+        .and_then(|r| r.get_mut(change.col))
+    {
+        *cell = fixed_value(cell, change.role, text);
     }
 }
 
@@ -459,7 +475,7 @@ pub fn resync_entries(tables: &[Table], changes: &[Change]) -> Vec<PlanEntry> {
                 channel: table.channel.key().to_string(),
                 file: table.file.to_string(),
                 sheet: table.sheet.name.to_string(),
-                row: row + 1,
+                row: table.file_row(row) + 1,
                 product_id: non_empty(table.text(row, Role::ProductId)),
                 variation_id: non_empty(table.text(row, Role::VariationId)),
                 old_sku: sku.map_or_else(|| current_sku.clone(), |c| c.old.clone()),

@@ -548,6 +548,54 @@ fn planted_workbook(path: &Path) {
             Blank,
             Number(-5.0),
         ],
+        // Unsafe fixes: look-alike letters whose fix would duplicate a SKU
+        // and a parent SKU of other parts, one whose fix is free, and
+        // compatibility characters.
+        vec![
+            Text("A"),
+            Number(121.0),
+            Number(1211.0),
+            Text("Sabuk"),
+            Text("\u{0405}\u{0411}K"),
+            Text("\u{0405}\u{0420}T-B\u{0405}"),
+            Number(2.0),
+        ],
+        vec![
+            Text("A"),
+            Number(122.0),
+            Number(1221.0),
+            Text("Sabuk 2"),
+            Text("Z\u{0406}P"),
+            Text("\u{041a}PT-X"),
+            Number(2.0),
+        ],
+        vec![
+            Text("A"),
+            Number(123.0),
+            Number(1231.0),
+            Text("Sabuk 3"),
+            Text("SBK"),
+            Text("\u{ff27}\u{ff2d}\u{ff33}-\u{ff2a}\u{ff2d}\u{ff22}"),
+            Number(2.0),
+        ],
+        vec![
+            Text("A"),
+            Number(124.0),
+            Number(1241.0),
+            Text("Sepatu 2"),
+            Text("SPT2"),
+            Text("spt-bs"),
+            Number(2.0),
+        ],
+        vec![
+            Text("A"),
+            Number(125.0),
+            Number(1251.0),
+            Text("Ritsleting"),
+            Text("ZIP"),
+            Text("ZIP-1"),
+            Number(2.0),
+        ],
         vec![Text("A"), Number(120.0)],
         vec![Text("A")],
     ];
@@ -714,6 +762,9 @@ fn long_workbook(path: &Path, formula_rows: &[u32], constant_memory: bool) {
             sheet
                 .write_formula(row, 2, Formula::new("=\"KAOS  \"&A1").set_result(&sku))
                 .unwrap();
+        } else if row % 4_999 == 0 {
+            // Spaces a fix removes, here and there.
+            sheet.write_string(row, 2, format!("KAOS  {row}")).unwrap();
         } else {
             sheet.write_string(row, 2, format!("KAOS-{row}")).unwrap();
         }
@@ -798,4 +849,117 @@ fn a_long_sheet_of_inline_strings_is_left_to_the_whole_file_reader() {
     let _every_worker = skulint::workers::claim(usize::MAX);
     assert!(!skulint::workers::spare());
     assert!(stream::lint_xlsx_in_parts(&path, &setup, 8192, 0).is_none());
+}
+
+/// `fix` of a streamed workbook, in parts of each of `part_sizes` rows, makes
+/// what the whole-file path makes: the same changes, resync plan, findings
+/// left, report, notices and patched package, with and without the unsafe
+/// fixes.
+fn assert_fixes_like_whole(path: &Path, part_sizes: &[usize]) {
+    use skulint::engine::fix::{FixOptions, fix_group, fix_streamed};
+    let setup = setup(&LintOptions::default());
+    let copy = |_: &[skulint::fix::Change]| true;
+    for unsafe_fixes in [false, true] {
+        let options = FixOptions {
+            unsafe_fixes,
+            rebuild: false,
+        };
+        let whole = fix_group(&[path.to_path_buf()], &setup, &options, &copy)
+            .pop()
+            .unwrap()
+            .unwrap();
+        for &part_rows in part_sizes {
+            let streamed = fix_streamed(path, &setup, &options, &copy, part_rows, 0)
+                .expect("the file is streamed")
+                .unwrap();
+            let at = format!(
+                "{} in parts of {part_rows} rows, unsafe fixes: {unsafe_fixes}",
+                path.display()
+            );
+            assert_eq!(streamed.changes, whole.changes, "{at}");
+            assert_eq!(streamed.resync, whole.resync, "{at}");
+            assert_eq!(streamed.remaining, whole.remaining, "{at}");
+            assert_eq!(
+                format!("{:?}", streamed.report),
+                format!("{:?}", whole.report),
+                "{at}"
+            );
+            assert_eq!(streamed.notices, whole.notices, "{at}");
+            let bytes = |fixed: &skulint::engine::fix::Fixed| {
+                fixed
+                    .made
+                    .as_ref()
+                    .map(|made| made.as_ref().unwrap().bytes.clone())
+            };
+            assert!(bytes(&whole).is_some(), "{at}");
+            assert!(
+                bytes(&streamed) == bytes(&whole),
+                "{at}: the patched packages differ"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_workbook_with_faults_across_parts_is_fixed_like_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("listing.xlsx");
+    planted_workbook(&path);
+    let setup = setup(&LintOptions::default());
+    let options = skulint::engine::fix::FixOptions {
+        unsafe_fixes: true,
+        rebuild: false,
+    };
+    let whole =
+        skulint::engine::fix::fix_group(std::slice::from_ref(&path), &setup, &options, &|_| true)
+            .pop()
+            .unwrap()
+            .unwrap();
+    // What the planted unsafe fixes do across parts.
+    let changed: Vec<(&str, &str)> = whole
+        .changes
+        .iter()
+        .map(|c| (c.old.as_str(), c.new.as_str()))
+        .collect();
+    assert!(changed.contains(&("\u{041a}PT-X", "KPT-X")), "{changed:?}");
+    assert!(changed.contains(&(
+        "\u{ff27}\u{ff2d}\u{ff33}-\u{ff2a}\u{ff2d}\u{ff22}",
+        "GMS-JMB"
+    )));
+    for blocked in ["\u{0405}\u{0420}T-B\u{0405}", "Z\u{0406}P"] {
+        assert!(
+            !changed.iter().any(|(old, _)| *old == blocked),
+            "the fix of {blocked} would make a duplicate in another part"
+        );
+    }
+    assert_fixes_like_whole(&path, &XLSX_PARTS);
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap()
+        .install(|| assert_fixes_like_whole(&path, &XLSX_PARTS));
+}
+
+#[test]
+fn fixture_workbooks_are_fixed_like_whole() {
+    for entry in std::fs::read_dir("fixtures").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "xlsx") {
+            continue;
+        }
+        let setup = setup(&LintOptions::default());
+        let Some((Ok((report, _)), _)) = stream::lint_xlsx_in_parts(&path, &setup, 1000, 0) else {
+            continue;
+        };
+        let header = report.sheets[0].header_row;
+        assert_fixes_like_whole(&path, &[header + 13, 1000]);
+    }
+}
+
+#[test]
+fn a_long_sheet_with_formulas_is_fixed_like_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.xlsx");
+    long_workbook(&path, &[1, 2_000, 29_999], false);
+    assert_fixes_like_whole(&path, &[8192]);
 }

@@ -3,12 +3,12 @@
 //! plans and backups are written is the command's business.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
-use super::{Before, Setup, file_report, lint_books, read_books, relint_books};
+use super::{Before, Setup, file_report, lint_books, read_books, relint_books, stream};
 use crate::diagnostic::Diagnostic;
 use crate::emit::{FileError, FileReport};
 use crate::fix::{self, Change, is_csv};
@@ -75,6 +75,19 @@ pub fn fix_group(
     options: &FixOptions,
     copy: &(dyn Fn(&[Change]) -> bool + Sync),
 ) -> Vec<Result<Fixed, FileError>> {
+    // A long workbook is fixed as it is read, without holding it.
+    if let [path] = paths
+        && let Some(fixed) = fix_streamed(
+            path,
+            setup,
+            options,
+            copy,
+            stream::XLSX_PART_ROWS,
+            stream::XLSX_STREAM_FROM_BYTES,
+        )
+    {
+        return vec![fixed];
+    }
     let depth = if options.rebuild {
         read::Depth::Full
     } else {
@@ -217,6 +230,138 @@ pub fn fix_group(
         .collect()
 }
 
+/// `fix` of a long xlsx/xlsm workbook as it is read ([`stream`]), with the
+/// part size and threshold as parameters, for tests: the fixes are planned on
+/// the rows read again, the lint of the fixed rows takes the rest over from
+/// the streamed lint, and the original package is patched. `None` leaves the
+/// file to [`fix_group`]'s whole-file path: a small or unusual workbook,
+/// `--rebuild`, a package that cannot be patched, or a fixed cell inside an
+/// array formula, which only the patcher finds.
+pub fn fix_streamed(
+    path: &Path,
+    setup: &Setup,
+    options: &FixOptions,
+    copy: &(dyn Fn(&[Change]) -> bool + Sync),
+    part_rows: usize,
+    from_bytes: u64,
+) -> Option<Result<Fixed, FileError>> {
+    if options.rebuild {
+        return None;
+    }
+    let to = stream::Finish {
+        unsafe_fixes: options.unsafe_fixes,
+        with: &|streamed| plan_streamed(streamed, setup, options),
+    };
+    let (planned, notices) = stream::xlsx_in_parts(path, setup, part_rows, from_bytes, to)?;
+    let planned = match planned {
+        Ok(planned) => planned,
+        Err(e) => return Some(Err(e)),
+    };
+    let made = if copy(&planned.changes) {
+        let input = std::fs::read(path).ok()?;
+        let edits: Vec<CellEdit> = planned
+            .changes
+            .iter()
+            .zip(&planned.numbers)
+            .map(|(change, &number)| cell_edit(change, number))
+            .collect();
+        let patched = patch::xlsx(&input, &edits).ok()?;
+        if !patched.formula_cells.is_empty() {
+            return None;
+        }
+        Some(Ok(Made {
+            corrected: Corrected::Patched,
+            bytes: patched.bytes,
+            formula_cells: Vec::new(),
+            notices: Vec::new(),
+        }))
+    } else {
+        None
+    };
+    Some(Ok(Fixed {
+        path: path.to_path_buf(),
+        format: planned.format,
+        report: planned.report,
+        remaining: planned.remaining,
+        changes: planned.changes,
+        resync: planned.resync,
+        made,
+        notices: notices.iter().map(|n| n.line()).collect(),
+    }))
+}
+
+/// What `fix` of a streamed workbook plans, before its package is patched.
+struct Planned {
+    format: Format,
+    report: FileReport,
+    remaining: Vec<Diagnostic>,
+    /// At their rows in the file.
+    changes: Vec<Change>,
+    /// Whether each change's fixed cell is a number.
+    numbers: Vec<bool>,
+    resync: Vec<PlanEntry>,
+}
+
+/// The fixes of a streamed workbook, planned on its rows read again (every
+/// row a fix or a rule comparing rows can touch), applied to them, and the
+/// fixed rows linted again, as [`fix_group`] does with a whole workbook.
+fn plan_streamed(
+    streamed: stream::Streamed,
+    setup: &Setup,
+    options: &FixOptions,
+) -> Option<Planned> {
+    let stream::Streamed {
+        workbook,
+        table,
+        mut diagnostics,
+        report,
+    } = streamed;
+    let csv = is_csv(workbook);
+    let mut before = Before::new(std::slice::from_ref(table), &diagnostics);
+    let changes = fix::plan(
+        std::slice::from_ref(table),
+        &mut diagnostics,
+        options.unsafe_fixes,
+        csv,
+    );
+    before.set_changed(
+        changes
+            .iter()
+            .map(|c| (c.sheet_index, table.file_row(c.row))),
+    );
+    let mut sheet = table.sheet.clone();
+    fix::apply_to_sheet(&mut sheet, &changes);
+    let fixed = table.on_changed(&sheet);
+    let fixed = std::slice::from_ref(&fixed);
+    // A fix that changes which rows are listings leaves the file to the
+    // whole-file path, which lints the fixed workbook in full.
+    if !before.fits(fixed) {
+        return None;
+    }
+    let mut remaining = before.relint(fixed, &setup.settings);
+    let resync = fix::resync_entries(fixed, &changes);
+    fix::plan(fixed, &mut remaining, options.unsafe_fixes, csv);
+    let numbers = changes
+        .iter()
+        .map(|c| sheet.cell(c.row, c.col).is_number())
+        .collect();
+    let changes = changes
+        .into_iter()
+        .map(|c| Change {
+            row: table.file_row(c.row),
+            ..c
+        })
+        .collect();
+    Some(Planned {
+        format: workbook.format,
+        report,
+        remaining,
+        changes,
+        numbers,
+        resync,
+    })
+}
+
 /// The corrected copy of a fixed workbook: the original package patched when it
 /// can be, else rebuilt from the fixed cells; CSV/TSV with only the fixed rows
 /// written anew.
@@ -326,16 +471,19 @@ fn patch_original(fixed: &Workbook, changes: &[Change]) -> Result<patch::Patched
             .find(|s| s.name == c.sheet)
             .is_some_and(|s| s.cell(c.row, c.col).is_number())
     };
-    let edits: Vec<CellEdit> = changes
-        .iter()
-        .map(|c| CellEdit {
-            sheet: &c.sheet,
-            row: c.row as u32,
-            col: c.col as u32,
-            text: &c.new,
-            // A stock that was a number stays a number; a SKU is always text.
-            number: c.role == Role::Stock && is_number(c) && c.new.parse::<f64>().is_ok(),
-        })
-        .collect();
+    let edits: Vec<CellEdit> = changes.iter().map(|c| cell_edit(c, is_number(c))).collect();
     Ok(patch::xlsx(&input, &edits)?)
+}
+
+/// The patcher's edit for a change; `fixed_is_number` tells whether the
+/// fixed cell holds a number.
+fn cell_edit(c: &Change, fixed_is_number: bool) -> CellEdit<'_> {
+    CellEdit {
+        sheet: &c.sheet,
+        row: c.row as u32,
+        col: c.col as u32,
+        text: &c.new,
+        // A stock that was a number stays a number; a SKU is always text.
+        number: c.role == Role::Stock && fixed_is_number && c.new.parse::<f64>().is_ok(),
+    }
 }

@@ -62,26 +62,32 @@ impl Before {
         self.one_row.len()
     }
 
-    /// The rows changed since: `rows` as (sheet position, row).
+    /// The rows changed since: `rows` as (sheet position, row in the file).
     pub fn set_changed(&mut self, rows: impl IntoIterator<Item = (usize, usize)>) {
         self.changed = rows.into_iter().collect();
     }
 
-    fn relint(&self, tables: &[Table], settings: &Settings) -> Vec<Diagnostic> {
+    /// The findings in `tables`, the tables of the changed workbook (or
+    /// the rows of it that the rules comparing rows need, each knowing its
+    /// row in the file).
+    pub fn relint(&self, tables: &[Table], settings: &Settings) -> Vec<Diagnostic> {
         let mut found = run_which(tables, settings, Which::ComparingRows);
         for table in tables {
             let rows: Vec<usize> = table
                 .data_rows
                 .iter()
                 .copied()
-                .filter(|&row| self.changed.contains(&(table.sheet_index, row)))
+                .filter(|&row| {
+                    self.changed
+                        .contains(&(table.sheet_index, table.file_row(row)))
+                })
                 .collect();
             if rows.is_empty() {
                 continue;
             }
             let header = &table.sheet.rows[..=table.header_row];
             let mut file_rows: Vec<usize> = (0..header.len()).collect();
-            file_rows.extend(&rows);
+            file_rows.extend(rows.iter().map(|&row| table.file_row(row)));
             let sheet = Sheet {
                 name: table.sheet.name.clone(),
                 visibility: table.sheet.visibility,

@@ -1,5 +1,5 @@
-//! `check` on long CSV/TSV exports and xlsx/xlsm workbooks without holding
-//! them in memory.
+//! `check` and `fix` on long CSV/TSV exports and xlsx/xlsm workbooks without
+//! holding them in memory.
 //!
 //! The rows come from a [`RowSource`]: the CSV reader, or calamine's streaming
 //! cell reader for the one worksheet of a workbook (src/table/xlsx_stream.rs).
@@ -11,14 +11,21 @@
 //! hashes to a temporary file, grouped by hash into 64 ranges. After the last
 //! part, the ranges are read back a few at a time, on the pool's threads, to
 //! find the hashes met on more than one row. Only the rows with such a hash,
-//! the rows with a fix, and the SKUs that are numbers or zero-padded text with
-//! a number's digits, can take part in a duplicate, a blocked fix or SKU010's
-//! comparison; a second pass reads just those rows (CSV: the file again; xlsx:
-//! a temporary copy of its rows, cheaper than parsing the XML again) into a
-//! small sheet (which knows their rows in the file), where the same rules and
-//! plan as for a whole file run. Equal hashes of
-//! different values only add rows to that sheet, so the findings are exactly
-//! those of the whole-file path.
+//! the rows with a fix, the rows that share a key a fix makes ([`NewKeys`]),
+//! and the SKUs that are numbers or zero-padded text with a number's digits,
+//! can take part in a duplicate, a blocked fix or SKU010's comparison, before
+//! or after the fixes; a second pass reads just those rows (CSV: the file
+//! again; xlsx: a temporary copy of its rows, cheaper than parsing the XML
+//! again) into a small sheet (which knows their rows in the file). Equal
+//! hashes of different values only add rows to that sheet.
+//!
+//! The stream ends with a [`Finish`] on that sheet. `check` runs the fix plan
+//! there to mark the blocked fixes, as for a whole file. `fix`
+//! (src/engine/fix.rs) plans and applies the fixes there, and lints the fixed
+//! rows again: the rules that look at one row run on the changed rows, the
+//! rules that compare rows on the fixed small sheet, and the rest is taken
+//! over from the stream. So the findings, changes and resync plan are
+//! exactly those of the whole-file path.
 //!
 //! Memory: one part of rows, a few ranges of hashes or chunks of copied rows
 //! (two per thread of the pool, and as many being read), and the findings with
@@ -35,8 +42,9 @@ use foldhash::fast::FixedState;
 use rayon::prelude::*;
 
 use super::{FileResult, Notice, Setup, file_report};
-use crate::diagnostic::{Applicability, Diagnostic};
+use crate::diagnostic::{Diagnostic, Edit, TextFix};
 use crate::emit::FileError;
+use crate::emit::FileReport;
 use crate::rules::{Which, is_zero_padded, trimmed, unpadded};
 use crate::table::csv::RowNotices;
 use crate::table::csv_stream::CsvRows;
@@ -78,6 +86,34 @@ pub fn lint_csv(path: &Path, setup: &Setup) -> Option<(FileResult, Vec<Notice>)>
 /// [`lint`] for xlsx/xlsm workbooks.
 pub fn lint_xlsx(path: &Path, setup: &Setup) -> Option<(FileResult, Vec<Notice>)> {
     lint_xlsx_in_parts(path, setup, XLSX_PART_ROWS, XLSX_STREAM_FROM_BYTES)
+}
+
+/// The end of a streamed lint, when the rows read again are at hand: what
+/// `check` reports, or `fix` plans, from there.
+pub struct Streamed<'a, 'b> {
+    /// The file's first part, as a workbook: its path, format and layout.
+    pub workbook: &'a Workbook,
+    /// The header rows and the rows read again, each knowing its row in the
+    /// file ([`Table::file_row`]).
+    pub table: &'a Table<'b>,
+    /// The findings on every row, sorted, not yet marked by a fix plan.
+    pub diagnostics: Vec<Diagnostic>,
+    /// How the whole file was read.
+    pub report: FileReport,
+}
+
+/// What `check` reports of a streamed file: the findings, with the fixes
+/// that `fix` would block marked so.
+fn checked(streamed: Streamed) -> Option<(FileReport, Vec<Diagnostic>)> {
+    let Streamed {
+        workbook,
+        table,
+        mut diagnostics,
+        report,
+    } = streamed;
+    let csv = crate::fix::is_csv(workbook);
+    crate::fix::plan(std::slice::from_ref(table), &mut diagnostics, false, csv);
+    Some((report, diagnostics))
 }
 
 /// Whether `path` is worth streaming at all: the cross-file rules need every
@@ -133,7 +169,18 @@ pub fn lint_csv_in_parts(
         visibility: Visibility::Visible,
     };
     let mut row_notices = RowNotices::default();
-    lint_rows(&mut rows, &file, setup, part_rows, Some(&mut row_notices))
+    let to = Finish {
+        unsafe_fixes: false,
+        with: &checked,
+    };
+    lint_rows(
+        &mut rows,
+        &file,
+        setup,
+        part_rows,
+        Some(&mut row_notices),
+        to,
+    )
 }
 
 /// [`lint_xlsx`] with the part size and threshold as parameters, for tests.
@@ -143,6 +190,41 @@ pub fn lint_xlsx_in_parts(
     part_rows: usize,
     from_bytes: u64,
 ) -> Option<(FileResult, Vec<Notice>)> {
+    let to = Finish {
+        unsafe_fixes: false,
+        with: &checked,
+    };
+    xlsx_in_parts(path, setup, part_rows, from_bytes, to)
+}
+
+/// How a streamed lint ends, once the rows read again are at hand.
+pub struct Finish<'f, T> {
+    /// Whether the unsafe fixes are to be applied too: their rows are read
+    /// again, and so are the rows that share the SKU keys they make.
+    pub unsafe_fixes: bool,
+    /// What is made of the findings and the rows read again; `None` leaves
+    /// the file to the whole-file path.
+    pub with: &'f dyn Fn(Streamed) -> Option<T>,
+}
+
+// Not derived: that would ask `T` to be `Copy`.
+impl<T> Clone for Finish<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Finish<'_, T> {}
+
+/// Streams an xlsx/xlsm workbook's one worksheet through the rules, and ends
+/// with `to` (see [`lint_xlsx`]); `None` when it should be read whole.
+pub fn xlsx_in_parts<T>(
+    path: &Path,
+    setup: &Setup,
+    part_rows: usize,
+    from_bytes: u64,
+    to: Finish<T>,
+) -> Option<(Result<T, FileError>, Vec<Notice>)> {
     streamable(
         path,
         setup,
@@ -151,18 +233,21 @@ pub fn lint_xlsx_in_parts(
         &[Format::Xlsx, Format::Xlsm],
     )?;
     // Read for the cell values; a sheet with formulas is read again with them.
-    match lint_xlsx_as::<xlsx_stream::Values>(path, setup, part_rows) {
-        Err(NotStreamed::Formulas) => lint_xlsx_as::<Package>(path, setup, part_rows).ok(),
+    match xlsx_as::<xlsx_stream::Values, T>(path, setup, part_rows, to) {
+        Err(NotStreamed::Formulas) => xlsx_as::<Package, T>(path, setup, part_rows, to).ok(),
         linted => linted.ok(),
     }
     .flatten()
 }
 
-fn lint_xlsx_as<R: xlsx_stream::Reading + Send + 'static>(
+type Ended<T> = Option<(Result<T, FileError>, Vec<Notice>)>;
+
+fn xlsx_as<R: xlsx_stream::Reading + Send + 'static, T>(
     path: &Path,
     setup: &Setup,
     part_rows: usize,
-) -> Result<Option<(FileResult, Vec<Notice>)>, NotStreamed> {
+    to: Finish<T>,
+) -> Result<Ended<T>, NotStreamed> {
     let book = xlsx_stream::open::<R>(path, &setup.read.limits)?;
     let sheet = book.sheet.clone();
     let file = StreamedFile {
@@ -171,7 +256,9 @@ fn lint_xlsx_as<R: xlsx_stream::Reading + Send + 'static>(
         sheet: &sheet,
         visibility: book.visibility,
     };
-    xlsx_stream::with_rows(book, |rows| lint_rows(rows, &file, setup, part_rows, None))
+    xlsx_stream::with_rows(book, |rows| {
+        lint_rows(rows, &file, setup, part_rows, None, to)
+    })
 }
 
 /// The file streamed, and its one sheet.
@@ -182,15 +269,17 @@ struct StreamedFile<'a> {
     visibility: Visibility,
 }
 
-/// Lints the rows of `source` part by part (see the module's documentation).
-/// `row_notices` takes every row for the CSV reader's notices.
-fn lint_rows(
+/// Lints the rows of `source` part by part (see the module's documentation),
+/// and ends with `to`. `row_notices` takes every row for the CSV reader's
+/// notices.
+fn lint_rows<T>(
     source: &mut dyn RowSource,
     file: &StreamedFile,
     setup: &Setup,
     part_rows: usize,
     mut row_notices: Option<&mut RowNotices>,
-) -> Option<(FileResult, Vec<Notice>)> {
+    to: Finish<T>,
+) -> Ended<T> {
     let path = file.path;
     // --max-cells holds here too: past it, the whole-file reader refuses the file.
     let mut cells_left = setup.read.limits.max_cells;
@@ -277,7 +366,7 @@ fn lint_rows(
         path: display.clone(),
         message: format!("cannot write temporary files to check the file in parts: {e}"),
     };
-    let mut state = match State::new() {
+    let mut state = match State::new(to.unsafe_fixes) {
         Ok(state) => state,
         Err(e) => return Some((Err(spill_failed(e)), Vec::new())),
     };
@@ -339,33 +428,19 @@ fn lint_rows(
 
     // The rows that can take part in a duplicate or a blocked fix, and those
     // where a rule comparing rows found something in its part.
+    let applies = |d: &&Diagnostic| crate::fix::applies(d, to.unsafe_fixes);
     let mut fixed_rows: HashSet<usize> = diagnostics
         .iter()
-        .filter(|d| {
-            d.fix
-                .as_ref()
-                .is_some_and(|f| f.applicability == Applicability::Safe)
-        })
+        .filter(applies)
         .map(|d| d.row() as usize - 1)
         .collect();
     fixed_rows.extend(table_rows);
-    // A parent SKU fix keeps the key it is compared under.
-    let wanted_parents: HashSet<u64> = diagnostics
-        .iter()
-        .filter(|d| {
-            table.column(Role::ParentSku) == Some(d.location.col as usize)
-                && d.fix
-                    .as_ref()
-                    .is_some_and(|f| f.applicability == Applicability::Safe)
-        })
-        .map(|d| State::key_hash(&d.value))
-        .collect();
+    let wanted_keys = NewKeys::of(table, diagnostics.iter().filter(applies));
     // The header rows, then the rows that can take part, each with its row in the file.
     let mut sparse: Vec<Vec<Value>> = header;
     let mut file_rows: Vec<usize> = (0..sparse.len()).collect();
-    let wanted = |row: usize, keys: &RowKeys| {
-        fixed_rows.contains(&row) || shared.shares(keys, &wanted_parents)
-    };
+    let wanted =
+        |row: usize, keys: &RowKeys| fixed_rows.contains(&row) || shared.shares(keys, &wanted_keys);
     if let Some(mut copy) = copy.take() {
         let kept = copy.kept(|row, keys| wanted(row, keys));
         // Closing the copy lets its cached pages go, which takes a while.
@@ -394,7 +469,12 @@ fn lint_rows(
                 continue;
             }
             let cell = |role| cell_of(table, &cells, role);
-            let keys = RowKeys::of(cell(Role::Sku), cell(Role::Shop), cell(Role::ParentSku));
+            let keys = RowKeys::of(
+                cell(Role::Sku),
+                cell(Role::Shop),
+                cell(Role::ParentSku),
+                to.unsafe_fixes,
+            );
             if wanted(row, &keys) {
                 sparse.push(std::mem::take(&mut cells));
                 file_rows.push(row);
@@ -425,18 +505,18 @@ fn lint_rows(
         Which::ComparingRows,
     ));
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    crate::fix::plan(
-        std::slice::from_ref(&sparse_table),
-        &mut diagnostics,
-        false,
-        crate::fix::is_csv(&workbook),
-    );
     let mut report = file_report(&workbook, &tables, &skipped);
     report.sheets[0].data_rows = data_rows;
     report.sheets[0].without_sku = without_sku;
     for (reason, rows) in rows_skipped {
         *report.sheets[0].rows_skipped.entry(reason).or_insert(0) += rows;
     }
+    let ended = (to.with)(Streamed {
+        workbook: &workbook,
+        table: &sparse_table,
+        diagnostics,
+        report,
+    })?;
     let notices = row_notices
         .map(|notices| std::mem::take(notices).finish())
         .unwrap_or_default()
@@ -446,7 +526,7 @@ fn lint_rows(
             message,
         })
         .collect();
-    Some((Ok((report, diagnostics)), notices))
+    Some((Ok(ended), notices))
 }
 
 /// Up to `limit` rows from row `start` on, each at its row number less `start`
@@ -526,6 +606,8 @@ struct State {
     /// The digits of every SKU stored as a number, in memory: SKU010 compares
     /// them with the zero-padded text SKUs of the whole sheet.
     numbers: HashSet<u64>,
+    /// Whether the rows copied keep their SKU's key ([`RowKeys::sku_key`]).
+    sku_keys: bool,
 }
 
 /// The hashes met on more than one row.
@@ -539,11 +621,12 @@ struct Shared {
 }
 
 impl State {
-    fn new() -> io::Result<Self> {
+    fn new(sku_keys: bool) -> io::Result<Self> {
         Ok(State {
             skus: Spill::new()?,
             parents: Spill::new()?,
             numbers: HashSet::default(),
+            sku_keys,
         })
     }
 
@@ -582,7 +665,12 @@ impl State {
                 continue;
             }
             let value = |role| table.value(row, role);
-            let keys = RowKeys::of(value(Role::Sku), value(Role::Shop), value(Role::ParentSku));
+            let keys = RowKeys::of(
+                value(Role::Sku),
+                value(Role::Shop),
+                value(Role::ParentSku),
+                self.sku_keys,
+            );
             if is_data {
                 if let Some(digits) = keys.number {
                     self.numbers.insert(digits);
@@ -612,6 +700,7 @@ impl State {
             skus,
             parents,
             numbers,
+            ..
         } = self;
         let (skus, parents) = rayon::join(
             || skus.hashes_where(|_, rows| rows.len() > 1),
@@ -631,12 +720,64 @@ impl Shared {
     /// zero-padded text whose digits a number has, its parent SKU is on
     /// several products, or its parent SKU's key is one a parent SKU fix would
     /// produce.
-    fn shares(&self, keys: &RowKeys, wanted_parents: &HashSet<u64>) -> bool {
+    fn shares(&self, keys: &RowKeys, wanted: &NewKeys) -> bool {
         keys.number.is_some()
             || keys.padded.is_some_and(|d| self.numbers.contains(&d))
             || keys.sku.is_some_and(|k| self.skus.contains(&k))
             || keys.parent.is_some_and(|p| self.parents.contains(&p))
-            || keys.parent_key.is_some_and(|k| wanted_parents.contains(&k))
+            || keys.parent_key.is_some_and(|k| wanted.parents.contains(&k))
+            || keys.sku_key.is_some_and(|k| wanted.skus.contains(&k))
+    }
+}
+
+/// The keys the fixes give SKUs and parent SKUs, which rows not otherwise
+/// read again can share: the fix plan compares them, and so does the lint of
+/// the fixed rows.
+#[derive(Default)]
+struct NewKeys {
+    /// The near-duplicate keys of fixed SKUs that differ from their keys
+    /// before the fix (the unsafe fixes' look-alike letters), shop aside.
+    skus: HashSet<u64>,
+    /// The near-duplicate keys of fixed parent SKUs, before and after the fix:
+    /// a parent SKU is compared with its own kind under its exact text.
+    parents: HashSet<u64>,
+}
+
+impl NewKeys {
+    fn of<'d>(table: &Table, applied: impl Iterator<Item = &'d Diagnostic>) -> Self {
+        // Each cell's text fixes together, composed as the plan composes them.
+        let mut cells: foldhash::HashMap<(u32, u32), (Role, &str, Vec<TextFix>)> =
+            foldhash::HashMap::default();
+        for d in applied {
+            let Some(Edit::Text(fix)) = d.fix.as_ref().map(|f| f.edit) else {
+                continue;
+            };
+            let col = Some(d.location.col as usize);
+            let Some(role) = [Role::Sku, Role::ParentSku]
+                .into_iter()
+                .find(|&role| table.column(role) == col)
+            else {
+                continue;
+            };
+            cells
+                .entry((d.location.row, d.location.col))
+                .or_insert_with(|| (role, d.value.as_str(), Vec::new()))
+                .2
+                .push(fix);
+        }
+        let mut keys = NewKeys::default();
+        for (role, old, fixes) in cells.into_values() {
+            let (before, after) = (
+                State::key_hash(old),
+                State::key_hash(&crate::fix::compose(old, &fixes)),
+            );
+            if role == Role::ParentSku {
+                keys.parents.extend([before, after]);
+            } else if after != before {
+                keys.skus.insert(after);
+            }
+        }
+        keys
     }
 }
 
@@ -662,14 +803,18 @@ struct RowKeys {
     /// A non-empty parent SKU, and its near-duplicate key.
     parent: Option<u64>,
     parent_key: Option<u64>,
+    /// The near-duplicate key of a non-empty SKU, shop aside: kept only when
+    /// the unsafe fixes, which can change it, are to be applied.
+    sku_key: Option<u64>,
 }
 
 impl RowKeys {
-    fn of(sku: &Value, shop: &Value, parent: &Value) -> Self {
+    fn of(sku: &Value, shop: &Value, parent: &Value, sku_key: bool) -> Self {
         let hash = |text: &str| State::hasher().hash_one(text);
         let text = sku.text();
         let parent = parent.text();
         RowKeys {
+            sku_key: (sku_key && !text.is_empty()).then(|| State::key_hash(&text)),
             sku: (!text.is_empty()).then(|| State::shop_key_hash(&trimmed(shop.text()), &text)),
             number: sku.is_number().then(|| hash(&text)),
             padded: (matches!(sku, Value::Text(_)) && is_zero_padded(&text))
@@ -936,7 +1081,7 @@ mod tests {
         let mut copy = RowCopy::new().unwrap();
         for (row, cells) in &rows {
             let cell = |col: usize| cells.get(col).unwrap_or(&Value::Empty);
-            copy.push(*row, &RowKeys::of(cell(1), cell(0), cell(2)), cells)
+            copy.push(*row, &RowKeys::of(cell(1), cell(0), cell(2), true), cells)
                 .unwrap();
         }
         let read = copy
@@ -961,7 +1106,7 @@ mod tests {
             let cells = vec![Value::Text(format!("SKU-{row}")), Value::Int(row as i64)];
             copy.push(
                 row,
-                &RowKeys::of(&cells[0], &Value::Empty, &Value::Empty),
+                &RowKeys::of(&cells[0], &Value::Empty, &Value::Empty, false),
                 &cells,
             )
             .unwrap();

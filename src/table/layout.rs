@@ -334,6 +334,14 @@ impl<'a> Table<'a> {
         self
     }
 
+    /// This table over a copy of its sheet with some cells changed (the fixed
+    /// rows of `fix`): the rows from below the header are classified again,
+    /// and keep their rows in the file.
+    pub fn on_changed<'b>(&self, sheet: &'b Sheet) -> Table<'b> {
+        self.with_sheet(sheet, self.header_row + 1)
+            .with_file_rows(self.file_rows.clone())
+    }
+
     /// The 0-based row in the file of the sheet's row `row`: what findings and
     /// messages name.
     pub fn file_row(&self, row: usize) -> usize {
