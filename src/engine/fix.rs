@@ -312,6 +312,7 @@ fn plan_streamed(
 ) -> Option<Planned> {
     let stream::Streamed {
         workbook,
+        layout,
         table,
         mut diagnostics,
         report,
@@ -324,6 +325,25 @@ fn plan_streamed(
         options.unsafe_fixes,
         csv,
     );
+    // The whole-file path finds the layout of the fixed workbook again; the
+    // stream found it on the first part, so that part is fixed and looked at
+    // again. A fix that changes it leaves the file to the whole-file path.
+    let first_rows = workbook.sheets[0].rows.len();
+    let in_first: Vec<Change> = changes
+        .iter()
+        .filter(|c| table.file_row(c.row) < first_rows)
+        .map(|c| Change {
+            row: table.file_row(c.row),
+            ..c.clone()
+        })
+        .collect();
+    if !in_first.is_empty() {
+        let fixed_first = fix::apply(workbook, &in_first);
+        let found = crate::table::layout::detect(&fixed_first, &setup.spec).ok()?;
+        if !super::relint::same_layout(layout, &found.tables) {
+            return None;
+        }
+    }
     before.set_changed(
         changes
             .iter()

@@ -121,6 +121,12 @@ impl Before {
     }
 }
 
+/// Whether two sets of tables have the same layout: the same rows are
+/// listings, and each column the same role.
+pub fn same_layout(a: &[Table], b: &[Table]) -> bool {
+    LayoutShape::of(a) == LayoutShape::of(b)
+}
+
 /// What decides how the rules see each row of a workbook's tables: which
 /// rows are listings, and what each column is.
 #[derive(PartialEq, Eq)]

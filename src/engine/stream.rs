@@ -93,6 +93,8 @@ pub fn lint_xlsx(path: &Path, setup: &Setup) -> Option<(FileResult, Vec<Notice>)
 pub struct Streamed<'a, 'b> {
     /// The file's first part, as a workbook: its path, format and layout.
     pub workbook: &'a Workbook,
+    /// The tables found in the first part.
+    pub layout: &'a [Table<'a>],
     /// The header rows and the rows read again, each knowing its row in the
     /// file ([`Table::file_row`]).
     pub table: &'a Table<'b>,
@@ -110,6 +112,7 @@ fn checked(streamed: Streamed) -> Option<(FileReport, Vec<Diagnostic>)> {
         table,
         mut diagnostics,
         report,
+        ..
     } = streamed;
     let csv = crate::fix::is_csv(workbook);
     crate::fix::plan(std::slice::from_ref(table), &mut diagnostics, false, csv);
@@ -513,6 +516,7 @@ fn lint_rows<T>(
     }
     let ended = (to.with)(Streamed {
         workbook: &workbook,
+        layout: &tables,
         table: &sparse_table,
         diagnostics,
         report,
