@@ -851,65 +851,9 @@ fn a_long_sheet_of_inline_strings_is_left_to_the_whole_file_reader() {
     assert!(stream::lint_xlsx_in_parts(&path, &setup, 8192, 0).is_none());
 }
 
-/// `fix` of a streamed workbook, in parts of each of `part_sizes` rows, makes
-/// what the whole-file path makes: the same changes, resync plan, findings
-/// left, report, notices and patched package, with and without the unsafe
-/// fixes.
+/// See [`common::assert_streamed_fix_is_whole`].
 fn assert_fixes_like_whole(path: &Path, part_sizes: &[usize]) {
-    assert_fixed_like_whole(path, &LintOptions::default(), part_sizes);
-}
-
-/// [`assert_fixes_like_whole`] with the options given.
-fn assert_fixed_like_whole(path: &Path, options: &LintOptions, part_sizes: &[usize]) {
-    use skulint::engine::fix::{Corrected, FixOptions, fix_group, fix_streamed};
-    let setup = setup(options);
-    let copy = |_: &[skulint::fix::Change]| true;
-    for unsafe_fixes in [false, true] {
-        let options = FixOptions {
-            unsafe_fixes,
-            rebuild: false,
-        };
-        let whole = fix_group(&[path.to_path_buf()], &setup, &options, &copy)
-            .pop()
-            .unwrap()
-            .unwrap();
-        for &part_rows in part_sizes {
-            let at = format!(
-                "{} in parts of {part_rows} rows, unsafe fixes: {unsafe_fixes}",
-                path.display()
-            );
-            let Some(streamed) = fix_streamed(path, &setup, &options, &copy, part_rows, 0) else {
-                // Left to the whole-file path: a package the patcher cannot
-                // take, or a fixed cell inside an array formula.
-                let rebuilt =
-                    matches!(&whole.made, Some(Ok(made)) if made.corrected == Corrected::Rebuilt);
-                let formula = whole.notices.iter().any(|n| n.contains("holds a formula"));
-                assert!(rebuilt || formula, "{at}: not streamed");
-                continue;
-            };
-            let streamed = streamed.unwrap();
-            assert_eq!(streamed.changes, whole.changes, "{at}");
-            assert_eq!(streamed.resync, whole.resync, "{at}");
-            assert_eq!(streamed.remaining, whole.remaining, "{at}");
-            assert_eq!(
-                format!("{:?}", streamed.report),
-                format!("{:?}", whole.report),
-                "{at}"
-            );
-            assert_eq!(streamed.notices, whole.notices, "{at}");
-            let bytes = |fixed: &skulint::engine::fix::Fixed| {
-                fixed
-                    .made
-                    .as_ref()
-                    .map(|made| made.as_ref().unwrap().bytes.clone())
-            };
-            assert!(bytes(&whole).is_some(), "{at}");
-            assert!(
-                bytes(&streamed) == bytes(&whole),
-                "{at}: the patched packages differ"
-            );
-        }
-    }
+    common::assert_streamed_fix_is_whole(path, &LintOptions::default(), part_sizes);
 }
 
 #[test]
@@ -1015,7 +959,7 @@ fn corpus_workbooks_stream_and_are_fixed_like_whole() {
                 };
                 streamed += 1;
                 assert_streamed_like_whole(&path, &options, &[1000], stream::lint_xlsx_in_parts);
-                assert_fixed_like_whole(&path, &options, &[1000]);
+                common::assert_streamed_fix_is_whole(&path, &options, &[1000]);
             }
         }
     }

@@ -130,3 +130,63 @@ pub fn assert_relint_is_whole(path: &Path) -> (usize, usize) {
     }
     (changed, taken_over)
 }
+
+/// `fix` of a workbook streamed (src/engine/stream.rs) in parts of each of
+/// `part_sizes` rows, whatever its size, makes what the whole-file path makes:
+/// the same changes, resync plan, findings left, report, notices and patched
+/// package, with and without the unsafe fixes.
+pub fn assert_streamed_fix_is_whole(
+    path: &Path,
+    options: &skulint::cli::LintOptions,
+    part_sizes: &[usize],
+) {
+    use skulint::engine::fix::{Corrected, FixOptions, fix_group, fix_streamed};
+    let setup = skulint::engine::setup(&options.engine_options(None)).unwrap();
+    let copy = |_: &[skulint::fix::Change]| true;
+    for unsafe_fixes in [false, true] {
+        let options = FixOptions {
+            unsafe_fixes,
+            rebuild: false,
+        };
+        let whole = fix_group(&[path.to_path_buf()], &setup, &options, &copy)
+            .pop()
+            .unwrap()
+            .unwrap();
+        for &part_rows in part_sizes {
+            let at = format!(
+                "{} in parts of {part_rows} rows, unsafe fixes: {unsafe_fixes}",
+                path.display()
+            );
+            let Some(streamed) = fix_streamed(path, &setup, &options, &copy, part_rows, 0) else {
+                // Left to the whole-file path: a package the patcher cannot
+                // take, or a fixed cell inside an array formula.
+                let rebuilt =
+                    matches!(&whole.made, Some(Ok(made)) if made.corrected == Corrected::Rebuilt);
+                let formula = whole.notices.iter().any(|n| n.contains("holds a formula"));
+                assert!(rebuilt || formula, "{at}: not streamed");
+                continue;
+            };
+            let streamed = streamed.unwrap();
+            assert_eq!(streamed.changes, whole.changes, "{at}");
+            assert_eq!(streamed.resync, whole.resync, "{at}");
+            assert_eq!(streamed.remaining, whole.remaining, "{at}");
+            assert_eq!(
+                format!("{:?}", streamed.report),
+                format!("{:?}", whole.report),
+                "{at}"
+            );
+            assert_eq!(streamed.notices, whole.notices, "{at}");
+            let bytes = |fixed: &skulint::engine::fix::Fixed| {
+                fixed
+                    .made
+                    .as_ref()
+                    .map(|made| made.as_ref().unwrap().bytes.clone())
+            };
+            assert!(bytes(&whole).is_some(), "{at}");
+            assert!(
+                bytes(&streamed) == bytes(&whole),
+                "{at}: the patched packages differ"
+            );
+        }
+    }
+}
