@@ -258,14 +258,13 @@ pub fn fix_streamed(
         Err(e) => return Some(Err(e)),
     };
     let made = if copy(&planned.changes) {
-        let input = std::fs::read(path).ok()?;
         let edits: Vec<CellEdit> = planned
             .changes
             .iter()
             .zip(&planned.numbers)
             .map(|(change, &number)| cell_edit(change, number))
             .collect();
-        let patched = patch::xlsx(&input, &edits).ok()?;
+        let patched = patch_file(path, &edits).ok()?;
         if !patched.formula_cells.is_empty() {
             return None;
         }
@@ -325,30 +324,26 @@ fn plan_streamed(
         options.unsafe_fixes,
         csv,
     );
-    // The whole-file path finds the layout of the fixed workbook again; the
-    // stream found it on the first part, so that part is fixed and looked at
-    // again. A fix that changes it leaves the file to the whole-file path.
-    let first_rows = workbook.sheets[0].rows.len();
-    let in_first: Vec<Change> = changes
+    // The changes at their rows in the file, as the patcher and the report take them.
+    let in_file: Vec<Change> = changes
         .iter()
-        .filter(|c| table.file_row(c.row) < first_rows)
         .map(|c| Change {
             row: table.file_row(c.row),
             ..c.clone()
         })
         .collect();
-    if !in_first.is_empty() {
-        let fixed_first = fix::apply(workbook, &in_first);
+    // The whole-file path finds the layout of the fixed workbook again; the
+    // stream found it on the first part, so that part is fixed and looked at
+    // again. A fix that changes it leaves the file to the whole-file path.
+    let first_rows = workbook.sheets[0].rows.len();
+    if in_file.iter().any(|c| c.row < first_rows) {
+        let fixed_first = fix::apply(workbook, &in_file);
         let found = crate::table::layout::detect(&fixed_first, &setup.spec).ok()?;
         if !super::relint::same_layout(layout, &found.tables) {
             return None;
         }
     }
-    before.set_changed(
-        changes
-            .iter()
-            .map(|c| (c.sheet_index, table.file_row(c.row))),
-    );
+    before.set_changed(in_file.iter().map(|c| (c.sheet_index, c.row)));
     let mut sheet = table.sheet.clone();
     fix::apply_to_sheet(&mut sheet, &changes);
     let fixed = table.on_changed(&sheet);
@@ -365,18 +360,11 @@ fn plan_streamed(
         .iter()
         .map(|c| sheet.cell(c.row, c.col).is_number())
         .collect();
-    let changes = changes
-        .into_iter()
-        .map(|c| Change {
-            row: table.file_row(c.row),
-            ..c
-        })
-        .collect();
     Some(Planned {
         format: workbook.format,
         report,
         remaining,
-        changes,
+        changes: in_file,
         numbers,
         resync,
     })
@@ -481,8 +469,6 @@ fn leave_formula_cells(
 }
 
 fn patch_original(fixed: &Workbook, changes: &[Change]) -> Result<patch::Patched> {
-    let path = &fixed.path;
-    let input = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     // Applying a fix keeps a number a number, so the fixed cell tells.
     let is_number = |c: &Change| {
         fixed
@@ -492,7 +478,13 @@ fn patch_original(fixed: &Workbook, changes: &[Change]) -> Result<patch::Patched
             .is_some_and(|s| s.cell(c.row, c.col).is_number())
     };
     let edits: Vec<CellEdit> = changes.iter().map(|c| cell_edit(c, is_number(c))).collect();
-    Ok(patch::xlsx(&input, &edits)?)
+    patch_file(&fixed.path, &edits)
+}
+
+/// The package at `path` with `edits` made.
+fn patch_file(path: &Path, edits: &[CellEdit]) -> Result<patch::Patched> {
+    let input = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(patch::xlsx(&input, edits)?)
 }
 
 /// The patcher's edit for a change; `fixed_is_number` tells whether the
