@@ -483,8 +483,9 @@ fn patch_original(fixed: &Workbook, changes: &[Change]) -> Result<patch::Patched
 
 /// The package at `path` with `edits` made.
 fn patch_file(path: &Path, edits: &[CellEdit]) -> Result<patch::Patched> {
-    let input = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(patch::xlsx(&input, edits)?)
+    let input =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(patch::xlsx_from(std::io::BufReader::new(input), edits)?)
 }
 
 /// The patcher's edit for a change; `fixed_is_number` tells whether the

@@ -91,7 +91,14 @@ const REL_FORMULA_SHEETS: [&str; 3] = [REL_WORKSHEET, "/xlMacrosheet", "/xlIntlM
 /// The package `input` with the `edits` applied. Edits of cells that hold a formula
 /// are not applied; they come back in [`Patched::formula_cells`].
 pub fn xlsx(input: &[u8], edits: &[CellEdit]) -> Result<Patched, PatchError> {
-    let mut archive = ZipArchive::new(Cursor::new(input))?;
+    xlsx_from(Cursor::new(input), edits)
+}
+
+/// [`xlsx`] of a package read as it is patched (a file), rather than held.
+pub fn xlsx_from<R: Read + Seek>(mut input: R, edits: &[CellEdit]) -> Result<Patched, PatchError> {
+    let input_len = input.seek(io::SeekFrom::End(0)).map_err(ZipError::Io)?;
+    input.rewind().map_err(ZipError::Io)?;
+    let mut archive = ZipArchive::new(input)?;
     check_entries(&mut archive)?;
     let layout = Layout::read(&mut archive)?;
 
@@ -173,7 +180,10 @@ pub fn xlsx(input: &[u8], edits: &[CellEdit]) -> Result<Patched, PatchError> {
     };
 
     // Pass 2: every entry in its original order.
-    let mut output = ZipWriter::new(Cursor::new(Vec::with_capacity(input.len() + (1 << 16))));
+    let capacity = usize::try_from(input_len)
+        .unwrap_or(0)
+        .saturating_add(1 << 16);
+    let mut output = ZipWriter::new(Cursor::new(Vec::with_capacity(capacity)));
     output.set_raw_comment(archive.comment().into())?;
     for index in 0..archive.len() {
         let name = archive
