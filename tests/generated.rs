@@ -112,13 +112,16 @@ fn the_lint_after_fixing_a_generated_export_finds_what_a_whole_lint_finds() {
     }
 }
 
-/// `fix` streaming a generated export, with its faults across parts and the
-/// same SKUs in two shops, makes what `fix` of the whole file makes.
+/// `fix` streaming a generated export (a workbook, a CSV listing), with its
+/// faults across parts and the same SKUs in two shops, makes what `fix` of
+/// the whole file makes.
 #[test]
 fn a_generated_export_is_fixed_streamed_as_whole() {
     let dir = tempfile::tempdir().unwrap();
-    for shops in [1, 2] {
-        let path = generated(dir.path(), "shopee", shops, true);
-        common::assert_streamed_fix_is_whole(&path, &LintOptions::default(), &[64, 1000]);
+    for layout in ["shopee", "csv"] {
+        for shops in [1, 2] {
+            let path = generated(dir.path(), layout, shops, true);
+            common::assert_streamed_fix_is_whole(&path, &LintOptions::default(), &[64, 1000]);
+        }
     }
 }

@@ -63,6 +63,7 @@ fn fixture_csv_files_stream_like_whole() {
     for name in ["comma-bom-crlf.csv", "semicolon.csv", "tabs.tsv"] {
         let path = PathBuf::from("fixtures/csv").join(name);
         assert_streams_like_whole(&path, &LintOptions::default());
+        assert_fixes_like_whole(&path, &[13, 17, 1000]);
     }
 }
 
@@ -92,6 +93,9 @@ fn duplicates_and_blocked_fixes_across_parts_stream_like_whole() {
         "A,109,1091,Gamis,GMS,GMS  JMB,2",
         "A,109,1092,Gamis,,GMS JMB,2",
         "A,110,1101,Jaket,HDI,HDI-ABU-L,0",
+        // Fixes that apply, written anew in a quoted row and a plain one.
+        "A,114,1141,\"Gelang, Emas\",GLG,\"GLG  EMS\",2",
+        "A,115,1151,Cincin,CCN, CCN-PRK ,3",
         // A SKU that a spreadsheet turned into scientific notation (SKU010,
         // a rule that compares the rows of a sheet), in two parts.
         "A,112,1121,Kabel,KBL,1.23E+12,3",
@@ -113,6 +117,7 @@ fn duplicates_and_blocked_fixes_across_parts_stream_like_whole() {
     }
     std::fs::write(&path, text).unwrap();
     assert_streams_like_whole(&path, &LintOptions::default());
+    assert_fixes_like_whole(&path, &[13, 17, 29, 1000]);
 }
 
 #[test]

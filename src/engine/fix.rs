@@ -2,7 +2,7 @@
 //! workbooks again and make each corrected copy in memory. Where the copies,
 //! plans and backups are written is the command's business.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -15,7 +15,7 @@ use crate::fix::{self, Change, is_csv};
 use crate::plan::PlanEntry;
 use crate::table::patch::{self, CellEdit};
 use crate::table::write::{self, Highlight};
-use crate::table::{Format, Role, Workbook, read};
+use crate::table::{Format, Role, Sheet, Value, Workbook, csv, csv_stream, read};
 use crate::text::visible;
 
 /// How `fix` changes files.
@@ -75,18 +75,15 @@ pub fn fix_group(
     options: &FixOptions,
     copy: &(dyn Fn(&[Change]) -> bool + Sync),
 ) -> Vec<Result<Fixed, FileError>> {
-    // A long workbook is fixed as it is read, without holding it.
-    if let [path] = paths
-        && let Some(fixed) = fix_streamed(
-            path,
-            setup,
-            options,
-            copy,
-            stream::XLSX_PART_ROWS,
-            stream::XLSX_STREAM_FROM_BYTES,
-        )
-    {
-        return vec![fixed];
+    // A long CSV export or workbook is fixed as it is read, without holding it.
+    if let [path] = paths {
+        let (part_rows, from_bytes) = match read::declared_format(path) {
+            Ok(Format::Csv | Format::Tsv) => (stream::PART_ROWS, stream::STREAM_FROM_BYTES),
+            _ => (stream::XLSX_PART_ROWS, stream::XLSX_STREAM_FROM_BYTES),
+        };
+        if let Some(fixed) = fix_streamed(path, setup, options, copy, part_rows, from_bytes) {
+            return vec![fixed];
+        }
     }
     let depth = if options.rebuild {
         read::Depth::Full
@@ -230,13 +227,15 @@ pub fn fix_group(
         .collect()
 }
 
-/// `fix` of a long xlsx/xlsm workbook as it is read ([`stream`]), with the
-/// part size and threshold as parameters, for tests: the fixes are planned on
-/// the rows read again, the lint of the fixed rows takes the rest over from
-/// the streamed lint, and the original package is patched. `None` leaves the
-/// file to [`fix_group`]'s whole-file path: a small or unusual workbook,
-/// `--rebuild`, a package that cannot be patched, or a fixed cell inside an
-/// array formula, which only the patcher finds.
+/// `fix` of a long CSV/TSV file or xlsx/xlsm workbook as it is read
+/// ([`stream`]), with the part size and threshold as parameters, for tests:
+/// the fixes are planned on the rows read again, the lint of the fixed rows
+/// takes the rest over from the streamed lint, and the original is patched (a
+/// CSV file: its fixed rows written anew, the rest copied). `None` leaves the
+/// file to [`fix_group`]'s whole-file path: a small or unusual file,
+/// `--rebuild`, a package that cannot be patched, a fixed cell inside an
+/// array formula (which only the patcher finds), or a CSV file whose lines
+/// do not hold the rows read (unbalanced quotes, which that path refuses).
 pub fn fix_streamed(
     path: &Path,
     setup: &Setup,
@@ -252,12 +251,20 @@ pub fn fix_streamed(
         unsafe_fixes: options.unsafe_fixes,
         with: &|streamed| plan_streamed(streamed, setup, options),
     };
-    let (planned, notices) = stream::xlsx_in_parts(path, setup, part_rows, from_bytes, to)?;
+    let format = read::declared_format(path).ok()?;
+    let text = matches!(format, Format::Csv | Format::Tsv);
+    let (planned, notices) = if text {
+        stream::csv_in_parts(path, setup, part_rows, from_bytes, to)?
+    } else {
+        stream::xlsx_in_parts(path, setup, part_rows, from_bytes, to)?
+    };
     let planned = match planned {
         Ok(planned) => planned,
         Err(e) => return Some(Err(e)),
     };
-    let made = if copy(&planned.changes) {
+    let made = if copy(&planned.changes) && text {
+        Some(Ok(corrected_csv(path, format, &planned)?))
+    } else if copy(&planned.changes) {
         let edits: Vec<CellEdit> = planned
             .changes
             .iter()
@@ -289,7 +296,37 @@ pub fn fix_streamed(
     }))
 }
 
-/// What `fix` of a streamed workbook plans, before its package is patched.
+/// The corrected copy of a streamed CSV/TSV file: its fixed rows written
+/// anew in its dialect, every other byte copied. `None` when a line to write
+/// anew does not hold the row the stream read there.
+fn corrected_csv(path: &Path, format: Format, planned: &Planned) -> Option<Made> {
+    let original = std::fs::read(path).ok()?;
+    let delimiter = csv_stream::delimiter_of(&original, format == Format::Tsv);
+    let dialect = csv::utf8_dialect(&original, delimiter)?;
+    let text =
+        std::str::from_utf8(original.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&original)).ok()?;
+    let rows: BTreeSet<usize> = planned.rows.keys().copied().collect();
+    let found = csv::rows_at(text, delimiter, &rows)?;
+    let holds_rows_read = found
+        .iter()
+        .all(|(row, cells)| planned.rows.get(row).is_some_and(|(read, _)| read == cells));
+    if !holds_rows_read {
+        return None;
+    }
+    let fixed = planned
+        .rows
+        .iter()
+        .map(|(&row, (_, fixed))| (row, fixed.as_slice()))
+        .collect();
+    Some(Made {
+        corrected: Corrected::Rebuilt,
+        bytes: write::csv(&original, &dialect, &fixed).ok()?,
+        formula_cells: Vec::new(),
+        notices: Vec::new(),
+    })
+}
+
+/// What `fix` of a streamed file plans, before the original is patched.
 struct Planned {
     format: Format,
     report: FileReport,
@@ -298,6 +335,9 @@ struct Planned {
     changes: Vec<Change>,
     /// Whether each change's fixed cell is a number.
     numbers: Vec<bool>,
+    /// The cells of each changed row (by its row in the file) as read and as
+    /// fixed: a CSV file's fixed rows are written anew from them.
+    rows: BTreeMap<usize, (Vec<Value>, Vec<Value>)>,
     resync: Vec<PlanEntry>,
 }
 
@@ -360,11 +400,23 @@ fn plan_streamed(
         .iter()
         .map(|c| sheet.cell(c.row, c.col).is_number())
         .collect();
+    let rows = if csv {
+        changes
+            .iter()
+            .map(|c| {
+                let cells = |sheet: &Sheet| sheet.rows.get(c.row).cloned().unwrap_or_default();
+                (table.file_row(c.row), (cells(table.sheet), cells(&sheet)))
+            })
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
     Some(Planned {
         format: workbook.format,
         report,
         remaining,
         changes: in_file,
+        rows,
         numbers,
         resync,
     })
@@ -383,10 +435,14 @@ fn make_corrected(
     if let (Format::Csv | Format::Tsv, Some(dialect)) = (fixed.format, &fixed.dialect) {
         let original = std::fs::read(&fixed.path)
             .with_context(|| format!("cannot read {} again", fixed.path.display()))?;
-        let rows = changes.iter().map(|c| c.row).collect();
+        let sheet = &fixed.sheets[0];
+        let rows = changes
+            .iter()
+            .filter_map(|c| Some((c.row, sheet.rows.get(c.row)?.as_slice())))
+            .collect();
         return Ok(Made {
             corrected: Corrected::Rebuilt,
-            bytes: write::csv(&original, &fixed.sheets[0], dialect, &rows)?,
+            bytes: write::csv(&original, dialect, &rows)?,
             formula_cells: Vec::new(),
             notices,
         });

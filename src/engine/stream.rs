@@ -157,6 +157,22 @@ pub fn lint_csv_in_parts(
     part_rows: usize,
     from_bytes: u64,
 ) -> Option<(FileResult, Vec<Notice>)> {
+    let to = Finish {
+        unsafe_fixes: false,
+        with: &checked,
+    };
+    csv_in_parts(path, setup, part_rows, from_bytes, to)
+}
+
+/// Streams a CSV/TSV file through the rules, and ends with `to` (see
+/// [`lint_csv`]); `None` when it should be read whole.
+pub fn csv_in_parts<T>(
+    path: &Path,
+    setup: &Setup,
+    part_rows: usize,
+    from_bytes: u64,
+    to: Finish<T>,
+) -> Ended<T> {
     let format = streamable(
         path,
         setup,
@@ -172,10 +188,6 @@ pub fn lint_csv_in_parts(
         visibility: Visibility::Visible,
     };
     let mut row_notices = RowNotices::default();
-    let to = Finish {
-        unsafe_fixes: false,
-        with: &checked,
-    };
     lint_rows(
         &mut rows,
         &file,
@@ -227,7 +239,7 @@ pub fn xlsx_in_parts<T>(
     part_rows: usize,
     from_bytes: u64,
     to: Finish<T>,
-) -> Option<(Result<T, FileError>, Vec<Notice>)> {
+) -> Ended<T> {
     streamable(
         path,
         setup,

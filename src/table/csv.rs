@@ -1,6 +1,6 @@
 //! CSV and TSV exports: encoding, delimiter sniffing and the dialect a fixed copy keeps.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -179,18 +179,7 @@ fn records_within(text: &str, delimiter: u8, max_cells: u64) -> Result<Vec<Recor
             .checked_sub(record.len() as u64 + 1)
             .ok_or(CsvError::TooManyCells { limit: max_cells })?;
         // Trailing empty fields are kept: a fixed copy must have the same shape.
-        parsed.push(
-            record
-                .iter()
-                .map(|f| {
-                    if f.is_empty() {
-                        Value::Empty
-                    } else {
-                        Value::Text(f.to_string())
-                    }
-                })
-                .collect::<Vec<Value>>(),
-        );
+        parsed.push(record.iter().map(cell_value).collect::<Vec<Value>>());
     }
     let lines = line_spans(text, delimiter);
     let blank = |span: &Range<usize>| text[span.clone()].trim_end_matches(['\r', '\n']).is_empty();
@@ -222,36 +211,130 @@ fn records_within(text: &str, delimiter: u8, max_cells: u64) -> Result<Vec<Recor
 /// The byte ranges of the rows of `text`, terminators included. A quote opens a
 /// quoted field only at the start of a field; inside one, `""` is a quote.
 fn line_spans(text: &str, delimiter: u8) -> Vec<Range<usize>> {
-    let bytes = text.as_bytes();
-    let mut spans = Vec::new();
-    let (mut start, mut index) = (0, 0);
-    let (mut quoted, mut field_start) = (false, true);
-    while index < bytes.len() {
-        let byte = bytes[index];
-        if quoted {
-            if byte == b'"' {
-                if bytes.get(index + 1) == Some(&b'"') {
-                    index += 1;
-                } else {
-                    quoted = false;
-                }
-            }
-        } else if byte == b'"' && field_start {
-            quoted = true;
-            field_start = false;
-        } else if byte == b'\n' || (byte == b'\r' && bytes.get(index + 1) != Some(&b'\n')) {
-            spans.push(start..index + 1);
-            start = index + 1;
-            field_start = true;
-        } else {
-            field_start = byte == delimiter;
+    LineSpans::new(text, delimiter).collect()
+}
+
+/// [`line_spans`] one at a time.
+pub struct LineSpans<'t> {
+    bytes: &'t [u8],
+    delimiter: u8,
+    start: usize,
+}
+
+impl<'t> LineSpans<'t> {
+    pub fn new(text: &'t str, delimiter: u8) -> Self {
+        LineSpans {
+            bytes: text.as_bytes(),
+            delimiter,
+            start: 0,
         }
-        index += 1;
     }
-    if start < bytes.len() {
-        spans.push(start..bytes.len());
+}
+
+impl Iterator for LineSpans<'_> {
+    type Item = Range<usize>;
+
+    fn next(&mut self) -> Option<Range<usize>> {
+        let bytes = self.bytes;
+        let start = self.start;
+        if start >= bytes.len() {
+            return None;
+        }
+        let mut index = start;
+        let (mut quoted, mut field_start) = (false, true);
+        while index < bytes.len() {
+            let byte = bytes[index];
+            if quoted {
+                if byte == b'"' {
+                    if bytes.get(index + 1) == Some(&b'"') {
+                        index += 1;
+                    } else {
+                        quoted = false;
+                    }
+                }
+            } else if byte == b'"' && field_start {
+                quoted = true;
+                field_start = false;
+            } else if byte == b'\n' || (byte == b'\r' && bytes.get(index + 1) != Some(&b'\n')) {
+                self.start = index + 1;
+                return Some(start..index + 1);
+            } else {
+                field_start = byte == self.delimiter;
+            }
+            index += 1;
+        }
+        self.start = bytes.len();
+        Some(start..bytes.len())
     }
-    spans
+}
+
+/// The dialect [`read`] finds in a UTF-8 file (which the row-by-row reader
+/// streams), with the delimiter that reader sniffed; `None` if it is not UTF-8.
+pub fn utf8_dialect(bytes: &[u8], delimiter: u8) -> Option<Dialect> {
+    let bom = bytes.starts_with(b"\xEF\xBB\xBF");
+    let text = std::str::from_utf8(&bytes[if bom { 3 } else { 0 }..]).ok()?;
+    let first = LineSpans::new(text, delimiter)
+        .map(|span| &text[span])
+        .find(|line| !line.trim_end_matches(['\r', '\n']).is_empty());
+    let quote_all = first.is_some_and(|line| {
+        let fields = parse_line(line, delimiter).map_or(0, |cells| cells.len());
+        fully_quoted(line, delimiter, fields)
+    });
+    Some(Dialect {
+        delimiter,
+        encoding: "UTF-8",
+        bom,
+        crlf: text.contains("\r\n"),
+        quote_all,
+    })
+}
+
+/// The cells of the rows `rows` of decoded `text`, numbered as [`records`]
+/// numbers them, each parsed from its own line(s); `None` if a row is missing.
+pub fn rows_at(
+    text: &str,
+    delimiter: u8,
+    rows: &BTreeSet<usize>,
+) -> Option<Vec<(usize, Vec<Value>)>> {
+    let Some(&last) = rows.last() else {
+        return Some(Vec::new());
+    };
+    let found: Vec<(usize, Vec<Value>)> = LineSpans::new(text, delimiter)
+        .enumerate()
+        .take(last + 1)
+        .filter(|(row, _)| rows.contains(row))
+        .map(|(row, span)| {
+            let line = &text[span];
+            let blank = line.trim_end_matches(['\r', '\n']).is_empty();
+            let cells = if blank {
+                Some(Vec::new())
+            } else {
+                parse_line(line, delimiter)
+            };
+            cells.map(|cells| (row, cells))
+        })
+        .collect::<Option<_>>()?;
+    (found.len() == rows.len()).then_some(found)
+}
+
+/// The cells of one record's text, as [`records`] makes them.
+fn parse_line(line: &str, delimiter: u8) -> Option<Vec<Value>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(line.as_bytes());
+    let record = reader.records().next()?.ok()?;
+    Some(record.iter().map(cell_value).collect())
+}
+
+/// A field as a cell: empty, or text.
+fn cell_value(field: &str) -> Value {
+    if field.is_empty() {
+        Value::Empty
+    } else {
+        Value::Text(field.to_string())
+    }
 }
 
 /// Whether a record's raw text has every field in quotes (`"a","b"`): such files

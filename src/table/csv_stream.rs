@@ -51,18 +51,7 @@ impl CsvRows {
         } else {
             0
         };
-        let delimiter = if tab {
-            b'\t'
-        } else {
-            // A multi-byte character may be cut at the end of the head: sniff the
-            // valid part.
-            let text = match std::str::from_utf8(&head[bom..]) {
-                Ok(text) => text,
-                Err(e) => std::str::from_utf8(&head[bom..bom + e.valid_up_to()])
-                    .expect("valid up to here"),
-            };
-            sniff_delimiter(text)
-        };
+        let delimiter = delimiter_of(&head, tab);
         let length = file.metadata()?.len();
         let mut last = [0u8];
         if length > 0 {
@@ -137,6 +126,23 @@ impl CsvRows {
         }
         Ok(Some(row))
     }
+}
+
+/// The delimiter of a file streamed, sniffed from its first [`HEAD`] bytes
+/// (`start`, the file or its beginning), after any BOM.
+pub fn delimiter_of(start: &[u8], tab: bool) -> u8 {
+    if tab {
+        return b'\t';
+    }
+    let head = &start[..start.len().min(HEAD)];
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    // A multi-byte character may be cut at the end of the head: sniff the
+    // valid part.
+    let text = match std::str::from_utf8(head) {
+        Ok(text) => text,
+        Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).expect("valid up to here"),
+    };
+    sniff_delimiter(text)
 }
 
 impl RowSource for CsvRows {

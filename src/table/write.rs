@@ -1,7 +1,7 @@
 //! Writing a workbook back: xlsx rebuilt from values with rust_xlsxwriter, CSV/TSV
 //! in the dialect it was read in.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use rust_xlsxwriter::{
     Color, DocProperties, ExcelDateTime, Format as CellFormat, Formula, Note,
@@ -9,7 +9,7 @@ use rust_xlsxwriter::{
 };
 
 use super::csv::Dialect;
-use super::{Sheet, Value, Visibility, Workbook};
+use super::{Value, Visibility, Workbook};
 
 /// A cell to highlight in the written workbook, with the note it carries.
 #[derive(Clone, Debug)]
@@ -211,27 +211,27 @@ fn write_number(
     }
 }
 
-/// The corrected CSV/TSV: rows in `changed` are written from `sheet` in the
-/// file's dialect; every other row, blank lines and the end of the file are
-/// copied from `original` byte for byte, quoting included.
+/// The corrected CSV/TSV: the rows in `changed` (by row, as
+/// [`super::csv::records`] numbers them) are written from their cells in the
+/// file's dialect; everything else, blank lines and the end of the file
+/// included, is copied from `original` byte for byte, quoting included.
 pub fn csv(
     original: &[u8],
-    sheet: &Sheet,
     dialect: &Dialect,
-    changed: &BTreeSet<usize>,
+    changed: &BTreeMap<usize, &[Value]>,
 ) -> Result<Vec<u8>, WriteError> {
     let source = super::csv::decode_as(original, dialect).map_err(WriteError::Source)?;
-    let records = super::csv::records(&source, dialect.delimiter).map_err(WriteError::Source)?;
     let mut text = String::with_capacity(source.len() + 64);
     let mut copied_to = 0;
-    for (index, record) in records.iter().enumerate() {
-        text.push_str(&source[copied_to..record.span.start]);
-        copied_to = record.span.end;
-        let raw = &source[record.span.clone()];
-        if !changed.contains(&index) {
-            text.push_str(raw);
+    let last = changed.last_key_value().map_or(0, |(&row, _)| row);
+    let spans = super::csv::LineSpans::new(&source, dialect.delimiter);
+    for (index, span) in spans.enumerate().take(last + 1) {
+        let Some(cells) = changed.get(&index) else {
             continue;
-        }
+        };
+        text.push_str(&source[copied_to..span.start]);
+        copied_to = span.end;
+        let raw = &source[span];
         let terminator = &raw[raw.trim_end_matches(['\r', '\n']).len()..];
         let quote_style = if dialect.quote_all {
             ::csv::QuoteStyle::Always
@@ -244,7 +244,6 @@ pub fn csv(
             .terminator(::csv::Terminator::Any(b'\n'))
             .flexible(true)
             .from_writer(Vec::new());
-        let cells = sheet.rows.get(index).map(Vec::as_slice).unwrap_or(&[]);
         writer.write_record(cells.iter().map(Value::display))?;
         let line = writer
             .into_inner()
