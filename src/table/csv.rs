@@ -1,5 +1,6 @@
 //! CSV and TSV exports: encoding, delimiter sniffing and the dialect a fixed copy keeps.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use std::sync::Arc;
@@ -349,14 +350,14 @@ fn fully_quoted(raw: &str, delimiter: u8, fields: usize) -> bool {
 }
 
 /// The text of a file read in `dialect`, decoded exactly as it was read, so a
-/// fixed copy can copy its untouched rows byte for byte.
-pub fn decode_as(bytes: &[u8], dialect: &Dialect) -> Result<String, CsvError> {
+/// fixed copy can copy its untouched rows byte for byte. UTF-8 is borrowed.
+pub fn decode_as<'b>(bytes: &'b [u8], dialect: &Dialect) -> Result<Cow<'b, str>, CsvError> {
     let encoding = Encoding::for_label(dialect.encoding.as_bytes()).unwrap_or(encoding_rs::UTF_8);
     let body = match Encoding::for_bom(bytes) {
         Some((_, bom_length)) => &bytes[bom_length..],
         None => bytes,
     };
-    strict(encoding, body, false).map(|d| d.text)
+    decoded_strictly(encoding, body)
 }
 
 /// What the rows of a CSV file tell about it: a byte-order mark starting a
@@ -563,17 +564,25 @@ fn decode(
 /// Decodes without replacement characters: a byte that is not valid in
 /// `encoding` is an error, never a silent U+FFFD inside a SKU.
 fn strict(encoding: &'static Encoding, bytes: &[u8], bom: bool) -> Result<Decoded, CsvError> {
+    Ok(Decoded {
+        text: decoded_strictly(encoding, bytes)?.into_owned(),
+        encoding: encoding.name(),
+        bom,
+    })
+}
+
+/// `bytes` decoded as `encoding`, refused if any of them is not valid in it.
+fn decoded_strictly<'b>(
+    encoding: &'static Encoding,
+    bytes: &'b [u8],
+) -> Result<Cow<'b, str>, CsvError> {
     let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
     if had_errors {
         return Err(CsvError::Undecodable {
             encoding: encoding.name(),
         });
     }
-    Ok(Decoded {
-        text: text.into_owned(),
-        encoding: encoding.name(),
-        bom,
-    })
+    Ok(text)
 }
 
 /// Picks the delimiter (`,` `;` tab `|`) that splits most of the first records

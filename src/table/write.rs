@@ -221,7 +221,12 @@ pub fn csv(
     changed: &BTreeMap<usize, &[Value]>,
 ) -> Result<Vec<u8>, WriteError> {
     let source = super::csv::decode_as(original, dialect).map_err(WriteError::Source)?;
+    let utf8 = dialect.encoding == "UTF-8";
     let mut text = String::with_capacity(source.len() + 64);
+    // UTF-8 text is the file's bytes, its BOM included: written as they are.
+    if utf8 && dialect.bom {
+        text.push('\u{feff}');
+    }
     let mut copied_to = 0;
     let last = changed.last_key_value().map_or(0, |(&row, _)| row);
     let spans = super::csv::LineSpans::new(&source, dialect.delimiter);
@@ -253,6 +258,9 @@ pub fn csv(
         text.push_str(terminator);
     }
     text.push_str(&source[copied_to..]);
+    if utf8 {
+        return Ok(text.into_bytes());
+    }
     let mut bytes = Vec::with_capacity(text.len() + 3);
     match dialect.encoding {
         "UTF-16LE" => {
@@ -266,12 +274,6 @@ pub fn csv(
                 bytes.extend_from_slice(&[0xFE, 0xFF]);
             }
             bytes.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
-        }
-        "UTF-8" => {
-            if dialect.bom {
-                bytes.extend_from_slice(b"\xEF\xBB\xBF");
-            }
-            bytes.extend_from_slice(text.as_bytes());
         }
         // A legacy encoding the file was read in (windows-1252, windows-874, …).
         other => {
