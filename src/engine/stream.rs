@@ -104,6 +104,12 @@ pub struct Streamed<'a, 'b> {
     pub report: FileReport,
 }
 
+/// How `check` ends a stream: [`checked`].
+const CHECKED: Finish<'static, (FileReport, Vec<Diagnostic>)> = Finish {
+    unsafe_fixes: false,
+    with: &checked,
+};
+
 /// What `check` reports of a streamed file: the findings, with the fixes
 /// that `fix` would block marked so.
 fn checked(streamed: Streamed) -> Option<(FileReport, Vec<Diagnostic>)> {
@@ -157,11 +163,7 @@ pub fn lint_csv_in_parts(
     part_rows: usize,
     from_bytes: u64,
 ) -> Option<(FileResult, Vec<Notice>)> {
-    let to = Finish {
-        unsafe_fixes: false,
-        with: &checked,
-    };
-    csv_in_parts(path, setup, part_rows, from_bytes, to)
+    csv_in_parts(path, setup, part_rows, from_bytes, CHECKED)
 }
 
 /// Streams a CSV/TSV file through the rules, and ends with `to` (see
@@ -205,11 +207,7 @@ pub fn lint_xlsx_in_parts(
     part_rows: usize,
     from_bytes: u64,
 ) -> Option<(FileResult, Vec<Notice>)> {
-    let to = Finish {
-        unsafe_fixes: false,
-        with: &checked,
-    };
-    xlsx_in_parts(path, setup, part_rows, from_bytes, to)
+    xlsx_in_parts(path, setup, part_rows, from_bytes, CHECKED)
 }
 
 /// How a streamed lint ends, once the rows read again are at hand.
