@@ -710,6 +710,8 @@ fn fixture_workbooks_stream_like_whole() {
             "akulaku-bulk-upload.xlsx",
             "lazada-price-stock.xlsx",
             "shopee-basic-template.xlsx",
+            // A parent SKU fix, and rows that continue the product named above them.
+            "shopee-mass-upload-parents.xlsx",
             // Texts the cell reader trims, which only the whole-file reader restores.
             "shopee-untrimmed-text.xlsx",
             "tiktok-upload-filled.xlsx",
@@ -972,4 +974,64 @@ fn corpus_workbooks_stream_and_are_fixed_like_whole() {
         "{streamed} runs on workbooks of {} streamed",
         root.display()
     );
+}
+
+/// A row that names no product continues the product above it, which the
+/// small sheet of rows read again may not hold: with a parent SKU fix to plan
+/// there, the file is checked and fixed whole.
+#[test]
+fn a_parent_sku_fix_on_a_row_continuing_a_product_is_left_to_the_whole_file() {
+    use skulint::engine::fix::{FixOptions, fix_group, fix_streamed};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("listing.csv");
+    let mut text = String::from("Shop,Product ID,Variation ID,Product Name,Parent SKU,SKU,Stock\n");
+    let filler = |text: &mut String, from: usize| {
+        for i in from..from + 20 {
+            text.push_str(&format!("A,9{i:03},9{i:03}1,Isi,,ISI-{i},4\n"));
+        }
+    };
+    filler(&mut text, 0);
+    text.push_str("A,100,1001,Celana,PX,PNT-1 ,5\n");
+    filler(&mut text, 100);
+    // Product 200 named once; the row under it continues it, and its parent
+    // SKU's fix would make it product 100's.
+    text.push_str("A,200,2001,Kemeja,Q,SHR-1,5\n");
+    text.push_str("A,,2002,,P1 ,SHR-2,5\n");
+    filler(&mut text, 200);
+    text.push_str("A,100,1002,Celana,P1,PNT-2,5\n");
+    filler(&mut text, 300);
+    std::fs::write(&path, text).unwrap();
+    let setup = setup(&LintOptions::default());
+    let options = FixOptions::default();
+    let whole = fix_group(std::slice::from_ref(&path), &setup, &options, &|_| true)
+        .pop()
+        .unwrap()
+        .unwrap();
+    assert!(
+        whole.changes.iter().all(|c| c.old != "P1 "),
+        "the fix would merge products 200 and 100: {:?}",
+        whole.changes
+    );
+    assert!(whole.changes.iter().any(|c| c.old == "PNT-1 "));
+    for part_rows in [13, 1000] {
+        assert!(stream::lint_csv_in_parts(&path, &setup, part_rows, 0).is_none());
+        assert!(fix_streamed(&path, &setup, &options, &|_| true, part_rows, 0).is_none());
+    }
+}
+
+/// `--encoding` naming another encoding than UTF-8 leaves a CSV file to the
+/// whole-file reader, which decodes it so, even when its bytes are UTF-8.
+#[test]
+fn an_encoding_named_leaves_a_csv_file_to_the_whole_file_reader() {
+    let path = PathBuf::from("fixtures/csv/semicolon.csv");
+    let utf8 = LintOptions {
+        encoding: Some(encoding_rs::UTF_8),
+        ..LintOptions::default()
+    };
+    assert!(stream::lint_csv_in_parts(&path, &setup(&utf8), 13, 0).is_some());
+    let windows_1252 = LintOptions {
+        encoding: Some(encoding_rs::WINDOWS_1252),
+        ..LintOptions::default()
+    };
+    assert!(stream::lint_csv_in_parts(&path, &setup(&windows_1252), 13, 0).is_none());
 }

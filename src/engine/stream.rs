@@ -11,7 +11,7 @@
 //! hashes to a temporary file, grouped by hash into 64 ranges. After the last
 //! part, the ranges are read back a few at a time, on the pool's threads, to
 //! find the hashes met on more than one row. Only the rows with such a hash,
-//! the rows with a fix, the rows that share a key a fix makes ([`NewKeys`]),
+//! the rows with a fix, the rows that share a key a fix makes (`NewKeys`),
 //! and the SKUs that are numbers or zero-padded text with a number's digits,
 //! can take part in a duplicate, a blocked fix or SKU010's comparison, before
 //! or after the fixes; a second pass reads just those rows (CSV: the file
@@ -104,6 +104,27 @@ pub struct Streamed<'a, 'b> {
     pub report: FileReport,
 }
 
+impl Streamed<'_, '_> {
+    /// Whether the fix plan may see a product otherwise on the rows read
+    /// again than in the whole file: a parent SKU fix is to be planned, and a
+    /// row read again names no product of its own, so it continues the product
+    /// of the row above it, which in the small sheet may not be the file's.
+    /// The whole-file path then reads the file.
+    pub fn products_unsure(&self, unsafe_fixes: bool) -> bool {
+        let table = self.table;
+        let Some(col) = table.column(Role::ParentSku) else {
+            return false;
+        };
+        self.diagnostics
+            .iter()
+            .any(|d| d.location.col as usize == col && crate::fix::applies(d, unsafe_fixes))
+            && table
+                .data_rows
+                .iter()
+                .any(|&row| table.product_key(row).is_empty())
+    }
+}
+
 /// How `check` ends a stream: [`checked`].
 const CHECKED: Finish<'static, (FileReport, Vec<Diagnostic>)> = Finish {
     unsafe_fixes: false,
@@ -113,6 +134,9 @@ const CHECKED: Finish<'static, (FileReport, Vec<Diagnostic>)> = Finish {
 /// What `check` reports of a streamed file: the findings, with the fixes
 /// that `fix` would block marked so.
 fn checked(streamed: Streamed) -> Option<(FileReport, Vec<Diagnostic>)> {
+    if streamed.products_unsure(false) {
+        return None;
+    }
     let Streamed {
         workbook,
         table,
@@ -182,6 +206,15 @@ pub fn csv_in_parts<T>(
         from_bytes,
         &[Format::Csv, Format::Tsv],
     )?;
+    // The rows are read as UTF-8: another encoding named is the whole-file
+    // reader's to decode.
+    if setup
+        .read
+        .encoding
+        .is_some_and(|encoding| encoding != encoding_rs::UTF_8)
+    {
+        return None;
+    }
     let mut rows = CsvRows::open(path, format == Format::Tsv).ok()?;
     let file = StreamedFile {
         path,

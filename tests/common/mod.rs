@@ -160,8 +160,8 @@ pub fn assert_streamed_fix_is_whole(
             );
             let Some(streamed) = fix_streamed(path, &setup, &options, &copy, part_rows, 0) else {
                 // Left to the whole-file path: a package the patcher cannot
-                // take, or a fixed cell inside an array formula. A CSV file
-                // that streams is always fixed streamed.
+                // take, or a fixed cell inside an array formula. The CSV
+                // files given here must be fixed streamed.
                 let workbook = matches!(whole.format, Format::Xlsx | Format::Xlsm);
                 let rebuilt = workbook
                     && matches!(&whole.made, Some(Ok(made)) if made.corrected == Corrected::Rebuilt);
