@@ -1035,3 +1035,31 @@ fn an_encoding_named_leaves_a_csv_file_to_the_whole_file_reader() {
     };
     assert!(stream::lint_csv_in_parts(&path, &setup(&windows_1252), 13, 0).is_none());
 }
+
+/// A file whose lines end in a lone CR (old Mac files), with a blank line: the
+/// csv parser counts `\n` lines only, so the rows after the blank line would be
+/// numbered one short. It is read whole.
+#[test]
+fn a_csv_file_of_lone_cr_line_ends_is_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("listing.csv");
+    let mut text = String::from("Shop,Product ID,Variation ID,Product Name,Parent SKU,SKU,Stock\r");
+    for i in 0..60 {
+        if i == 10 {
+            text.push('\r');
+        }
+        let sku = if i == 40 {
+            "KAOS  M".to_string()
+        } else {
+            format!("KAOS-{i}")
+        };
+        let stock = if i == 30 { -1 } else { 4 };
+        text.push_str(&format!("A,{i},{i}1,Kaos,,{sku},{stock}\r"));
+    }
+    std::fs::write(&path, text).unwrap();
+    let setup = setup(&LintOptions::default());
+    assert!(stream::lint_csv_in_parts(&path, &setup, 13, 0).is_none());
+    let (whole, _) = lint(&path, &setup);
+    let rows: Vec<u32> = whole.diagnostics.iter().map(|d| d.location.row).collect();
+    assert_eq!(rows, [32, 42], "0-based rows, the blank line counted");
+}

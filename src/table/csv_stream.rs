@@ -46,6 +46,14 @@ impl CsvRows {
         if super::probe::content(&head) != super::probe::Content::Text {
             return Err(NotStreamed::NotText);
         }
+        // Lines ended by a lone CR (old Mac files) are rows to the whole-file
+        // reader, whose row numbers count them; the csv parser counts `\n` only.
+        let lone_cr = head.iter().enumerate().any(|(i, &b)| {
+            b == b'\r' && head.get(i + 1).map_or(head.len() < HEAD, |&n| n != b'\n')
+        });
+        if lone_cr {
+            return Err(NotStreamed::Whole);
+        }
         let bom = if head.starts_with(b"\xEF\xBB\xBF") {
             3
         } else {
