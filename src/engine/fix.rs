@@ -306,9 +306,9 @@ pub fn fix_streamed(
 fn corrected_csv(path: &Path, format: Format, planned: &Planned) -> Option<Made> {
     let original = std::fs::read(path).ok()?;
     let delimiter = csv_stream::delimiter_of(&original, format == Format::Tsv);
-    let dialect = csv::utf8_dialect(&original, delimiter)?;
-    let text =
-        std::str::from_utf8(original.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&original)).ok()?;
+    let body = original.strip_prefix(b"\xEF\xBB\xBF");
+    let text = std::str::from_utf8(body.unwrap_or(&original)).ok()?;
+    let dialect = csv::utf8_dialect(text, body.is_some(), delimiter);
     let rows: BTreeSet<usize> = planned.rows.keys().copied().collect();
     let found = csv::rows_at(text, delimiter, &rows)?;
     let holds_rows_read = found

@@ -686,8 +686,9 @@ impl State {
         Self::hasher().hash_one(near_duplicate_key(text))
     }
 
-    fn shop_key_hash(shop: &str, sku: &str) -> u64 {
-        Self::hasher().hash_one((shop, near_duplicate_key(sku)))
+    /// The hash of a shop and a SKU's near-duplicate key.
+    fn shop_key_hash(shop: &str, key: &str) -> u64 {
+        Self::hasher().hash_one((shop, key))
     }
 
     /// Adds the data rows of a table. With `copy`, also copies the rows the
@@ -860,9 +861,16 @@ impl RowKeys {
         let hash = |text: &str| State::hasher().hash_one(text);
         let text = sku.text();
         let parent = parent.text();
+        // The near-duplicate key, made once for both hashes of it.
+        let key = (!text.is_empty()).then(|| near_duplicate_key(&text));
         RowKeys {
-            sku_key: (sku_key && !text.is_empty()).then(|| State::key_hash(&text)),
-            sku: (!text.is_empty()).then(|| State::shop_key_hash(&trimmed(shop.text()), &text)),
+            sku_key: key
+                .as_deref()
+                .filter(|_| sku_key)
+                .map(|key| State::hasher().hash_one(key)),
+            sku: key
+                .as_deref()
+                .map(|key| State::shop_key_hash(&trimmed(shop.text()), key)),
             number: sku.is_number().then(|| hash(&text)),
             padded: (matches!(sku, Value::Text(_)) && is_zero_padded(&text))
                 .then(|| hash(unpadded(&text))),

@@ -270,10 +270,8 @@ impl Iterator for LineSpans<'_> {
 }
 
 /// The dialect [`read`] finds in a UTF-8 file (which the row-by-row reader
-/// streams), with the delimiter that reader sniffed; `None` if it is not UTF-8.
-pub fn utf8_dialect(bytes: &[u8], delimiter: u8) -> Option<Dialect> {
-    let bom = bytes.starts_with(b"\xEF\xBB\xBF");
-    let text = std::str::from_utf8(&bytes[if bom { 3 } else { 0 }..]).ok()?;
+/// streams): its `text` after any `bom`, with the delimiter that reader sniffed.
+pub fn utf8_dialect(text: &str, bom: bool, delimiter: u8) -> Dialect {
     let first = LineSpans::new(text, delimiter)
         .map(|span| &text[span])
         .find(|line| !line.trim_end_matches(['\r', '\n']).is_empty());
@@ -281,13 +279,13 @@ pub fn utf8_dialect(bytes: &[u8], delimiter: u8) -> Option<Dialect> {
         let fields = parse_line(line, delimiter).map_or(0, |cells| cells.len());
         fully_quoted(line, delimiter, fields)
     });
-    Some(Dialect {
+    Dialect {
         delimiter,
         encoding: "UTF-8",
         bom,
         crlf: text.contains("\r\n"),
         quote_all,
-    })
+    }
 }
 
 /// The cells of the rows `rows` of decoded `text`, numbered as [`records`]
