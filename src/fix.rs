@@ -339,20 +339,21 @@ fn codes_of(edits: &[(&'static str, Edit)]) -> Vec<&'static str> {
 /// The product of each data row: its product id, or, in a sheet without
 /// product ids, its product name. A row that leaves it blank continues the
 /// product above (Shopee's mass-upload template names a product on its first
-/// variation row only). Rows before any named product have none.
+/// variation row only), which a sheet of some rows of a file may not hold.
+/// Rows before any named product have none.
 fn products<'t>(table: &'t Table) -> HashMap<usize, Cow<'t, str>> {
     let mut products = HashMap::new();
-    let Some(role) = [Role::ProductId, Role::ProductName]
-        .into_iter()
-        .find(|&role| table.column(role).is_some())
-    else {
+    if table.column(Role::ProductId).is_none() && table.column(Role::ProductName).is_none() {
         return products;
-    };
+    }
+    let above = table.products_above();
     let mut current: Option<Cow<'t, str>> = None;
     for &row in &table.data_rows {
-        let value = trimmed(table.str(row, role));
+        let value = table.product_key(row);
         if !value.is_empty() {
             current = Some(value);
+        } else if let Some(above) = above {
+            current = above.continued_at(table.file_row(row)).map(Cow::Borrowed);
         }
         if let Some(product) = &current {
             products.insert(row, product.clone());

@@ -710,8 +710,6 @@ fn fixture_workbooks_stream_like_whole() {
             "akulaku-bulk-upload.xlsx",
             "lazada-price-stock.xlsx",
             "shopee-basic-template.xlsx",
-            // A parent SKU fix, and rows that continue the product named above them.
-            "shopee-mass-upload-parents.xlsx",
             // Texts the cell reader trims, which only the whole-file reader restores.
             "shopee-untrimmed-text.xlsx",
             "tiktok-upload-filled.xlsx",
@@ -977,11 +975,11 @@ fn corpus_workbooks_stream_and_are_fixed_like_whole() {
 }
 
 /// A row that names no product continues the product above it, which the
-/// small sheet of rows read again may not hold: with a parent SKU fix to plan
-/// there, the file is checked and fixed whole.
+/// small sheet of rows read again may not hold: the plan of a parent SKU fix
+/// there tells products apart as the whole file does.
 #[test]
-fn a_parent_sku_fix_on_a_row_continuing_a_product_is_left_to_the_whole_file() {
-    use skulint::engine::fix::{FixOptions, fix_group, fix_streamed};
+fn a_parent_sku_fix_on_a_row_continuing_a_product_is_planned_as_in_the_whole_file() {
+    use skulint::engine::fix::{FixOptions, fix_group};
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("listing.csv");
     let mut text = String::from("Shop,Product ID,Variation ID,Product Name,Parent SKU,SKU,Stock\n");
@@ -999,24 +997,35 @@ fn a_parent_sku_fix_on_a_row_continuing_a_product_is_left_to_the_whole_file() {
     text.push_str("A,,2002,,P1 ,SHR-2,5\n");
     filler(&mut text, 200);
     text.push_str("A,100,1002,Celana,P1,PNT-2,5\n");
-    filler(&mut text, 300);
+    // Product 300 named, then continued across parts' ends by rows that name
+    // none, the last one with a parent SKU whose fix makes it the parent SKU
+    // of its own product: applied.
+    text.push_str("A,300,3001,Jaket,J1,JKT-1,5\n");
+    for i in 0..40 {
+        text.push_str(&format!("A,,30{i:02},,,JKT-V{i},5\n"));
+    }
+    text.push_str("A,,3002,,J1 ,JKT-2,5\n");
     std::fs::write(&path, text).unwrap();
     let setup = setup(&LintOptions::default());
-    let options = FixOptions::default();
-    let whole = fix_group(std::slice::from_ref(&path), &setup, &options, &|_| true)
-        .pop()
-        .unwrap()
-        .unwrap();
+    let whole = fix_group(
+        std::slice::from_ref(&path),
+        &setup,
+        &FixOptions::default(),
+        &|_| true,
+    )
+    .pop()
+    .unwrap()
+    .unwrap();
     assert!(
         whole.changes.iter().all(|c| c.old != "P1 "),
         "the fix would merge products 200 and 100: {:?}",
         whole.changes
     );
-    assert!(whole.changes.iter().any(|c| c.old == "PNT-1 "));
-    for part_rows in [13, 1000] {
-        assert!(stream::lint_csv_in_parts(&path, &setup, part_rows, 0).is_none());
-        assert!(fix_streamed(&path, &setup, &options, &|_| true, part_rows, 0).is_none());
+    for fixed in ["PNT-1 ", "J1 "] {
+        assert!(whole.changes.iter().any(|c| c.old == fixed), "{fixed}");
     }
+    assert_streams_like_whole(&path, &LintOptions::default());
+    assert_fixes_like_whole(&path, &[13, 17, 29, 1000]);
 }
 
 /// `--encoding` naming another encoding than UTF-8 leaves a CSV file to the

@@ -234,9 +234,7 @@ pub fn fix_group(
 /// CSV file: its fixed rows written anew, the rest copied). `None` leaves the
 /// file to [`fix_group`]'s whole-file path: a small or unusual file,
 /// `--rebuild`, a package that cannot be patched, a fixed cell inside an
-/// array formula (which only the patcher finds), a parent SKU fix on rows that
-/// continue a product ([`stream::Streamed::products_unsure`]), or a CSV file
-/// whose lines to write anew do not hold the rows the stream read there
+/// array formula (which only the patcher finds), or a CSV file whose lines to write anew do not hold the rows the stream read there
 /// (unbalanced quotes before the last fixed row). Quoting that goes wrong
 /// after the last fixed row is copied as it is, where that path refuses the
 /// file.
@@ -353,9 +351,6 @@ fn plan_streamed(
     setup: &Setup,
     options: &FixOptions,
 ) -> Option<Planned> {
-    if streamed.products_unsure(options.unsafe_fixes) {
-        return None;
-    }
     let stream::Streamed {
         workbook,
         layout,

@@ -49,6 +49,7 @@ use crate::rules::{Which, is_zero_padded, trimmed, unpadded};
 use crate::table::csv::RowNotices;
 use crate::table::csv_stream::CsvRows;
 use crate::table::inflating::Package;
+use crate::table::layout::ProductsAbove;
 use crate::table::rows::{NotStreamed, RowSource};
 use crate::table::{
     Format, FormulaCell, Role, Sheet, Table, Value, Visibility, Workbook, layout, read, xlsx_stream,
@@ -104,27 +105,6 @@ pub struct Streamed<'a, 'b> {
     pub report: FileReport,
 }
 
-impl Streamed<'_, '_> {
-    /// Whether the fix plan may see a product otherwise on the rows read
-    /// again than in the whole file: a parent SKU fix is to be planned, and a
-    /// row read again names no product of its own, so it continues the product
-    /// of the row above it, which in the small sheet may not be the file's.
-    /// The whole-file path then reads the file.
-    pub fn products_unsure(&self, unsafe_fixes: bool) -> bool {
-        let table = self.table;
-        let Some(col) = table.column(Role::ParentSku) else {
-            return false;
-        };
-        self.diagnostics
-            .iter()
-            .any(|d| d.location.col as usize == col && crate::fix::applies(d, unsafe_fixes))
-            && table
-                .data_rows
-                .iter()
-                .any(|&row| table.product_key(row).is_empty())
-    }
-}
-
 /// How `check` ends a stream: [`checked`].
 const CHECKED: Finish<'static, (FileReport, Vec<Diagnostic>)> = Finish {
     unsafe_fixes: false,
@@ -134,9 +114,6 @@ const CHECKED: Finish<'static, (FileReport, Vec<Diagnostic>)> = Finish {
 /// What `check` reports of a streamed file: the findings, with the fixes
 /// that `fix` would block marked so.
 fn checked(streamed: Streamed) -> Option<(FileReport, Vec<Diagnostic>)> {
-    if streamed.products_unsure(false) {
-        return None;
-    }
     let Streamed {
         workbook,
         table,
@@ -467,6 +444,7 @@ fn lint_rows<T>(
     // Formula cells count against --max-cells, as the whole-file reader counts them.
     let formulas = source.formulas();
     cells_left.checked_sub(formulas.len() as u64)?;
+    let products_above = std::mem::take(&mut state.products_above);
     let shared = match state.shared() {
         Ok(shared) => shared,
         Err(e) => return Some((Err(spill_failed(e)), Vec::new())),
@@ -544,7 +522,8 @@ fn lint_rows<T>(
         .collect();
     let sparse_table = table
         .with_sheet(&sheet, table.header_row + 1)
-        .with_file_rows(file_rows);
+        .with_file_rows(file_rows)
+        .with_products_above(products_above);
     diagnostics.extend(crate::rules::run_which(
         std::slice::from_ref(&sparse_table),
         settings,
@@ -655,6 +634,13 @@ struct State {
     numbers: HashSet<u64>,
     /// Whether the rows copied keep their SKU's key ([`RowKeys::sku_key`]).
     sku_keys: bool,
+    /// The products that rows naming none continue, in memory (one entry per
+    /// product so continued): the fix plan tells by them whether a parent SKU
+    /// fix merges two products, on the rows read again.
+    products_above: ProductsAbove,
+    /// The last product named, at its row in the file, and whether it is in
+    /// `products_above` yet.
+    last_named: Option<(usize, String, bool)>,
 }
 
 /// The hashes met on more than one row.
@@ -674,6 +660,8 @@ impl State {
             parents: Spill::new()?,
             numbers: HashSet::default(),
             sku_keys,
+            products_above: ProductsAbove::default(),
+            last_named: None,
         })
     }
 
@@ -706,8 +694,12 @@ impl State {
             _ => Box::new(table.data_rows.iter().copied()),
         };
         let mut data_rows = table.data_rows.iter().peekable();
+        let has_parents = table.column(Role::ParentSku).is_some();
         for row in rows {
             let is_data = data_rows.next_if_eq(&&row).is_some();
+            if is_data && has_parents {
+                self.product_of(row + offset, &table.product_key(row));
+            }
             let cells = &table.sheet.rows[row];
             if !is_data && cells.is_empty() {
                 continue;
@@ -739,6 +731,23 @@ impl State {
             }
         }
         Ok(())
+    }
+
+    /// Follows the product of each data row, at its row in the file: a row
+    /// that names none continues the last one named.
+    fn product_of(&mut self, row: usize, product: &str) {
+        if !product.is_empty() {
+            let (named_row, named, continued) = self.last_named.get_or_insert_default();
+            *named_row = row;
+            named.clear();
+            named.push_str(product);
+            *continued = false;
+        } else if let Some((named_row, named, continued)) = &mut self.last_named
+            && !*continued
+        {
+            self.products_above.push(*named_row, named);
+            *continued = true;
+        }
     }
 
     /// Reads the two sets back: their ranges are grouped on the pool's

@@ -55,6 +55,9 @@ pub struct Table<'a> {
     /// The row in the file of each row of the sheet, when the sheet holds only
     /// some rows of a file; empty: row `i` of the sheet is row `i` of the file.
     file_rows: Vec<usize>,
+    /// When the sheet holds only some rows of a file: the products that rows
+    /// naming none continue (see [`ProductsAbove`]).
+    products_above: Option<Arc<ProductsAbove>>,
     /// The non-empty rows under the header that are not linted, and why.
     pub skipped: Vec<(usize, RowSkip)>,
     /// Why each column was given its role, for `skulint layout`.
@@ -64,6 +67,28 @@ pub struct Table<'a> {
     /// The SKU column holds one code per product and was read as the parent
     /// SKU: that code is each listing's SKU.
     pub product_level_codes: bool,
+}
+
+/// A listing row that names no product continues the product of the last
+/// listing row above it that names one (Shopee's mass-upload template names a
+/// product on its first variation row only). A sheet that holds only some rows
+/// of a file may not hold that row: this keeps, in file order, each row that
+/// names a product some row below it continues, with that product.
+#[derive(Debug, Default)]
+pub struct ProductsAbove(Vec<(usize, Box<str>)>);
+
+impl ProductsAbove {
+    /// Adds `row` of the file, below every row added, naming `product`.
+    pub fn push(&mut self, row: usize, product: &str) {
+        debug_assert!(self.0.last().is_none_or(|(last, _)| *last < row));
+        self.0.push((row, product.into()));
+    }
+
+    /// The product that a row of the file naming none continues.
+    pub fn continued_at(&self, row: usize) -> Option<&str> {
+        let above = self.0.partition_point(|(named, _)| *named < row);
+        above.checked_sub(1).map(|at| &*self.0[at].1)
+    }
 }
 
 /// Why a non-empty row under the header is not a listing.
@@ -271,6 +296,7 @@ impl<'a> Table<'a> {
             data_rows: Vec::new(),
             texts: std::array::from_fn(|_| OnceLock::new()),
             file_rows: Vec::new(),
+            products_above: None,
             skipped: Vec::new(),
             sources: self.sources.clone(),
             notes: Vec::new(),
@@ -338,8 +364,24 @@ impl<'a> Table<'a> {
     /// rows of `fix`): the rows from below the header are classified again,
     /// and keep their rows in the file.
     pub fn on_changed<'b>(&self, sheet: &'b Sheet) -> Table<'b> {
-        self.with_sheet(sheet, self.header_row + 1)
-            .with_file_rows(self.file_rows.clone())
+        let mut table = self
+            .with_sheet(sheet, self.header_row + 1)
+            .with_file_rows(self.file_rows.clone());
+        table.products_above = self.products_above.clone();
+        table
+    }
+
+    /// This table over a sheet that holds only some rows of the file, with
+    /// the products its rows that name none continue.
+    pub fn with_products_above(mut self, products: ProductsAbove) -> Self {
+        self.products_above = Some(Arc::new(products));
+        self
+    }
+
+    /// The products continued by rows that name none, when the sheet holds
+    /// only some rows of the file; `None`: the rows above are on the sheet.
+    pub fn products_above(&self) -> Option<&ProductsAbove> {
+        self.products_above.as_deref()
     }
 
     /// The 0-based row in the file of the sheet's row `row`: what findings and
@@ -676,6 +718,7 @@ fn table_of<'a>(
         data_rows: Vec::new(),
         texts: std::array::from_fn(|_| OnceLock::new()),
         file_rows: Vec::new(),
+        products_above: None,
         skipped: Vec::new(),
         sources,
         notes: Vec::new(),

@@ -1,0 +1,215 @@
+//! Property tests of the streamed `check` and `fix` (src/engine/stream.rs):
+//! on random listings, CSV and xlsx, full of near-duplicate SKUs and parent
+//! SKUs across shops and products, the file streamed in short parts gives the
+//! report, the changes and the corrected file that reading it whole gives.
+//! The planted files of tests/stream.rs hold the cases someone thought of;
+//! these find the ones nobody did.
+
+mod common;
+
+use std::path::Path;
+
+use common::report_json;
+use proptest::prelude::*;
+use skulint::cli::LintOptions;
+use skulint::engine::{self, Setup, Unobserved, stream};
+
+/// Part sizes: the shortest that reach past the rows under the header, and a
+/// few more, so that the faults fall in different parts.
+const PARTS: [usize; 3] = [14, 17, 23];
+
+/// A code from a small alphabet, so that a listing often holds the same code
+/// twice, or two that differ by spaces, case, look-alike or invisible letters.
+fn code() -> impl Strategy<Value = String> {
+    let c = prop_oneof![
+        8 => prop::sample::select(vec!['K', 'k', 'A', '1', '0', '-']),
+        2 => Just(' '),
+        1 => Just('\u{00A0}'),
+        1 => Just('\u{200B}'),
+        1 => Just('Ｋ'),
+        1 => Just('К'),
+        1 => Just('А'),
+    ];
+    prop::collection::vec(c, 1..5).prop_map(|chars| chars.into_iter().collect())
+}
+
+#[derive(Clone, Debug)]
+enum Stock {
+    Number(i32),
+    Text(&'static str),
+    Blank,
+}
+
+fn stock() -> impl Strategy<Value = Stock> {
+    prop_oneof![
+        6 => (-2..30i32).prop_map(Stock::Number),
+        1 => prop::sample::select(vec!["N/A", "5 pcs", "3.5"]).prop_map(Stock::Text),
+        1 => Just(Stock::Blank),
+    ]
+}
+
+/// A listing row: its shop, product (none: it continues the product above),
+/// parent SKU, SKU and stock; or a blank row.
+#[derive(Clone, Debug)]
+enum Row {
+    Listing {
+        shop: &'static str,
+        product: Option<u8>,
+        parent: Option<String>,
+        sku: Option<String>,
+        stock: Stock,
+    },
+    Blank,
+}
+
+fn row() -> impl Strategy<Value = Row> {
+    let listing = (
+        prop::sample::select(vec!["A", "A", "B"]),
+        prop::option::weighted(0.7, 0..6u8),
+        prop::option::weighted(0.5, code()),
+        prop::option::weighted(0.95, code()),
+        stock(),
+    )
+        .prop_map(|(shop, product, parent, sku, stock)| Row::Listing {
+            shop,
+            product,
+            parent,
+            sku,
+            stock,
+        });
+    prop_oneof![20 => listing, 1 => Just(Row::Blank)]
+}
+
+fn listing() -> impl Strategy<Value = Vec<Row>> {
+    prop::collection::vec(row(), 15..60)
+}
+
+const HEADER: [&str; 6] = [
+    "Shop",
+    "Product ID",
+    "Product Name",
+    "Parent SKU",
+    "SKU",
+    "Stock",
+];
+
+/// The cells of a row as text, as a CSV file holds them.
+fn texts(row: &Row) -> Vec<String> {
+    match row {
+        Row::Blank => Vec::new(),
+        Row::Listing {
+            shop,
+            product,
+            parent,
+            sku,
+            stock,
+        } => vec![
+            shop.to_string(),
+            product.map_or(String::new(), |p| format!("{}", 100 + u32::from(p))),
+            product.map_or(String::new(), |p| format!("Produk {p}")),
+            parent.clone().unwrap_or_default(),
+            sku.clone().unwrap_or_default(),
+            match stock {
+                Stock::Number(n) => n.to_string(),
+                Stock::Text(t) => t.to_string(),
+                Stock::Blank => String::new(),
+            },
+        ],
+    }
+}
+
+fn write_csv(path: &Path, rows: &[Row]) {
+    let mut writer = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .unwrap();
+    writer.write_record(HEADER).unwrap();
+    for row in rows {
+        let cells = texts(row);
+        if cells.is_empty() {
+            writer.write_record([""]).unwrap();
+        } else {
+            writer.write_record(&cells).unwrap();
+        }
+    }
+    writer.flush().unwrap();
+}
+
+/// The same listing as a workbook: product IDs and stock as numbers.
+fn write_xlsx(path: &Path, rows: &[Row]) {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (col, name) in HEADER.iter().enumerate() {
+        sheet.write_string(0, col as u16, *name).unwrap();
+    }
+    for (at, row) in rows.iter().enumerate() {
+        let Row::Listing { product, stock, .. } = row else {
+            continue;
+        };
+        let at = at as u32 + 1;
+        for (col, text) in texts(row).iter().enumerate() {
+            let col = col as u16;
+            if text.is_empty() {
+                continue;
+            }
+            match (col, product, stock) {
+                (1, Some(p), _) => sheet.write_number(at, col, 100.0 + f64::from(*p)),
+                (5, _, Stock::Number(n)) => sheet.write_number(at, col, f64::from(*n)),
+                _ => sheet.write_string(at, col, text),
+            }
+            .unwrap();
+        }
+    }
+    workbook.save(path).unwrap();
+}
+
+type InParts = fn(&Path, &Setup, usize, u64) -> Option<(engine::FileResult, Vec<engine::Notice>)>;
+
+/// Checks and fixes `path` streamed in each of [`PARTS`] rows, against the
+/// file read whole. A file may be left to the whole-file path (its first part
+/// looks product-level, say): then `check` and `fix` both leave it.
+fn assert_streams_like_whole(path: &Path, in_parts: InParts) -> Result<(), TestCaseError> {
+    let options = LintOptions::default();
+    let setup = engine::setup(&options.engine_options(None)).unwrap();
+    let (whole, whole_notices) = engine::lint(&[path.to_path_buf()], &setup, &Unobserved);
+    let expected = report_json(&whole);
+    let mut checked_whole = Vec::new();
+    for part_rows in PARTS {
+        let Some((result, notices)) = in_parts(path, &setup, part_rows, 0) else {
+            checked_whole.push(part_rows);
+            continue;
+        };
+        let (report, streamed_notices) = engine::assemble(&setup, vec![(vec![result], notices)]);
+        prop_assert_eq!(
+            report_json(&report),
+            expected.clone(),
+            "in parts of {} rows",
+            part_rows
+        );
+        prop_assert_eq!(&streamed_notices, &whole_notices);
+    }
+    common::assert_streamed_fix_is_whole_or_falls_back(path, &options, &PARTS, &|part_rows, _| {
+        checked_whole.contains(&part_rows)
+    });
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn a_random_csv_listing_streams_and_is_fixed_like_whole(rows in listing()) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("listing.csv");
+        write_csv(&path, &rows);
+        assert_streams_like_whole(&path, stream::lint_csv_in_parts)?;
+    }
+
+    #[test]
+    fn a_random_workbook_streams_and_is_fixed_like_whole(rows in listing()) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("listing.xlsx");
+        write_xlsx(&path, &rows);
+        assert_streams_like_whole(&path, stream::lint_xlsx_in_parts)?;
+    }
+}
