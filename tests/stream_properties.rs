@@ -14,9 +14,9 @@ use proptest::prelude::*;
 use skulint::cli::LintOptions;
 use skulint::engine::{self, Setup, Unobserved, stream};
 
-/// Part sizes: the shortest that reach past the rows under the header, and a
-/// few more, so that the faults fall in different parts.
-const PARTS: [usize; 3] = [14, 17, 23];
+/// Part sizes: the shortest that reach past the rows under the header (below
+/// two title rows), and a few more, so that the faults fall in different parts.
+const PARTS: [usize; 3] = [16, 19, 23];
 
 /// A code from a small alphabet, so that a listing often holds the same code
 /// twice, or two that differ by spaces, case, look-alike or invisible letters.
@@ -84,7 +84,20 @@ fn listing() -> impl Strategy<Value = Vec<Row>> {
     prop::collection::vec(row(), 15..60)
 }
 
-const HEADER: [&str; 6] = [
+/// How a file lays the listing out: its columns (which, in which order),
+/// title rows above the header, and for a CSV file its dialect.
+#[derive(Clone, Debug)]
+struct Shape {
+    /// Indexes into [`COLUMNS`].
+    columns: Vec<usize>,
+    title_rows: usize,
+    delimiter: u8,
+    crlf: bool,
+    bom: bool,
+}
+
+/// Shop, product id, product name, parent SKU, SKU, stock.
+const COLUMNS: [&str; 6] = [
     "Shop",
     "Product ID",
     "Product Name",
@@ -93,7 +106,33 @@ const HEADER: [&str; 6] = [
     "Stock",
 ];
 
-/// The cells of a row as text, as a CSV file holds them.
+fn shape() -> impl Strategy<Value = Shape> {
+    // Without a shop, without product ids (products told by name), or both.
+    let columns = prop::sample::select(vec![
+        vec![0, 1, 2, 3, 4, 5],
+        vec![1, 2, 3, 4, 5],
+        vec![0, 2, 3, 4, 5],
+        vec![2, 3, 4, 5],
+    ])
+    .prop_shuffle();
+    (
+        columns,
+        0..3usize,
+        prop::sample::select(vec![b',', b';', b'\t']),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(columns, title_rows, delimiter, crlf, bom)| Shape {
+            columns,
+            title_rows,
+            delimiter,
+            crlf,
+            bom,
+        })
+}
+
+/// The cells of a row as text, in [`COLUMNS`] order. Product names hold
+/// what a CSV file must quote.
 fn texts(row: &Row) -> Vec<String> {
     match row {
         Row::Blank => Vec::new(),
@@ -106,7 +145,11 @@ fn texts(row: &Row) -> Vec<String> {
         } => vec![
             shop.to_string(),
             product.map_or(String::new(), |p| format!("{}", 100 + u32::from(p))),
-            product.map_or(String::new(), |p| format!("Produk {p}")),
+            product.map_or(String::new(), |p| match p % 3 {
+                0 => format!("Produk {p}"),
+                1 => format!("Kaos, \"Polos\" {p}"),
+                _ => format!("Kemeja;\tFlanel\n{p}"),
+            }),
             parent.clone().unwrap_or_default(),
             sku.clone().unwrap_or_default(),
             match stock {
@@ -118,41 +161,67 @@ fn texts(row: &Row) -> Vec<String> {
     }
 }
 
-fn write_csv(path: &Path, rows: &[Row]) {
+const TITLE: &str = "Daftar produk toko";
+
+fn write_csv(path: &Path, shape: &Shape, rows: &[Row]) {
+    let terminator = if shape.crlf {
+        csv::Terminator::CRLF
+    } else {
+        csv::Terminator::Any(b'\n')
+    };
     let mut writer = csv::WriterBuilder::new()
         .flexible(true)
-        .from_path(path)
+        .delimiter(shape.delimiter)
+        .terminator(terminator)
+        .from_writer(Vec::new());
+    for _ in 0..shape.title_rows {
+        writer.write_record([TITLE]).unwrap();
+    }
+    writer
+        .write_record(shape.columns.iter().map(|&c| COLUMNS[c]))
         .unwrap();
-    writer.write_record(HEADER).unwrap();
     for row in rows {
         let cells = texts(row);
         if cells.is_empty() {
             writer.write_record([""]).unwrap();
         } else {
-            writer.write_record(&cells).unwrap();
+            writer
+                .write_record(shape.columns.iter().map(|&c| &cells[c]))
+                .unwrap();
         }
     }
-    writer.flush().unwrap();
+    let mut bytes = if shape.bom {
+        "\u{feff}".as_bytes().to_vec()
+    } else {
+        Vec::new()
+    };
+    bytes.extend(writer.into_inner().unwrap());
+    std::fs::write(path, bytes).unwrap();
 }
 
-/// The same listing as a workbook: product IDs and stock as numbers.
-fn write_xlsx(path: &Path, rows: &[Row]) {
+/// The same listing as a workbook: product ids and stock as numbers.
+fn write_xlsx(path: &Path, shape: &Shape, rows: &[Row]) {
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet();
-    for (col, name) in HEADER.iter().enumerate() {
-        sheet.write_string(0, col as u16, *name).unwrap();
+    for title in 0..shape.title_rows {
+        sheet.write_string(title as u32, 0, TITLE).unwrap();
+    }
+    let header = shape.title_rows as u32;
+    for (col, &c) in shape.columns.iter().enumerate() {
+        sheet.write_string(header, col as u16, COLUMNS[c]).unwrap();
     }
     for (at, row) in rows.iter().enumerate() {
         let Row::Listing { product, stock, .. } = row else {
             continue;
         };
-        let at = at as u32 + 1;
-        for (col, text) in texts(row).iter().enumerate() {
-            let col = col as u16;
+        let at = header + 1 + at as u32;
+        let cells = texts(row);
+        for (col, &c) in shape.columns.iter().enumerate() {
+            let (col, text) = (col as u16, &cells[c]);
             if text.is_empty() {
                 continue;
             }
-            match (col, product, stock) {
+            match (c, product, stock) {
                 (1, Some(p), _) => sheet.write_number(at, col, 100.0 + f64::from(*p)),
                 (5, _, Stock::Number(n)) => sheet.write_number(at, col, f64::from(*n)),
                 _ => sheet.write_string(at, col, text),
@@ -198,18 +267,18 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
     #[test]
-    fn a_random_csv_listing_streams_and_is_fixed_like_whole(rows in listing()) {
+    fn a_random_csv_listing_streams_and_is_fixed_like_whole(shape in shape(), rows in listing()) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("listing.csv");
-        write_csv(&path, &rows);
+        write_csv(&path, &shape, &rows);
         assert_streams_like_whole(&path, stream::lint_csv_in_parts)?;
     }
 
     #[test]
-    fn a_random_workbook_streams_and_is_fixed_like_whole(rows in listing()) {
+    fn a_random_workbook_streams_and_is_fixed_like_whole(shape in shape(), rows in listing()) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("listing.xlsx");
-        write_xlsx(&path, &rows);
+        write_xlsx(&path, &shape, &rows);
         assert_streams_like_whole(&path, stream::lint_xlsx_in_parts)?;
     }
 }
