@@ -125,7 +125,7 @@ fn small_files_and_other_encodings_are_read_whole() {
     let setup = setup(&LintOptions::default());
     let path = Path::new("fixtures/csv/semicolon.csv");
     assert!(
-        stream::lint_csv(path, &setup).is_none(),
+        stream::lint(path, &setup, &engine::FileRows::new(&Unobserved)).is_none(),
         "below the size threshold"
     );
     let dir = tempfile::tempdir().unwrap();
@@ -871,11 +871,16 @@ fn a_workbook_with_faults_across_parts_is_fixed_like_whole() {
         unsafe_fixes: true,
         rebuild: false,
     };
-    let whole =
-        skulint::engine::fix::fix_group(std::slice::from_ref(&path), &setup, &options, &|_| true)
-            .pop()
-            .unwrap()
-            .unwrap();
+    let whole = skulint::engine::fix::fix_group(
+        std::slice::from_ref(&path),
+        &setup,
+        &options,
+        &|_| true,
+        &Unobserved,
+    )
+    .pop()
+    .unwrap()
+    .unwrap();
     // What the planted unsafe fixes do across parts.
     let changed: Vec<(&str, &str)> = whole
         .changes
@@ -1012,6 +1017,7 @@ fn a_parent_sku_fix_on_a_row_continuing_a_product_is_planned_as_in_the_whole_fil
         &setup,
         &FixOptions::default(),
         &|_| true,
+        &Unobserved,
     )
     .pop()
     .unwrap()
@@ -1071,4 +1077,69 @@ fn a_csv_file_of_lone_cr_line_ends_is_read_whole() {
     let (whole, _) = lint(&path, &setup);
     let rows: Vec<u32> = whole.diagnostics.iter().map(|d| d.location.row).collect();
     assert_eq!(rows, [32, 42], "0-based rows, the blank line counted");
+}
+
+/// Records what an observer is told.
+#[derive(Default)]
+struct Told {
+    rows: std::sync::Mutex<Vec<isize>>,
+    files: std::sync::atomic::AtomicUsize,
+}
+
+impl engine::Observer for Told {
+    fn rows_read(&self, delta: isize) {
+        self.rows.lock().unwrap().push(delta);
+    }
+
+    fn file_done(&self) {
+        self.files
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// A long file tells a progress bar of its rows part by part, for `check`
+/// and `fix`; once done, the rows told add up to its listing rows, also
+/// when it was told of more on the way (a file read again).
+#[test]
+fn a_streamed_file_tells_its_rows_part_by_part() {
+    use skulint::engine::FileRows;
+    use skulint::engine::fix::{FixOptions, fix_streamed};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("listing.csv");
+    let mut text = String::from("SKU,Stock\n");
+    for i in 0..100 {
+        text.push_str(&format!("KAOS-{i},{}\n", i % 7));
+    }
+    std::fs::write(&path, text).unwrap();
+    let setup = setup(&LintOptions::default());
+    let told = Told::default();
+    let rows = FileRows::new(&told);
+    let (result, _) = stream::csv_in_parts(&path, &setup, 20, 0, &rows, stream::CHECKED).unwrap();
+    let (report, _) = result.unwrap();
+    assert_eq!(report.sheets[0].data_rows, 100);
+    let parts = told.rows.lock().unwrap().clone();
+    assert!(parts.len() >= 5, "{parts:?}");
+    assert_eq!(parts.iter().sum::<isize>(), 100);
+    // Done after being told of the rows twice (a file streamed again).
+    for delta in parts {
+        rows.read(delta as usize);
+    }
+    rows.done(100);
+    assert_eq!(told.rows.lock().unwrap().iter().sum::<isize>(), 100);
+    assert_eq!(told.files.load(std::sync::atomic::Ordering::Relaxed), 1);
+
+    let told = Told::default();
+    let fixed = fix_streamed(
+        &path,
+        &setup,
+        &FixOptions::default(),
+        &|_| true,
+        20,
+        0,
+        &FileRows::new(&told),
+    );
+    assert!(fixed.unwrap().is_ok());
+    let parts = told.rows.lock().unwrap().clone();
+    assert!(parts.len() >= 5, "{parts:?}");
+    assert_eq!(parts.iter().sum::<isize>(), 100);
 }

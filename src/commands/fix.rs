@@ -113,17 +113,10 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
     let results: Vec<Result<Done, FileError>> = groups(&files, &setup)
         .par_iter()
         .flat_map_iter(|group| {
-            let results: Vec<Result<Done, FileError>> =
-                engine::fix::fix_group(group, &setup, &options, &copy)
-                    .into_iter()
-                    .map(|fixed| stage_file(fixed?, args, several, &outputs))
-                    .collect();
-            for result in &results {
-                progress.file_done(result.as_ref().map_or(0, |done| {
-                    done.fixed.report.sheets.iter().map(|s| s.data_rows).sum()
-                }));
-            }
-            results
+            engine::fix::fix_group(group, &setup, &options, &copy, &progress)
+                .into_iter()
+                .map(|fixed| stage_file(fixed?, args, several, &outputs))
+                .collect::<Vec<_>>()
         })
         .collect();
     let mut fixed_files = Vec::new();

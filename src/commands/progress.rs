@@ -4,7 +4,7 @@
 //! runs, pipes and machine formats never see it.
 
 use std::io::{self, IsTerminal};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicIsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -14,7 +14,8 @@ const DELAY: Duration = Duration::from_millis(700);
 
 pub struct Progress {
     bar: ProgressBar,
-    rows: AtomicUsize,
+    /// Listing rows read.
+    rows: AtomicIsize,
     /// Set when the work is done; the delayed start checks it under the lock,
     /// so a bar that was cleared is never drawn again.
     done: Arc<Mutex<bool>>,
@@ -47,16 +48,9 @@ impl Progress {
         }
         Progress {
             bar,
-            rows: AtomicUsize::new(0),
+            rows: AtomicIsize::new(0),
             done,
         }
-    }
-
-    /// One more file done, with `rows` data rows.
-    pub fn file_done(&self, rows: usize) {
-        let total = self.rows.fetch_add(rows, Ordering::Relaxed) + rows;
-        self.bar.set_message(total.to_string());
-        self.bar.inc(1);
     }
 
     /// Runs `f` with the bar out of the way, for lines written to stderr meanwhile.
@@ -79,7 +73,12 @@ impl Drop for Progress {
 }
 
 impl crate::engine::Observer for Progress {
-    fn file_done(&self, rows: usize) {
-        Progress::file_done(self, rows);
+    fn rows_read(&self, delta: isize) {
+        let total = self.rows.fetch_add(delta, Ordering::Relaxed) + delta;
+        self.bar.set_message(total.max(0).to_string());
+    }
+
+    fn file_done(&self) {
+        self.bar.inc(1);
     }
 }

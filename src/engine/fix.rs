@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
-use super::{Before, Setup, file_report, lint_books, read_books, relint_books, stream};
+use super::{
+    Before, FileRows, Observer, Setup, data_rows, file_report, lint_books, read_books,
+    relint_books, stream,
+};
 use crate::diagnostic::Diagnostic;
 use crate::emit::{FileError, FileReport};
 use crate::fix::{self, Change, is_csv};
@@ -69,11 +72,28 @@ pub struct Made {
 /// workbooks again (together, so the cross-file rules see the fixed stock)
 /// while the corrected copies of the files `copy` wants (given their changes)
 /// are made in memory. Nothing is written here.
+/// `observer` is told of the rows read and of each file done.
 pub fn fix_group(
     paths: &[PathBuf],
     setup: &Setup,
     options: &FixOptions,
     copy: &(dyn Fn(&[Change]) -> bool + Sync),
+    observer: &dyn Observer,
+) -> Vec<Result<Fixed, FileError>> {
+    let rows = FileRows::new(observer);
+    let fixed = fix_files(paths, setup, options, copy, &rows);
+    for fixed in &fixed {
+        rows.done(fixed.as_ref().map_or(0, |fixed| data_rows(&fixed.report)));
+    }
+    fixed
+}
+
+fn fix_files(
+    paths: &[PathBuf],
+    setup: &Setup,
+    options: &FixOptions,
+    copy: &(dyn Fn(&[Change]) -> bool + Sync),
+    rows: &FileRows,
 ) -> Vec<Result<Fixed, FileError>> {
     // A long CSV export or workbook is fixed as it is read, without holding it.
     if let [path] = paths {
@@ -81,7 +101,7 @@ pub fn fix_group(
             Ok(Format::Csv | Format::Tsv) => (stream::PART_ROWS, stream::STREAM_FROM_BYTES),
             _ => (stream::XLSX_PART_ROWS, stream::XLSX_STREAM_FROM_BYTES),
         };
-        if let Some(fixed) = fix_streamed(path, setup, options, copy, part_rows, from_bytes) {
+        if let Some(fixed) = fix_streamed(path, setup, options, copy, part_rows, from_bytes, rows) {
             return vec![fixed];
         }
     }
@@ -234,10 +254,11 @@ pub fn fix_group(
 /// CSV file: its fixed rows written anew, the rest copied). `None` leaves the
 /// file to [`fix_group`]'s whole-file path: a small or unusual file,
 /// `--rebuild`, a package that cannot be patched, a fixed cell inside an
-/// array formula (which only the patcher finds), or a CSV file whose lines to write anew do not hold the rows the stream read there
-/// (unbalanced quotes before the last fixed row). Quoting that goes wrong
-/// after the last fixed row is copied as it is, where that path refuses the
-/// file.
+/// array formula (which only the patcher finds), or a CSV file whose lines to
+/// write anew do not hold the rows the stream read there (unbalanced quotes
+/// before the last fixed row). Quoting that goes wrong after the last fixed
+/// row is copied as it is, where that path refuses the file. The rows of
+/// each part are told to `rows`.
 pub fn fix_streamed(
     path: &Path,
     setup: &Setup,
@@ -245,6 +266,7 @@ pub fn fix_streamed(
     copy: &(dyn Fn(&[Change]) -> bool + Sync),
     part_rows: usize,
     from_bytes: u64,
+    rows: &FileRows,
 ) -> Option<Result<Fixed, FileError>> {
     if options.rebuild {
         return None;
@@ -256,9 +278,9 @@ pub fn fix_streamed(
     let format = read::declared_format(path).ok()?;
     let text = matches!(format, Format::Csv | Format::Tsv);
     let (planned, notices) = if text {
-        stream::csv_in_parts(path, setup, part_rows, from_bytes, to)?
+        stream::csv_in_parts(path, setup, part_rows, from_bytes, rows, to)?
     } else {
-        stream::xlsx_in_parts(path, setup, part_rows, from_bytes, to)?
+        stream::xlsx_in_parts(path, setup, part_rows, from_bytes, rows, to)?
     };
     let planned = match planned {
         Ok(planned) => planned,

@@ -13,6 +13,7 @@ pub mod stream;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Result;
 use rayon::prelude::*;
@@ -86,9 +87,54 @@ impl Notice {
     }
 }
 
-/// What watches a run: told of each file done, with its listing rows.
+/// What watches a run (a progress bar): told of the listing rows read and of
+/// each file done.
 pub trait Observer: Sync {
-    fn file_done(&self, _rows: usize) {}
+    /// The listing rows read so far change by `delta`: a long file read in
+    /// parts tells of each part, and a file done makes its count right
+    /// ([`FileRows`]).
+    fn rows_read(&self, _delta: isize) {}
+    fn file_done(&self) {}
+}
+
+/// The rows of the files of one group told to an observer: as they are read
+/// (a long file, part by part), and in all when each file is done, less what
+/// was told on the way (a file left to the whole-file path after some parts
+/// was told of them).
+pub struct FileRows<'o> {
+    observer: &'o dyn Observer,
+    told: AtomicUsize,
+}
+
+impl<'o> FileRows<'o> {
+    pub fn new(observer: &'o dyn Observer) -> Self {
+        FileRows {
+            observer,
+            told: AtomicUsize::new(0),
+        }
+    }
+
+    /// `rows` more listing rows read.
+    pub fn read(&self, rows: usize) {
+        self.told.fetch_add(rows, Ordering::Relaxed);
+        self.observer.rows_read(signed(rows));
+    }
+
+    /// A file done, with `rows` listing rows in all.
+    pub fn done(&self, rows: usize) {
+        let told = self.told.swap(0, Ordering::Relaxed);
+        self.observer.rows_read(signed(rows) - signed(told));
+        self.observer.file_done();
+    }
+}
+
+fn signed(rows: usize) -> isize {
+    isize::try_from(rows).unwrap_or(isize::MAX)
+}
+
+/// The listing rows of a file linted.
+pub fn data_rows(report: &FileReport) -> usize {
+    report.sheets.iter().map(|s| s.data_rows).sum()
 }
 
 /// An observer that watches nothing.
@@ -392,10 +438,10 @@ pub type FileResult = Result<(FileReport, Vec<Diagnostic>), FileError>;
 
 /// Reads and lints a group of files (see [`groups`]), with what the user should
 /// know about how they were read.
-fn lint_group(paths: &[PathBuf], setup: &Setup) -> (Vec<FileResult>, Vec<Notice>) {
+fn lint_group(paths: &[PathBuf], setup: &Setup, rows: &FileRows) -> (Vec<FileResult>, Vec<Notice>) {
     // A long CSV export or xlsx workbook is linted as it is read, without holding it.
     if let [path] = paths
-        && let Some((result, notices)) = stream::lint(path, setup)
+        && let Some((result, notices)) = stream::lint(path, setup, rows)
     {
         return (vec![result], notices);
     }
@@ -495,12 +541,10 @@ pub fn lint(files: &[PathBuf], setup: &Setup, observer: &dyn Observer) -> (Repor
     let results: Vec<(Vec<FileResult>, Vec<Notice>)> = groups(files, setup)
         .par_iter()
         .map(|group| {
-            let linted = lint_group(group, setup);
+            let rows = FileRows::new(observer);
+            let linted = lint_group(group, setup, &rows);
             for result in &linted.0 {
-                let rows = result.as_ref().map_or(0, |(file, _)| {
-                    file.sheets.iter().map(|s| s.data_rows).sum::<usize>()
-                });
-                observer.file_done(rows);
+                rows.done(result.as_ref().map_or(0, |(file, _)| data_rows(file)));
             }
             linted
         })

@@ -41,7 +41,7 @@ use foldhash::HashSet;
 use foldhash::fast::FixedState;
 use rayon::prelude::*;
 
-use super::{FileResult, Notice, Setup, file_report};
+use super::{FileResult, FileRows, Notice, Setup, Unobserved, file_report};
 use crate::diagnostic::{Diagnostic, Edit, TextFix};
 use crate::emit::FileError;
 use crate::emit::FileReport;
@@ -75,18 +75,18 @@ const PREAMBLE_ROWS: usize = 12;
 /// workbook; `None` when it should be read whole (small, not UTF-8, several
 /// worksheets, unusual options): the whole-file path then reads it, and
 /// reports any error. The notices are those the whole-file reader gives.
-pub fn lint(path: &Path, setup: &Setup) -> Option<(FileResult, Vec<Notice>)> {
-    lint_csv(path, setup).or_else(|| lint_xlsx(path, setup))
-}
-
-/// [`lint`] for CSV/TSV files.
-pub fn lint_csv(path: &Path, setup: &Setup) -> Option<(FileResult, Vec<Notice>)> {
-    lint_csv_in_parts(path, setup, PART_ROWS, STREAM_FROM_BYTES)
-}
-
-/// [`lint`] for xlsx/xlsm workbooks.
-pub fn lint_xlsx(path: &Path, setup: &Setup) -> Option<(FileResult, Vec<Notice>)> {
-    lint_xlsx_in_parts(path, setup, XLSX_PART_ROWS, XLSX_STREAM_FROM_BYTES)
+/// The listing rows of each part are told to `rows` as they are linted.
+pub fn lint(path: &Path, setup: &Setup, rows: &FileRows) -> Option<(FileResult, Vec<Notice>)> {
+    csv_in_parts(path, setup, PART_ROWS, STREAM_FROM_BYTES, rows, CHECKED).or_else(|| {
+        xlsx_in_parts(
+            path,
+            setup,
+            XLSX_PART_ROWS,
+            XLSX_STREAM_FROM_BYTES,
+            rows,
+            CHECKED,
+        )
+    })
 }
 
 /// The end of a streamed lint, when the rows read again are at hand: what
@@ -106,7 +106,7 @@ pub struct Streamed<'a, 'b> {
 }
 
 /// How `check` ends a stream: [`checked`].
-const CHECKED: Finish<'static, (FileReport, Vec<Diagnostic>)> = Finish {
+pub const CHECKED: Finish<'static, (FileReport, Vec<Diagnostic>)> = Finish {
     unsafe_fixes: false,
     with: &checked,
 };
@@ -157,23 +157,31 @@ fn streamable(
         .then_some(format)
 }
 
-/// [`lint_csv`] with the part size and threshold as parameters, for tests.
+/// [`lint`] of a CSV/TSV file, with the part size and threshold as parameters, for tests.
 pub fn lint_csv_in_parts(
     path: &Path,
     setup: &Setup,
     part_rows: usize,
     from_bytes: u64,
 ) -> Option<(FileResult, Vec<Notice>)> {
-    csv_in_parts(path, setup, part_rows, from_bytes, CHECKED)
+    csv_in_parts(
+        path,
+        setup,
+        part_rows,
+        from_bytes,
+        &FileRows::new(&Unobserved),
+        CHECKED,
+    )
 }
 
-/// Streams a CSV/TSV file through the rules, and ends with `to` (see
-/// [`lint_csv`]); `None` when it should be read whole.
+/// Streams a CSV/TSV file through the rules, telling `rows` of each part, and
+/// ends with `to` (see [`lint`]); `None` when it should be read whole.
 pub fn csv_in_parts<T>(
     path: &Path,
     setup: &Setup,
     part_rows: usize,
     from_bytes: u64,
+    rows: &FileRows,
     to: Finish<T>,
 ) -> Ended<T> {
     let format = streamable(
@@ -192,7 +200,7 @@ pub fn csv_in_parts<T>(
     {
         return None;
     }
-    let mut rows = CsvRows::open(path, format == Format::Tsv).ok()?;
+    let mut source = CsvRows::open(path, format == Format::Tsv).ok()?;
     let file = StreamedFile {
         path,
         format,
@@ -201,23 +209,33 @@ pub fn csv_in_parts<T>(
     };
     let mut row_notices = RowNotices::default();
     lint_rows(
-        &mut rows,
+        &mut source,
         &file,
         setup,
-        part_rows,
+        Parts {
+            rows: part_rows,
+            told: rows,
+        },
         Some(&mut row_notices),
         to,
     )
 }
 
-/// [`lint_xlsx`] with the part size and threshold as parameters, for tests.
+/// [`lint`] of an xlsx/xlsm workbook, with the part size and threshold as parameters, for tests.
 pub fn lint_xlsx_in_parts(
     path: &Path,
     setup: &Setup,
     part_rows: usize,
     from_bytes: u64,
 ) -> Option<(FileResult, Vec<Notice>)> {
-    xlsx_in_parts(path, setup, part_rows, from_bytes, CHECKED)
+    xlsx_in_parts(
+        path,
+        setup,
+        part_rows,
+        from_bytes,
+        &FileRows::new(&Unobserved),
+        CHECKED,
+    )
 }
 
 /// How a streamed lint ends, once the rows read again are at hand.
@@ -239,13 +257,15 @@ impl<T> Clone for Finish<'_, T> {
 
 impl<T> Copy for Finish<'_, T> {}
 
-/// Streams an xlsx/xlsm workbook's one worksheet through the rules, and ends
-/// with `to` (see [`lint_xlsx`]); `None` when it should be read whole.
+/// Streams an xlsx/xlsm workbook's one worksheet through the rules, telling
+/// `rows` of each part, and ends with `to` (see [`lint`]); `None` when it
+/// should be read whole.
 pub fn xlsx_in_parts<T>(
     path: &Path,
     setup: &Setup,
     part_rows: usize,
     from_bytes: u64,
+    rows: &FileRows,
     to: Finish<T>,
 ) -> Ended<T> {
     streamable(
@@ -256,8 +276,12 @@ pub fn xlsx_in_parts<T>(
         &[Format::Xlsx, Format::Xlsm],
     )?;
     // Read for the cell values; a sheet with formulas is read again with them.
-    match xlsx_as::<xlsx_stream::Values, T>(path, setup, part_rows, to) {
-        Err(NotStreamed::Formulas) => xlsx_as::<Package, T>(path, setup, part_rows, to).ok(),
+    let parts = Parts {
+        rows: part_rows,
+        told: rows,
+    };
+    match xlsx_as::<xlsx_stream::Values, T>(path, setup, parts, to) {
+        Err(NotStreamed::Formulas) => xlsx_as::<Package, T>(path, setup, parts, to).ok(),
         linted => linted.ok(),
     }
     .flatten()
@@ -268,7 +292,7 @@ type Ended<T> = Option<(Result<T, FileError>, Vec<Notice>)>;
 fn xlsx_as<R: xlsx_stream::Reading + Send + 'static, T>(
     path: &Path,
     setup: &Setup,
-    part_rows: usize,
+    parts: Parts,
     to: Finish<T>,
 ) -> Result<Ended<T>, NotStreamed> {
     let book = xlsx_stream::open::<R>(path, &setup.read.limits)?;
@@ -279,9 +303,15 @@ fn xlsx_as<R: xlsx_stream::Reading + Send + 'static, T>(
         sheet: &sheet,
         visibility: book.visibility,
     };
-    xlsx_stream::with_rows(book, |rows| {
-        lint_rows(rows, &file, setup, part_rows, None, to)
-    })
+    xlsx_stream::with_rows(book, |rows| lint_rows(rows, &file, setup, parts, None, to))
+}
+
+/// How a file is streamed: in parts of `rows` rows, whose listing rows are
+/// told to `told` as they are linted.
+#[derive(Clone, Copy)]
+struct Parts<'t, 'o> {
+    rows: usize,
+    told: &'t FileRows<'o>,
 }
 
 /// The file streamed, and its one sheet.
@@ -299,10 +329,11 @@ fn lint_rows<T>(
     source: &mut dyn RowSource,
     file: &StreamedFile,
     setup: &Setup,
-    part_rows: usize,
+    parts: Parts,
     mut row_notices: Option<&mut RowNotices>,
     to: Finish<T>,
 ) -> Ended<T> {
+    let part_rows = parts.rows;
     let path = file.path;
     // --max-cells holds here too: past it, the whole-file reader refuses the file.
     let mut cells_left = setup.read.limits.max_cells;
@@ -404,6 +435,7 @@ fn lint_rows<T>(
         return Some((Err(spill_failed(e)), Vec::new()));
     }
     let mut data_rows = table.data_rows.len();
+    parts.told.read(data_rows);
     let mut without_sku = super::without_sku(table);
     // The first part's skipped rows are counted by the report of its table.
     let mut rows_skipped: std::collections::BTreeMap<layout::RowSkip, usize> =
@@ -429,6 +461,7 @@ fn lint_rows<T>(
         let sheet = sheet_of(sheet_rows);
         let part_table = table.with_sheet(&sheet, table.header_row + 1);
         data_rows += part_table.data_rows.len();
+        parts.told.read(part_table.data_rows.len());
         without_sku += super::without_sku(&part_table);
         for (_, reason) in &part_table.skipped {
             *rows_skipped.entry(*reason).or_insert(0) += 1;

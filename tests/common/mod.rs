@@ -153,6 +153,7 @@ pub fn assert_streamed_fix_is_whole_or_falls_back(
     may_fall_back: &dyn Fn(usize, bool) -> bool,
 ) {
     use skulint::engine::fix::{Corrected, FixOptions, fix_group, fix_streamed};
+    use skulint::engine::{FileRows, Unobserved};
     use skulint::table::Format;
     let setup = skulint::engine::setup(&options.engine_options(None)).unwrap();
     let copy = |_: &[skulint::fix::Change]| true;
@@ -161,7 +162,7 @@ pub fn assert_streamed_fix_is_whole_or_falls_back(
             unsafe_fixes,
             rebuild: false,
         };
-        let whole = fix_group(&[path.to_path_buf()], &setup, &options, &copy)
+        let whole = fix_group(&[path.to_path_buf()], &setup, &options, &copy, &Unobserved)
             .pop()
             .unwrap()
             .unwrap();
@@ -170,7 +171,15 @@ pub fn assert_streamed_fix_is_whole_or_falls_back(
                 "{} in parts of {part_rows} rows, unsafe fixes: {unsafe_fixes}",
                 path.display()
             );
-            let Some(streamed) = fix_streamed(path, &setup, &options, &copy, part_rows, 0) else {
+            let Some(streamed) = fix_streamed(
+                path,
+                &setup,
+                &options,
+                &copy,
+                part_rows,
+                0,
+                &FileRows::new(&Unobserved),
+            ) else {
                 // Left to the whole-file path: a package the patcher cannot
                 // take, or a fixed cell inside an array formula. The CSV
                 // files given here must be fixed streamed.
