@@ -993,6 +993,16 @@ fn a_parent_sku_fix_on_a_row_continuing_a_product_is_planned_as_in_the_whole_fil
             text.push_str(&format!("A,9{i:03},9{i:03}1,Isi,,ISI-{i},4\n"));
         }
     };
+    // Product 300 named (by a row that is not read again), then continued
+    // across parts' ends by rows that name none: two of them hold parent SKUs
+    // that the fix makes equal, within product 300: applied. No row read
+    // again comes before them, so on the small sheet they continue none.
+    text.push_str("A,300,3001,Jaket,JX,JKT-1,5\n");
+    text.push_str("A,,3002,,J1,JKT-2,5\n");
+    for i in 0..40 {
+        text.push_str(&format!("A,,31{i:02},,,JKT-V{i},5\n"));
+    }
+    text.push_str("A,,3003,,J1 ,JKT-3,5\n");
     filler(&mut text, 0);
     text.push_str("A,100,1001,Celana,PX,PNT-1 ,5\n");
     filler(&mut text, 100);
@@ -1002,14 +1012,6 @@ fn a_parent_sku_fix_on_a_row_continuing_a_product_is_planned_as_in_the_whole_fil
     text.push_str("A,,2002,,P1 ,SHR-2,5\n");
     filler(&mut text, 200);
     text.push_str("A,100,1002,Celana,P1,PNT-2,5\n");
-    // Product 300 named, then continued across parts' ends by rows that name
-    // none, the last one with a parent SKU whose fix makes it the parent SKU
-    // of its own product: applied.
-    text.push_str("A,300,3001,Jaket,J1,JKT-1,5\n");
-    for i in 0..40 {
-        text.push_str(&format!("A,,30{i:02},,,JKT-V{i},5\n"));
-    }
-    text.push_str("A,,3002,,J1 ,JKT-2,5\n");
     std::fs::write(&path, text).unwrap();
     let setup = setup(&LintOptions::default());
     let whole = fix_group(

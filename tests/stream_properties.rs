@@ -14,8 +14,9 @@ use proptest::prelude::*;
 use skulint::cli::LintOptions;
 use skulint::engine::{self, Setup, Unobserved, stream};
 
-/// Part sizes: the shortest that reach past the rows under the header (below
-/// two title rows), and a few more, so that the faults fall in different parts.
+/// Part sizes just longer than the rows under the header that may hold
+/// instructions (below up to two title rows), so that the faults fall in
+/// different parts.
 const PARTS: [usize; 3] = [16, 19, 23];
 
 /// A code from a small alphabet, so that a listing often holds the same code

@@ -28,9 +28,13 @@
 //! exactly those of the whole-file path.
 //!
 //! Memory: one part of rows, a few ranges of hashes or chunks of copied rows
-//! (two per thread of the pool, and as many being read), and the findings with
-//! their rows; none of it grows with the rows that have no finding.
+//! (two per thread of the pool, and as many being read), the findings with
+//! their rows, and, in a file whose rows may leave the product blank to
+//! continue the one above (Shopee's mass-upload template), the rows that name
+//! a product so continued ([`ProductsAbove`]); none of it grows with the
+//! other rows that have no finding.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::hash::BuildHasher;
 use std::io::{self, Read, Write};
@@ -668,12 +672,10 @@ struct State {
     /// Whether the rows copied keep their SKU's key ([`RowKeys::sku_key`]).
     sku_keys: bool,
     /// The products that rows naming none continue, in memory (one entry per
-    /// product so continued): the fix plan tells by them whether a parent SKU
-    /// fix merges two products, on the rows read again.
+    /// row naming a product that rows below it continue): the fix plan tells
+    /// by them whether a parent SKU fix merges two products, on the rows read
+    /// again.
     products_above: ProductsAbove,
-    /// The last product named, at its row in the file, and whether it is in
-    /// `products_above` yet.
-    last_named: Option<(usize, String, bool)>,
 }
 
 /// The hashes met on more than one row.
@@ -694,7 +696,6 @@ impl State {
             numbers: HashSet::default(),
             sku_keys,
             products_above: ProductsAbove::default(),
-            last_named: None,
         })
     }
 
@@ -730,9 +731,14 @@ impl State {
         let has_parents = table.column(Role::ParentSku).is_some();
         for row in rows {
             let is_data = data_rows.next_if_eq(&&row).is_some();
-            if is_data && has_parents {
-                self.product_of(row + offset, &table.product_key(row));
-            }
+            // Products matter to parent SKUs only.
+            let product = if is_data && has_parents {
+                let product = table.product_key(row);
+                self.products_above.follow(row + offset, &product);
+                product
+            } else {
+                Cow::Borrowed("")
+            };
             let cells = &table.sheet.rows[row];
             if !is_data && cells.is_empty() {
                 continue;
@@ -751,12 +757,11 @@ impl State {
                 if let Some(sku) = keys.sku {
                     self.skus.push(sku, 0)?;
                 }
-                if let Some(parent) = keys.parent {
-                    let product = table.product_key(row);
-                    if !product.is_empty() {
-                        self.parents
-                            .push(parent, Self::hasher().hash_one(&*product))?;
-                    }
+                if let Some(parent) = keys.parent
+                    && !product.is_empty()
+                {
+                    self.parents
+                        .push(parent, Self::hasher().hash_one(&*product))?;
                 }
             }
             if let Some(copy) = copy.as_deref_mut() {
@@ -764,23 +769,6 @@ impl State {
             }
         }
         Ok(())
-    }
-
-    /// Follows the product of each data row, at its row in the file: a row
-    /// that names none continues the last one named.
-    fn product_of(&mut self, row: usize, product: &str) {
-        if !product.is_empty() {
-            let (named_row, named, continued) = self.last_named.get_or_insert_default();
-            *named_row = row;
-            named.clear();
-            named.push_str(product);
-            *continued = false;
-        } else if let Some((named_row, named, continued)) = &mut self.last_named
-            && !*continued
-        {
-            self.products_above.push(*named_row, named);
-            *continued = true;
-        }
     }
 
     /// Reads the two sets back: their ranges are grouped on the pool's

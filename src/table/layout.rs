@@ -75,19 +75,36 @@ pub struct Table<'a> {
 /// of a file may not hold that row: this keeps, in file order, each row that
 /// names a product some row below it continues, with that product.
 #[derive(Debug, Default)]
-pub struct ProductsAbove(Vec<(usize, Box<str>)>);
+pub struct ProductsAbove {
+    /// The rows naming a product that a row below continues, with it.
+    named: Vec<(usize, Box<str>)>,
+    /// The last row that named a product, with it, and whether a row below
+    /// continues it.
+    last: Option<(usize, String, bool)>,
+}
 
 impl ProductsAbove {
-    /// Adds `row` of the file, below every row added, naming `product`.
-    pub fn push(&mut self, row: usize, product: &str) {
-        debug_assert!(self.0.last().is_none_or(|(last, _)| *last < row));
-        self.0.push((row, product.into()));
+    /// Follows the listing rows of a file in order: `row` names `product`, or
+    /// none when it is blank.
+    pub fn follow(&mut self, row: usize, product: &str) {
+        if !product.is_empty() {
+            let (named_row, named, continued) = self.last.get_or_insert_default();
+            *named_row = row;
+            named.clear();
+            named.push_str(product);
+            *continued = false;
+        } else if let Some((named_row, named, continued)) = &mut self.last
+            && !*continued
+        {
+            self.named.push((*named_row, named.as_str().into()));
+            *continued = true;
+        }
     }
 
-    /// The product that a row of the file naming none continues.
+    /// The product that a listing row of the file naming none continues.
     pub fn continued_at(&self, row: usize) -> Option<&str> {
-        let above = self.0.partition_point(|(named, _)| *named < row);
-        above.checked_sub(1).map(|at| &*self.0[at].1)
+        let above = self.named.partition_point(|(named, _)| *named < row);
+        above.checked_sub(1).map(|at| &*self.named[at].1)
     }
 }
 
