@@ -49,58 +49,89 @@ fn stock() -> impl Strategy<Value = Stock> {
     ]
 }
 
-/// A listing row: its shop, product (none: it continues the product above),
-/// parent SKU, SKU and stock; or a blank row.
+/// A row under the header: a listing (its product named by id, by name, by
+/// both, or not at all: it continues the product above), a row with only a
+/// product id (an extra image of the product), a total, or a blank row.
 #[derive(Clone, Debug)]
 enum Row {
     Listing {
         shop: &'static str,
-        product: Option<u8>,
+        id: Option<u8>,
+        name: Option<u8>,
+        variation: Option<u8>,
         parent: Option<String>,
         sku: Option<String>,
         stock: Stock,
     },
+    ImageOnly(u8),
+    Total,
     Blank,
 }
 
 fn row() -> impl Strategy<Value = Row> {
+    let product = prop_oneof![
+        5 => (0..6u8).prop_map(|p| (Some(p), Some(p))),
+        1 => (0..6u8).prop_map(|p| (Some(p), None)),
+        1 => (0..6u8).prop_map(|p| (None, Some(p))),
+        3 => Just((None, None)),
+    ];
     let listing = (
         prop::sample::select(vec!["A", "A", "B"]),
-        prop::option::weighted(0.7, 0..6u8),
+        product,
+        prop::option::weighted(0.5, 0..5u8),
         prop::option::weighted(0.5, code()),
         prop::option::weighted(0.95, code()),
         stock(),
     )
-        .prop_map(|(shop, product, parent, sku, stock)| Row::Listing {
-            shop,
-            product,
-            parent,
-            sku,
-            stock,
-        });
-    prop_oneof![20 => listing, 1 => Just(Row::Blank)]
+        .prop_map(
+            |(shop, (id, name), variation, parent, sku, stock)| Row::Listing {
+                shop,
+                id,
+                name,
+                variation,
+                parent,
+                sku,
+                stock,
+            },
+        );
+    prop_oneof![
+        40 => listing,
+        1 => (0..6u8).prop_map(Row::ImageOnly),
+        1 => Just(Row::Total),
+        2 => Just(Row::Blank),
+    ]
 }
 
 fn listing() -> impl Strategy<Value = Vec<Row>> {
     prop::collection::vec(row(), 15..60)
 }
 
+/// A row right under the header that tells the seller how to fill the
+/// template (Shopee's and TikTok Shop's upload templates have them).
+#[derive(Clone, Debug)]
+enum Instruction {
+    Requirement,
+    Prose,
+}
+
 /// How a file lays the listing out: its columns (which, in which order),
-/// title rows above the header, and for a CSV file its dialect.
+/// title rows above the header, instruction rows under it, and for a CSV
+/// file its dialect.
 #[derive(Clone, Debug)]
 struct Shape {
     /// Indexes into [`COLUMNS`].
     columns: Vec<usize>,
     title_rows: usize,
+    instructions: Vec<Instruction>,
     delimiter: u8,
     crlf: bool,
     bom: bool,
 }
 
-/// Shop, product id, product name, parent SKU, SKU, stock.
-const COLUMNS: [&str; 6] = [
+const COLUMNS: [&str; 7] = [
     "Shop",
     "Product ID",
+    "Variation ID",
     "Product Name",
     "Parent SKU",
     "SKU",
@@ -108,58 +139,99 @@ const COLUMNS: [&str; 6] = [
 ];
 
 fn shape() -> impl Strategy<Value = Shape> {
-    // Without a shop, without product ids (products told by name), or both.
+    // With or without a shop, product ids (products then told by name) and
+    // variation ids.
     let columns = prop::sample::select(vec![
-        vec![0, 1, 2, 3, 4, 5],
-        vec![1, 2, 3, 4, 5],
-        vec![0, 2, 3, 4, 5],
-        vec![2, 3, 4, 5],
+        vec![0, 1, 2, 3, 4, 5, 6],
+        vec![0, 1, 3, 4, 5, 6],
+        vec![1, 2, 3, 4, 5, 6],
+        vec![0, 3, 4, 5, 6],
+        vec![2, 3, 4, 5, 6],
+        vec![0, 1, 4, 5, 6],
     ])
     .prop_shuffle();
+    let instruction = prop_oneof![Just(Instruction::Requirement), Just(Instruction::Prose)];
     (
         columns,
         0..3usize,
+        prop::collection::vec(instruction, 0..3),
         prop::sample::select(vec![b',', b';', b'\t']),
         any::<bool>(),
         any::<bool>(),
     )
-        .prop_map(|(columns, title_rows, delimiter, crlf, bom)| Shape {
-            columns,
-            title_rows,
-            delimiter,
-            crlf,
-            bom,
-        })
+        .prop_map(
+            |(columns, title_rows, instructions, delimiter, crlf, bom)| Shape {
+                columns,
+                title_rows,
+                instructions,
+                delimiter,
+                crlf,
+                bom,
+            },
+        )
 }
 
 /// The cells of a row as text, in [`COLUMNS`] order. Product names hold
 /// what a CSV file must quote.
 fn texts(row: &Row) -> Vec<String> {
+    let mut cells = vec![String::new(); COLUMNS.len()];
+    let id = |p: u8| format!("{}", 100 + u32::from(p));
     match row {
-        Row::Blank => Vec::new(),
+        Row::Blank => {}
+        Row::ImageOnly(p) => cells[1] = id(*p),
+        Row::Total => {
+            cells[3] = "Total".into();
+            cells[6] = "99".into();
+        }
         Row::Listing {
             shop,
-            product,
+            id: product_id,
+            name,
+            variation,
             parent,
             sku,
             stock,
-        } => vec![
-            shop.to_string(),
-            product.map_or(String::new(), |p| format!("{}", 100 + u32::from(p))),
-            product.map_or(String::new(), |p| match p % 3 {
+        } => {
+            cells[0] = shop.to_string();
+            cells[1] = product_id.map_or(String::new(), id);
+            cells[2] = variation.map_or(String::new(), |v| format!("{}", 1000 + u32::from(v)));
+            cells[3] = name.map_or(String::new(), |p| match p % 3 {
                 0 => format!("Produk {p}"),
                 1 => format!("Kaos, \"Polos\" {p}"),
                 _ => format!("Kemeja;\tFlanel\n{p}"),
-            }),
-            parent.clone().unwrap_or_default(),
-            sku.clone().unwrap_or_default(),
-            match stock {
+            });
+            cells[4] = parent.clone().unwrap_or_default();
+            cells[5] = sku.clone().unwrap_or_default();
+            cells[6] = match stock {
                 Stock::Number(n) => n.to_string(),
                 Stock::Text(t) => t.to_string(),
                 Stock::Blank => String::new(),
-            },
-        ],
+            };
+        }
     }
+    cells
+}
+
+fn instruction_texts(instruction: &Instruction) -> Vec<String> {
+    match instruction {
+        Instruction::Requirement => vec!["Wajib".into(); COLUMNS.len()],
+        Instruction::Prose => {
+            let mut cells = vec![String::new(); COLUMNS.len()];
+            cells[3] = "Isi nama produk anda di kolom ini".into();
+            cells[5] = "Isi kode SKU variasi di kolom ini".into();
+            cells
+        }
+    }
+}
+
+/// The rows under the header, instructions first, as text.
+fn rows_under_header(shape: &Shape, rows: &[Row]) -> Vec<Vec<String>> {
+    let instructions = shape.instructions.iter().map(instruction_texts);
+    let cells = |texts: Vec<String>| shape.columns.iter().map(|&c| texts[c].clone()).collect();
+    instructions
+        .chain(rows.iter().map(texts))
+        .map(cells)
+        .collect()
 }
 
 const TITLE: &str = "Daftar produk toko";
@@ -181,14 +253,11 @@ fn write_csv(path: &Path, shape: &Shape, rows: &[Row]) {
     writer
         .write_record(shape.columns.iter().map(|&c| COLUMNS[c]))
         .unwrap();
-    for row in rows {
-        let cells = texts(row);
-        if cells.is_empty() {
+    for cells in rows_under_header(shape, rows) {
+        if cells.iter().all(String::is_empty) {
             writer.write_record([""]).unwrap();
         } else {
-            writer
-                .write_record(shape.columns.iter().map(|&c| &cells[c]))
-                .unwrap();
+            writer.write_record(&cells).unwrap();
         }
     }
     let mut bytes = if shape.bom {
@@ -200,7 +269,7 @@ fn write_csv(path: &Path, shape: &Shape, rows: &[Row]) {
     std::fs::write(path, bytes).unwrap();
 }
 
-/// The same listing as a workbook: product ids and stock as numbers.
+/// The same listing as a workbook: ids and stock as numbers.
 fn write_xlsx(path: &Path, shape: &Shape, rows: &[Row]) {
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet();
@@ -211,20 +280,17 @@ fn write_xlsx(path: &Path, shape: &Shape, rows: &[Row]) {
     for (col, &c) in shape.columns.iter().enumerate() {
         sheet.write_string(header, col as u16, COLUMNS[c]).unwrap();
     }
-    for (at, row) in rows.iter().enumerate() {
-        let Row::Listing { product, stock, .. } = row else {
-            continue;
-        };
+    for (at, cells) in rows_under_header(shape, rows).iter().enumerate() {
         let at = header + 1 + at as u32;
-        let cells = texts(row);
-        for (col, &c) in shape.columns.iter().enumerate() {
-            let (col, text) = (col as u16, &cells[c]);
+        for (col, text) in cells.iter().enumerate() {
             if text.is_empty() {
                 continue;
             }
-            match (c, product, stock) {
-                (1, Some(p), _) => sheet.write_number(at, col, 100.0 + f64::from(*p)),
-                (5, _, Stock::Number(n)) => sheet.write_number(at, col, f64::from(*n)),
+            let col = col as u16;
+            match text.parse::<f64>() {
+                Ok(number) if text.trim() == text && !text.starts_with('0') || text == "0" => {
+                    sheet.write_number(at, col, number)
+                }
                 _ => sheet.write_string(at, col, text),
             }
             .unwrap();
