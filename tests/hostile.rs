@@ -288,6 +288,33 @@ fn folder_walks_end_report_each_file_once_and_read_only_files_inside() {
 }
 
 #[test]
+fn a_folder_of_links_to_files_elsewhere_says_why_it_reads_none() {
+    let outside = temp();
+    put(outside.path(), "a.csv", LISTING);
+    put(outside.path(), "b.csv", LISTING);
+    let dir = temp();
+    let links = dir.path().join("links");
+    std::fs::create_dir(&links).unwrap();
+    for name in ["a.csv", "b.csv"] {
+        std::os::unix::fs::symlink(outside.path().join(name), links.join(name)).unwrap();
+    }
+    let output = run_in(dir.path(), &["check", "links"]);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(
+            "the folder holds no .xlsx .xlsm .xlsb .xls .ods .csv or .tsv files \
+             (it has 2 links to what lies outside it, which a folder run does not follow; \
+             name those files instead)"
+        ),
+        "{}",
+        stderr(&output)
+    );
+    // Named, the files are read.
+    let named = run_in(dir.path(), &["check", "links/a.csv", "links/b.csv"]);
+    assert_ne!(code(&named), 2, "{}", stderr(&named));
+}
+
+#[test]
 fn wide_rows_and_long_cells_are_refused_within_the_limits() {
     let dir = temp();
     let mut wide = b"SKU,Stock\nA,".to_vec();

@@ -19,13 +19,26 @@ pub fn collect_inputs(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileError>) {
             let mut walk = Walk {
                 root: path.canonicalize().unwrap_or_else(|_| path.clone()),
                 folders: HashSet::new(),
+                links_out: 0,
             };
             walk.folder(path, &mut seen, &mut files, &mut errors);
             if files.len() == before {
+                let mut message =
+                    "the folder holds no .xlsx .xlsm .xlsb .xls .ods .csv or .tsv files"
+                        .to_string();
+                // A folder of links to the exports kept elsewhere would otherwise
+                // look empty for no reason the seller can see.
+                if walk.links_out > 0 {
+                    message.push_str(&format!(
+                        " (it has {} link{} to what lies outside it, which a folder run does \
+                         not follow; name those files instead)",
+                        walk.links_out,
+                        if walk.links_out == 1 { "" } else { "s" },
+                    ));
+                }
                 errors.push(FileError {
                     path: path.display().to_string(),
-                    message: "the folder holds no .xlsx .xlsm .xlsb .xls .ods .csv or .tsv files"
-                        .into(),
+                    message,
                 });
             }
         } else if let Ok(metadata) = std::fs::metadata(path) {
@@ -91,6 +104,8 @@ fn file_identity(path: &Path, metadata: &std::fs::Metadata) -> Option<(u64, u64)
 struct Walk {
     root: PathBuf,
     folders: HashSet<(u64, u64)>,
+    /// Symlinks met that lead outside the folder, not followed.
+    links_out: usize,
 }
 
 impl Walk {
@@ -137,6 +152,7 @@ impl Walk {
                     .canonicalize()
                     .is_ok_and(|target| target.starts_with(&self.root))
             {
+                self.links_out += 1;
                 continue;
             }
             let Ok(metadata) = std::fs::metadata(&path) else {
