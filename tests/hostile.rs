@@ -292,19 +292,26 @@ fn a_folder_of_links_to_files_elsewhere_says_why_it_reads_none() {
     let outside = temp();
     put(outside.path(), "a.csv", LISTING);
     put(outside.path(), "b.csv", LISTING);
+    put(outside.path(), "notes.txt", b"not a listing");
+    std::fs::create_dir(outside.path().join("more")).unwrap();
     let dir = temp();
     let links = dir.path().join("links");
     std::fs::create_dir(&links).unwrap();
-    for name in ["a.csv", "b.csv"] {
-        std::os::unix::fs::symlink(outside.path().join(name), links.join(name)).unwrap();
-    }
+    let link = |target: &Path, name: &str| std::os::unix::fs::symlink(target, links.join(name));
+    link(&outside.path().join("a.csv"), "a.csv").unwrap();
+    link(&outside.path().join("b.csv"), "b.csv").unwrap();
+    link(&outside.path().join("more"), "more").unwrap();
+    // Not counted: nothing a folder run could read, named or not.
+    link(&outside.path().join("notes.txt"), "notes.txt").unwrap();
+    link(&outside.path().join("gone.csv"), "gone.csv").unwrap();
+    link(Path::new("/dev/null"), "null.csv").unwrap();
     let output = run_in(dir.path(), &["check", "links"]);
     assert_eq!(code(&output), 2, "{}", stderr(&output));
     assert!(
         stderr(&output).contains(
             "the folder holds no .xlsx .xlsm .xlsb .xls .ods .csv or .tsv files \
-             (it has 2 links to what lies outside it, which a folder run does not follow; \
-             name those files instead)"
+             (it has 3 links to spreadsheets or folders outside it, which a folder run \
+             does not follow; name them instead)"
         ),
         "{}",
         stderr(&output)
@@ -312,6 +319,31 @@ fn a_folder_of_links_to_files_elsewhere_says_why_it_reads_none() {
     // Named, the files are read.
     let named = run_in(dir.path(), &["check", "links/a.csv", "links/b.csv"]);
     assert_ne!(code(&named), 2, "{}", stderr(&named));
+}
+
+/// A folder whose spreadsheets were already listed through another path
+/// holds them all the same: each file is read once, and nothing is refused.
+#[test]
+fn a_folder_given_twice_is_not_empty_the_second_time() {
+    let dir = temp();
+    let exports = dir.path().join("exports");
+    std::fs::create_dir(&exports).unwrap();
+    put(&exports, "a.csv", LISTING);
+    for args in [
+        &["check", "exports", "exports", "--output-format", "json"][..],
+        &[
+            "check",
+            "exports/a.csv",
+            "exports",
+            "--output-format",
+            "json",
+        ][..],
+    ] {
+        let output = run_in(dir.path(), args);
+        assert_ne!(code(&output), 2, "{args:?}: {}", stderr(&output));
+        let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+        assert_eq!(report["files"].as_array().unwrap().len(), 1, "{args:?}");
+    }
 }
 
 #[test]

@@ -1145,3 +1145,30 @@ fn a_streamed_file_tells_its_rows_part_by_part() {
     assert!(parts.len() >= 5, "{parts:?}");
     assert_eq!(parts.iter().sum::<isize>(), 100);
 }
+
+/// A sheet read for its values that turns out to have formulas is streamed
+/// again with them: the rows told on the first pass are taken back, so the
+/// bar never counts more rows than the file has.
+#[test]
+fn a_sheet_streamed_again_for_its_formulas_is_not_counted_twice() {
+    use skulint::engine::FileRows;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.xlsx");
+    long_workbook(&path, &[29_999], false);
+    let setup = setup(&LintOptions::default());
+    let told = Told::default();
+    let rows = FileRows::new(&told);
+    let (result, _) =
+        stream::xlsx_in_parts(&path, &setup, 1000, 0, &rows, stream::CHECKED).unwrap();
+    let data_rows = result.unwrap().0.sheets[0].data_rows as isize;
+    rows.done(data_rows as usize);
+    let mut count = 0;
+    let mut most = 0;
+    for delta in told.rows.lock().unwrap().iter() {
+        count += delta;
+        most = most.max(count);
+        assert!(count >= 0);
+    }
+    assert_eq!(count, data_rows);
+    assert_eq!(most, data_rows, "counted past the file's rows");
+}

@@ -4,7 +4,6 @@
 //! runs, pipes and machine formats never see it.
 
 use std::io::{self, IsTerminal};
-use std::sync::atomic::{AtomicIsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -14,8 +13,9 @@ const DELAY: Duration = Duration::from_millis(700);
 
 pub struct Progress {
     bar: ProgressBar,
-    /// Listing rows read.
-    rows: AtomicIsize,
+    /// Listing rows read; the message is set under the lock, so files told
+    /// of at once never leave an older count on the bar.
+    rows: Mutex<isize>,
     /// Set when the work is done; the delayed start checks it under the lock,
     /// so a bar that was cleared is never drawn again.
     done: Arc<Mutex<bool>>,
@@ -48,7 +48,7 @@ impl Progress {
         }
         Progress {
             bar,
-            rows: AtomicIsize::new(0),
+            rows: Mutex::new(0),
             done,
         }
     }
@@ -74,8 +74,9 @@ impl Drop for Progress {
 
 impl crate::engine::Observer for Progress {
     fn rows_read(&self, delta: isize) {
-        let total = self.rows.fetch_add(delta, Ordering::Relaxed) + delta;
-        self.bar.set_message(total.max(0).to_string());
+        let mut rows = self.rows.lock().unwrap_or_else(|e| e.into_inner());
+        *rows += delta;
+        self.bar.set_message(rows.to_string());
     }
 
     fn file_done(&self) {

@@ -15,14 +15,15 @@ pub fn collect_inputs(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileError>) {
     let mut seen = HashSet::new();
     for path in paths {
         if path.is_dir() {
-            let before = files.len();
             let mut walk = Walk {
                 root: path.canonicalize().unwrap_or_else(|_| path.clone()),
                 folders: HashSet::new(),
+                met: 0,
                 links_out: 0,
             };
             walk.folder(path, &mut seen, &mut files, &mut errors);
-            if files.len() == before {
+            // A spreadsheet already listed through another path still counts.
+            if walk.met == 0 {
                 let mut message =
                     "the folder holds no .xlsx .xlsm .xlsb .xls .ods .csv or .tsv files"
                         .to_string();
@@ -30,8 +31,8 @@ pub fn collect_inputs(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileError>) {
                 // look empty for no reason the seller can see.
                 if walk.links_out > 0 {
                     message.push_str(&format!(
-                        " (it has {} link{} to what lies outside it, which a folder run does \
-                         not follow; name those files instead)",
+                        " (it has {} link{} to spreadsheets or folders outside it, which a \
+                         folder run does not follow; name them instead)",
                         walk.links_out,
                         if walk.links_out == 1 { "" } else { "s" },
                     ));
@@ -96,6 +97,13 @@ fn file_identity(path: &Path, metadata: &std::fs::Metadata) -> Option<(u64, u64)
     }
 }
 
+/// Whether a file's name ends with a spreadsheet's extension.
+fn is_spreadsheet(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
 /// A walk through one folder given on the command line. Symlinks are followed
 /// only to what lies inside that folder, each folder is entered once (a link
 /// to `.` or `..` cannot make the walk go round), and only regular files are
@@ -104,7 +112,10 @@ fn file_identity(path: &Path, metadata: &std::fs::Metadata) -> Option<(u64, u64)
 struct Walk {
     root: PathBuf,
     folders: HashSet<(u64, u64)>,
-    /// Symlinks met that lead outside the folder, not followed.
+    /// Spreadsheets met, each file once or more.
+    met: usize,
+    /// Symlinks met that lead to a spreadsheet or a folder outside the
+    /// folder given, not followed.
     links_out: usize,
 }
 
@@ -147,27 +158,27 @@ impl Walk {
             let Ok(link) = std::fs::symlink_metadata(&path) else {
                 continue;
             };
+            let Ok(metadata) = std::fs::metadata(&path) else {
+                continue;
+            };
+            let spreadsheet = metadata.is_file() && is_spreadsheet(&path);
             if link.file_type().is_symlink()
                 && !path
                     .canonicalize()
                     .is_ok_and(|target| target.starts_with(&self.root))
             {
-                self.links_out += 1;
+                if spreadsheet || metadata.is_dir() {
+                    self.links_out += 1;
+                }
                 continue;
             }
-            let Ok(metadata) = std::fs::metadata(&path) else {
-                continue;
-            };
             if metadata.is_dir() {
                 self.folder(&path, seen, files, errors);
-            } else if metadata.is_file()
-                && path
-                    .extension()
-                    .and_then(|e| e.to_str())
-                    .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-                && file_identity(&path, &metadata).is_none_or(|id| seen.insert(id))
-            {
-                files.push(path);
+            } else if spreadsheet {
+                self.met += 1;
+                if file_identity(&path, &metadata).is_none_or(|id| seen.insert(id)) {
+                    files.push(path);
+                }
             }
         }
     }

@@ -100,7 +100,8 @@ pub trait Observer: Sync {
 /// The rows of the files of one group told to an observer: as they are read
 /// (a long file, part by part), and in all when each file is done, less what
 /// was told on the way (a file left to the whole-file path after some parts
-/// was told of them).
+/// was told of them). What was told goes to the first file done: only a group
+/// of one file is streamed.
 pub struct FileRows<'o> {
     observer: &'o dyn Observer,
     told: AtomicUsize,
@@ -118,6 +119,12 @@ impl<'o> FileRows<'o> {
     pub fn read(&self, rows: usize) {
         self.told.fetch_add(rows, Ordering::Relaxed);
         self.observer.rows_read(signed(rows));
+    }
+
+    /// Takes back the rows told so far: the file is read again from its first row.
+    pub fn read_again(&self) {
+        let told = self.told.swap(0, Ordering::Relaxed);
+        self.observer.rows_read(-signed(told));
     }
 
     /// A file done, with `rows` listing rows in all.

@@ -285,7 +285,10 @@ pub fn xlsx_in_parts<T>(
         told: rows,
     };
     match xlsx_as::<xlsx_stream::Values, T>(path, setup, parts, to) {
-        Err(NotStreamed::Formulas) => xlsx_as::<Package, T>(path, setup, parts, to).ok(),
+        Err(NotStreamed::Formulas) => {
+            rows.read_again();
+            xlsx_as::<Package, T>(path, setup, parts, to).ok()
+        }
         linted => linted.ok(),
     }
     .flatten()
