@@ -319,6 +319,20 @@ fn a_folder_of_links_to_files_elsewhere_says_why_it_reads_none() {
     // Named, the files are read.
     let named = run_in(dir.path(), &["check", "links/a.csv", "links/b.csv"]);
     assert_ne!(code(&named), 2, "{}", stderr(&named));
+    // Beside a spreadsheet of its own, the folder is read, and the links said.
+    put(&links, "c.csv", LISTING);
+    for command in ["check", "layout"] {
+        let output = run_in(dir.path(), &[command, "links"]);
+        assert_ne!(code(&output), 2, "{}", stderr(&output));
+        assert!(
+            stderr(&output).contains(
+                "skulint: warning: links: the folder has 3 links to spreadsheets or folders \
+                 outside it, which a folder run does not follow; name them instead"
+            ),
+            "{command}: {}",
+            stderr(&output)
+        );
+    }
 }
 
 /// A folder whose spreadsheets were already listed through another path

@@ -11,7 +11,12 @@ use crate::engine::{self, collect_inputs, exit_status, refuse_inventory_as_input
 
 pub fn check(args: &CheckArgs) -> Result<ExitStatus> {
     let setup = engine::setup(&args.lint.engine_options(args.output.fail_on))?;
-    let (files, mut errors) = collect_inputs(&args.paths);
+    let engine::Inputs {
+        files,
+        mut errors,
+        notices: input_notices,
+    } = collect_inputs(&args.paths);
+    report_notices(&input_notices);
     refuse_inventory_as_input(&setup, &files)?;
     check_outputs(&args.output, &files, &setup)?;
     let progress = Progress::new(files.len(), progress_for(&args.output));

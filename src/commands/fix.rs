@@ -66,7 +66,12 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
     if let Some(changes) = &args.changes {
         change_log_format(changes)?;
     }
-    let (files, mut errors) = collect_inputs(&args.paths);
+    let engine::Inputs {
+        files,
+        mut errors,
+        notices,
+    } = collect_inputs(&args.paths);
+    super::report_notices(&notices);
     refuse_inventory_as_input(&setup, &files)?;
     let mut outputs = check_outputs(&args.output_options, &files, &setup)?;
     if let Some(changes) = &args.changes {

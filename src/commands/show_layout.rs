@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::{ExitStatus, FileError, report_errors, report_notices};
 use crate::cli::{LayoutArgs, RulesFormat};
 use crate::diagnostic::column_letter;
-use crate::engine::{collect_inputs, read_books, setup};
+use crate::engine::{Inputs, collect_inputs, read_books, setup};
 use crate::table::layout::{self, Layout, RowSkip, Table};
 use crate::table::{Role, Workbook, read};
 
@@ -89,7 +89,12 @@ pub fn layout(args: &LayoutArgs) -> Result<ExitStatus> {
 /// [`layout`], writing the report to `out` instead of standard output.
 pub fn layout_into(args: &LayoutArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let setup = setup(&args.lint.engine_options(None))?;
-    let (files, mut errors) = collect_inputs(&args.paths);
+    let Inputs {
+        files,
+        mut errors,
+        notices,
+    } = collect_inputs(&args.paths);
+    super::report_notices(&notices);
     let books = read_books(&files, &setup, read::Depth::Values);
     let mut document = Document {
         schema: "skulint/layout/v1",

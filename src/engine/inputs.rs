@@ -3,15 +3,25 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use super::Notice;
 use crate::emit::FileError;
 
 const EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xlsb", "xls", "ods", "csv", "tsv"];
 
+/// The files a run reads, the paths given that it cannot read, and what the
+/// user should know about the folders walked.
+pub struct Inputs {
+    pub files: Vec<PathBuf>,
+    pub errors: Vec<FileError>,
+    pub notices: Vec<Notice>,
+}
+
 /// Expands folders into the spreadsheets they hold (sorted), keeping files as given.
 /// Each file is listed once, however many paths lead to it.
-pub fn collect_inputs(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileError>) {
+pub fn collect_inputs(paths: &[PathBuf]) -> Inputs {
     let mut files = Vec::new();
     let mut errors = Vec::new();
+    let mut notices = Vec::new();
     let mut seen = HashSet::new();
     for path in paths {
         if path.is_dir() {
@@ -22,24 +32,32 @@ pub fn collect_inputs(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileError>) {
                 links_out: 0,
             };
             walk.folder(path, &mut seen, &mut files, &mut errors);
+            // Links to exports kept elsewhere are skipped: said, so that no
+            // file goes unread without a word.
+            let links_out = (walk.links_out > 0).then(|| {
+                format!(
+                    "{} link{} to spreadsheets or folders outside it, which a folder run does \
+                     not follow; name them instead",
+                    walk.links_out,
+                    if walk.links_out == 1 { "" } else { "s" },
+                )
+            });
             // A spreadsheet already listed through another path still counts.
             if walk.met == 0 {
                 let mut message =
                     "the folder holds no .xlsx .xlsm .xlsb .xls .ods .csv or .tsv files"
                         .to_string();
-                // A folder of links to the exports kept elsewhere would otherwise
-                // look empty for no reason the seller can see.
-                if walk.links_out > 0 {
-                    message.push_str(&format!(
-                        " (it has {} link{} to spreadsheets or folders outside it, which a \
-                         folder run does not follow; name them instead)",
-                        walk.links_out,
-                        if walk.links_out == 1 { "" } else { "s" },
-                    ));
+                if let Some(links_out) = links_out {
+                    message.push_str(&format!(" (it has {links_out})"));
                 }
                 errors.push(FileError {
                     path: path.display().to_string(),
                     message,
+                });
+            } else if let Some(links_out) = links_out {
+                notices.push(Notice {
+                    path: path.display().to_string(),
+                    message: format!("the folder has {links_out}"),
                 });
             }
         } else if let Ok(metadata) = std::fs::metadata(path) {
@@ -58,7 +76,11 @@ pub fn collect_inputs(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileError>) {
             });
         }
     }
-    (files, errors)
+    Inputs {
+        files,
+        errors,
+        notices,
+    }
 }
 
 /// Why a file given by its path is not read: a device (`/dev/zero`) never ends.

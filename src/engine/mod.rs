@@ -27,7 +27,7 @@ use crate::rules::settings::{FailOn, Settings};
 use crate::table::columns::{Channel, ChannelChoice};
 use crate::table::{Role, Table, TableSpec, Workbook, layout, read};
 
-pub use inputs::collect_inputs;
+pub use inputs::{Inputs, collect_inputs};
 pub use relint::{Before, relint_books};
 
 /// The process exit code.
