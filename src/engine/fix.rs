@@ -286,9 +286,11 @@ pub fn fix_streamed(
         Ok(planned) => planned,
         Err(e) => return Some(Err(e)),
     };
-    let made = if copy(&planned.changes) && text {
+    let made = if !copy(&planned.changes) {
+        None
+    } else if text {
         Some(Ok(corrected_csv(path, format, &planned)?))
-    } else if copy(&planned.changes) {
+    } else {
         let edits: Vec<CellEdit> = planned
             .changes
             .iter()
@@ -305,8 +307,6 @@ pub fn fix_streamed(
             formula_cells: Vec::new(),
             notices: Vec::new(),
         }))
-    } else {
-        None
     };
     Some(Ok(Fixed {
         path: path.to_path_buf(),
@@ -326,7 +326,7 @@ pub fn fix_streamed(
 fn corrected_csv(path: &Path, format: Format, planned: &Planned) -> Option<Made> {
     let original = std::fs::read(path).ok()?;
     let delimiter = csv_stream::delimiter_of(&original, format == Format::Tsv);
-    let body = original.strip_prefix(b"\xEF\xBB\xBF");
+    let body = original.strip_prefix(csv::UTF8_BOM);
     let text = std::str::from_utf8(body.unwrap_or(&original)).ok()?;
     let dialect = csv::utf8_dialect(text, body.is_some(), delimiter);
     let rows: BTreeSet<usize> = planned.rows.keys().copied().collect();

@@ -269,6 +269,9 @@ impl Iterator for LineSpans<'_> {
     }
 }
 
+/// The byte order mark that may open a UTF-8 file.
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// The dialect [`read`] finds in a UTF-8 file (which the row-by-row reader
 /// streams): its `text` after any `bom`, with the delimiter that reader sniffed.
 pub fn utf8_dialect(text: &str, bom: bool, delimiter: u8) -> Dialect {

@@ -54,8 +54,8 @@ impl CsvRows {
         if lone_cr {
             return Err(NotStreamed::Whole);
         }
-        let bom = if head.starts_with(b"\xEF\xBB\xBF") {
-            3
+        let bom = if head.starts_with(super::csv::UTF8_BOM) {
+            super::csv::UTF8_BOM.len()
         } else {
             0
         };
