@@ -276,7 +276,7 @@ pub fn plan(
                 }
             }
             let products = if role == Role::ParentSku {
-                products(table)
+                table.products()
             } else {
                 HashMap::new()
             };
@@ -334,32 +334,6 @@ pub fn applies(d: &Diagnostic, unsafe_fixes: bool) -> bool {
 fn codes_of(edits: &[(&'static str, Edit)]) -> Vec<&'static str> {
     let codes: BTreeSet<&'static str> = edits.iter().map(|(code, _)| *code).collect();
     codes.into_iter().collect()
-}
-
-/// The product of each data row: its product id, or, in a sheet without
-/// product ids, its product name. A row that leaves it blank continues the
-/// product above (Shopee's mass-upload template names a product on its first
-/// variation row only), which a sheet of some rows of a file may not hold.
-/// Rows before any named product have none.
-fn products<'t>(table: &'t Table) -> HashMap<usize, Cow<'t, str>> {
-    let mut products = HashMap::new();
-    if table.column(Role::ProductId).is_none() && table.column(Role::ProductName).is_none() {
-        return products;
-    }
-    let above = table.products_above();
-    let mut current: Option<Cow<'t, str>> = None;
-    for &row in &table.data_rows {
-        let value = table.product_key(row);
-        if !value.is_empty() {
-            current = Some(value);
-        } else if let Some(above) = above {
-            current = above.continued_at(table.file_row(row)).map(Cow::Borrowed);
-        }
-        if let Some(product) = &current {
-            products.insert(row, product.clone());
-        }
-    }
-    products
 }
 
 /// Whether a row is a product without variations: no variation SKU, no

@@ -1036,6 +1036,50 @@ fn a_parent_sku_fix_on_a_row_continuing_a_product_is_planned_as_in_the_whole_fil
     assert_fixes_like_whole(&path, &[13, 17, 29, 1000]);
 }
 
+/// A parent SKU on a row that continues a product (it names none) belongs to
+/// that product: DUP003 reports it shared with another product, as the fix
+/// plan, which blocks a fix that would merge them, counts it. The row naming
+/// the product is far above, in another part, and not read again.
+#[test]
+fn a_parent_sku_on_a_row_continuing_a_product_is_a_duplicate_as_in_the_whole_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("listing.csv");
+    let mut text = String::from("Shop,Product ID,Variation ID,Product Name,Parent SKU,SKU,Stock\n");
+    text.push_str("A,200,2001,Kemeja,Q,SHR-1,5\n");
+    for i in 0..40 {
+        text.push_str(&format!("A,,21{i:02},,,SHR-V{i},5\n"));
+    }
+    text.push_str("A,,2002,,P1,SHR-2,5\n");
+    for i in 0..20 {
+        text.push_str(&format!("A,9{i:03},9{i:03}1,Isi,,ISI-{i},4\n"));
+    }
+    text.push_str("A,100,1001,Celana,P1,PNT-1,5\n");
+    std::fs::write(&path, text).unwrap();
+    let setup = setup(&LintOptions::default());
+    let (whole, _) = lint(&path, &setup);
+    let shared: Vec<(u32, &str)> = whole
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "DUP003")
+        .map(|d| (d.location.row + 1, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        shared,
+        [
+            (
+                43,
+                "parent SKU is also used by product 100 (row 64); their variations get merged"
+            ),
+            (
+                64,
+                "parent SKU is also used by product 200 (row 43); their variations get merged"
+            ),
+        ]
+    );
+    assert_streams_like_whole(&path, &LintOptions::default());
+    assert_fixes_like_whole(&path, &[13, 17, 29, 1000]);
+}
+
 /// `--encoding` naming another encoding than UTF-8 leaves a CSV file to the
 /// whole-file reader, which decodes it so, even when its bytes are UTF-8.
 #[test]

@@ -760,11 +760,17 @@ impl State {
                 if let Some(sku) = keys.sku {
                     self.skus.push(sku, 0)?;
                 }
+                // A row naming no product continues the one above, as the
+                // fix plan and DUP003 group rows.
+                let product = match &*product {
+                    "" => self.products_above.current(),
+                    named => Some(named),
+                };
                 if let Some(parent) = keys.parent
-                    && !product.is_empty()
+                    && let Some(product) = product
                 {
                     self.parents
-                        .push(parent, Self::hasher().hash_one(&*product))?;
+                        .push(parent, Self::hasher().hash_one(product))?;
                 }
             }
             if let Some(copy) = copy.as_deref_mut() {

@@ -1,5 +1,6 @@
 //! DUP003 duplicate-parent-sku: one parent SKU on different products (by
-//! product id, or by product name in exports without ids).
+//! product id, or by product name in exports without ids; a row naming none
+//! belongs to the product above, see [`Table::products`]).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -18,14 +19,16 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
         return Vec::new();
     }
     // parent SKU → product id → first row of that product with this parent SKU
+    // A row naming no product continues the one above, as the fix plan
+    // groups rows: a parent SKU fix there is blocked by the same products.
+    let products = table.products();
     let parents = table.texts(Role::ParentSku);
-    let mut groups: HashMap<&str, BTreeMap<Cow<str>, usize>> =
+    let mut groups: HashMap<&str, BTreeMap<&Cow<str>, usize>> =
         HashMap::with_capacity(parents.len());
     for (row, parent) in parents {
-        let product = table.product_key(*row);
-        if product.is_empty() {
+        let Some(product) = products.get(row) else {
             continue;
-        }
+        };
         groups
             .entry(parent)
             .or_default()
@@ -35,7 +38,7 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     for products in groups.into_values().filter(|p| p.len() > 1) {
         for (product, &row) in &products {
-            let others: Vec<(&Cow<str>, usize)> = products
+            let others: Vec<(&&Cow<str>, usize)> = products
                 .iter()
                 .filter(|(p, _)| *p != product)
                 .map(|(p, &r)| (p, r))

@@ -101,6 +101,11 @@ impl ProductsAbove {
         }
     }
 
+    /// The product that the row just followed names or continues.
+    pub fn current(&self) -> Option<&str> {
+        self.last.as_ref().map(|(_, product, _)| product.as_str())
+    }
+
     /// The product that a listing row of the file naming none continues.
     pub fn continued_at(&self, row: usize) -> Option<&str> {
         let above = self.named.partition_point(|(named, _)| *named < row);
@@ -341,6 +346,33 @@ impl<'a> Table<'a> {
             Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
             Cow::Owned(text) => Cow::Owned(text.trim().to_string()),
         }
+    }
+
+    /// The product of each data row ([`Table::product_key`]). A row that
+    /// leaves it blank continues the product above (Shopee's mass-upload
+    /// template names a product on its first variation row only), which a
+    /// sheet of some rows of a file may not hold ([`ProductsAbove`]). Rows
+    /// before any named product have none. The fix plan and DUP003 both group
+    /// rows by it.
+    pub fn products(&self) -> foldhash::HashMap<usize, Cow<'_, str>> {
+        let mut products = foldhash::HashMap::default();
+        if self.column(Role::ProductId).is_none() && self.column(Role::ProductName).is_none() {
+            return products;
+        }
+        let above = self.products_above();
+        let mut current: Option<Cow<'_, str>> = None;
+        for &row in &self.data_rows {
+            let value = self.product_key(row);
+            if !value.is_empty() {
+                current = Some(value);
+            } else if let Some(above) = above {
+                current = above.continued_at(self.file_row(row)).map(Cow::Borrowed);
+            }
+            if let Some(product) = &current {
+                products.insert(row, product.clone());
+            }
+        }
+        products
     }
 
     /// Whether a row is a variation: it has a variation SKU, a variation name or
