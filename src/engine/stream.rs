@@ -913,7 +913,8 @@ impl RowKeys {
             number: sku.is_number().then(|| hash(&text)),
             padded: (matches!(sku, Value::Text(_)) && is_zero_padded(&text))
                 .then(|| hash(unpadded(&text))),
-            parent: (!parent.is_empty()).then(|| hash(&parent)),
+            parent: (!parent.is_empty())
+                .then(|| State::shop_key_hash(&trimmed(shop.text()), &parent)),
             parent_key: (!parent.is_empty()).then(|| State::key_hash(&parent)),
         }
     }

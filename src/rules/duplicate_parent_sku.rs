@@ -1,16 +1,20 @@
-//! DUP003 duplicate-parent-sku: one parent SKU on different products (by
-//! product id, or by product name in exports without ids; a row naming none
-//! belongs to the product above, see [`Table::products`]).
+//! DUP003 duplicate-parent-sku: one parent SKU on different products of a
+//! shop (by product id, or by product name in exports without ids; a row
+//! naming none belongs to the product above, see [`Table::products`]).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use foldhash::{HashMap, HashMapExt};
 
-use super::finding;
+use super::{finding, trimmed};
 use crate::diagnostic::Diagnostic;
 use crate::rules::settings::Settings;
 use crate::table::{Role, Table};
+
+/// The products that hold one parent SKU in one shop, each with its first
+/// row holding it.
+type FirstRows<'t> = BTreeMap<&'t Cow<'t, str>, usize>;
 
 pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
     if table.column(Role::ParentSku).is_none()
@@ -18,19 +22,20 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
     {
         return Vec::new();
     }
-    // parent SKU → product id → first row of that product with this parent SKU
     // A row naming no product continues the one above, as the fix plan
     // groups rows: a parent SKU fix there is blocked by the same products.
     let products = table.products();
     let parents = table.texts(Role::ParentSku);
-    let mut groups: HashMap<&str, BTreeMap<&Cow<str>, usize>> =
-        HashMap::with_capacity(parents.len());
+    // (shop, parent SKU) → product → first row of that product with this
+    // parent SKU. Each shop has products of its own: a multichannel tool links
+    // the same parent SKU across shops on purpose.
+    let mut groups: HashMap<(Cow<str>, &str), FirstRows> = HashMap::with_capacity(parents.len());
     for (row, parent) in parents {
         let Some(product) = products.get(row) else {
             continue;
         };
         groups
-            .entry(parent)
+            .entry((trimmed(table.str(*row, Role::Shop)), parent))
             .or_default()
             .entry(product)
             .or_insert(*row);
