@@ -1130,11 +1130,18 @@ fn a_csv_file_of_lone_cr_line_ends_is_read_whole() {
 struct Told {
     rows: std::sync::Mutex<Vec<isize>>,
     files: std::sync::atomic::AtomicUsize,
+    /// Each change of the copies being made, with the row counts told before it.
+    copies: std::sync::Mutex<Vec<(usize, isize)>>,
 }
 
 impl engine::Observer for Told {
     fn rows_read(&self, delta: isize) {
         self.rows.lock().unwrap().push(delta);
+    }
+
+    fn copies_made(&self, delta: isize) {
+        let told = self.rows.lock().unwrap().len();
+        self.copies.lock().unwrap().push((told, delta));
     }
 
     fn file_done(&self) {
@@ -1175,6 +1182,7 @@ fn a_streamed_file_tells_its_rows_part_by_part() {
     assert_eq!(told.files.load(std::sync::atomic::Ordering::Relaxed), 1);
 
     let told = Told::default();
+    let rows = FileRows::new(&told);
     let fixed = fix_streamed(
         &path,
         &setup,
@@ -1182,12 +1190,46 @@ fn a_streamed_file_tells_its_rows_part_by_part() {
         &|_| true,
         20,
         0,
-        &FileRows::new(&told),
+        &rows,
     );
     assert!(fixed.unwrap().is_ok());
     let parts = told.rows.lock().unwrap().clone();
     assert!(parts.len() >= 5, "{parts:?}");
     assert_eq!(parts.iter().sum::<isize>(), 100);
+    // The copy is made once every row is read, and done with the file.
+    assert_eq!(*told.copies.lock().unwrap(), [(parts.len(), 1)]);
+    rows.done(100);
+    assert_eq!(
+        *told.copies.lock().unwrap(),
+        [(parts.len(), 1), (parts.len() + 1, -1)]
+    );
+
+    // Without a copy wanted (`--diff`), none is told of.
+    let told = Told::default();
+    let fixed = fix_streamed(
+        &path,
+        &setup,
+        &FixOptions::default(),
+        &|_| false,
+        20,
+        0,
+        &FileRows::new(&told),
+    );
+    assert!(fixed.unwrap().is_ok());
+    assert!(told.copies.lock().unwrap().is_empty());
+
+    // Read whole: the rows are told when the file is done, after its copy.
+    let told = Told::default();
+    let fixed = skulint::engine::fix::fix_group(
+        std::slice::from_ref(&path),
+        &setup,
+        &FixOptions::default(),
+        &|_| true,
+        &told,
+    );
+    assert!(fixed[0].is_ok());
+    assert_eq!(*told.rows.lock().unwrap(), [100]);
+    assert_eq!(*told.copies.lock().unwrap(), [(0, 1), (1, -1)]);
 }
 
 /// A sheet read for its values that turns out to have formulas is streamed

@@ -13,9 +13,9 @@ const DELAY: Duration = Duration::from_millis(700);
 
 pub struct Progress {
     bar: ProgressBar,
-    /// Listing rows read; the message is set under the lock, so files told
-    /// of at once never leave an older count on the bar.
-    rows: Mutex<isize>,
+    /// What the message tells; it is set under the lock, so files told of at
+    /// once never leave an older count on the bar.
+    told: Mutex<Told>,
     /// Set when the work is done; the delayed start checks it under the lock,
     /// so a bar that was cleared is never drawn again.
     done: Arc<Mutex<bool>>,
@@ -26,13 +26,11 @@ impl Progress {
     pub fn new(files: usize, for_people: bool) -> Self {
         let bar = ProgressBar::with_draw_target(Some(files as u64), ProgressDrawTarget::hidden());
         bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} [{elapsed}] {bar:30} {pos}/{len} files, {msg} rows",
-            )
-            .expect("the template is valid")
-            .progress_chars("=> "),
+            ProgressStyle::with_template("{spinner} [{elapsed}] {bar:30} {pos}/{len} files, {msg}")
+                .expect("the template is valid")
+                .progress_chars("=> "),
         );
-        bar.set_message("0");
+        bar.set_message(Told::default().message());
         let done = Arc::new(Mutex::new(false));
         if for_people && io::stderr().is_terminal() {
             let bar = bar.clone();
@@ -48,7 +46,7 @@ impl Progress {
         }
         Progress {
             bar,
-            rows: Mutex::new(0),
+            told: Mutex::new(Told::default()),
             done,
         }
     }
@@ -72,14 +70,43 @@ impl Drop for Progress {
     }
 }
 
+/// What the bar's message tells.
+#[derive(Default)]
+struct Told {
+    /// Listing rows read.
+    rows: isize,
+    /// Corrected copies `fix` is making.
+    copies: isize,
+}
+
+impl Told {
+    fn message(&self) -> String {
+        match self.copies {
+            ..=0 => format!("{} rows", self.rows),
+            1 => format!("{} rows; making the corrected copy", self.rows),
+            copies => format!("{} rows; making {copies} corrected copies", self.rows),
+        }
+    }
+}
+
+impl Progress {
+    fn tell(&self, change: impl FnOnce(&mut Told)) {
+        let mut told = self.told.lock().unwrap_or_else(|e| e.into_inner());
+        change(&mut told);
+        self.bar.set_message(told.message());
+    }
+}
+
 impl crate::engine::Observer for Progress {
     fn rows_read(&self, delta: isize) {
-        let mut rows = self.rows.lock().unwrap_or_else(|e| e.into_inner());
-        *rows += delta;
-        self.bar.set_message(rows.to_string());
+        self.tell(|told| told.rows += delta);
     }
 
     fn file_done(&self) {
         self.bar.inc(1);
+    }
+
+    fn copies_made(&self, delta: isize) {
+        self.tell(|told| told.copies += delta);
     }
 }

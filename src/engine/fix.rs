@@ -160,6 +160,7 @@ fn fix_files(
                     .zip(planned)
                     .map(|(book, planned)| match (book, planned) {
                         (Ok(workbook), Ok(changes)) if copy(changes) => {
+                            rows.making_copy();
                             Some(make_corrected(workbook, changes, options, setup))
                         }
                         _ => None,
@@ -286,7 +287,11 @@ pub fn fix_streamed(
         Ok(planned) => planned,
         Err(e) => return Some(Err(e)),
     };
-    let made = if !copy(&planned.changes) {
+    let wanted = copy(&planned.changes);
+    if wanted {
+        rows.making_copy();
+    }
+    let made = if !wanted {
         None
     } else if text {
         Some(Ok(corrected_csv(path, format, &planned)?))

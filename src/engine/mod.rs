@@ -95,6 +95,10 @@ pub trait Observer: Sync {
     /// ([`FileRows`]).
     fn rows_read(&self, _delta: isize) {}
     fn file_done(&self) {}
+    /// The corrected copies `fix` is making change by `delta`: a file's rows
+    /// are read and its copy is being made (on a long workbook, seconds in
+    /// which no more rows are read), or it is done.
+    fn copies_made(&self, _delta: isize) {}
 }
 
 /// The rows of the files of one group told to an observer: as they are read
@@ -105,6 +109,8 @@ pub trait Observer: Sync {
 pub struct FileRows<'o> {
     observer: &'o dyn Observer,
     told: AtomicUsize,
+    /// Corrected copies being made.
+    copies: AtomicUsize,
 }
 
 impl<'o> FileRows<'o> {
@@ -112,6 +118,7 @@ impl<'o> FileRows<'o> {
         FileRows {
             observer,
             told: AtomicUsize::new(0),
+            copies: AtomicUsize::new(0),
         }
     }
 
@@ -127,10 +134,21 @@ impl<'o> FileRows<'o> {
         self.observer.rows_read(-signed(told));
     }
 
-    /// A file done, with `rows` listing rows in all.
+    /// The rows of a file are read, and its corrected copy is being made.
+    pub fn making_copy(&self) {
+        self.copies.fetch_add(1, Ordering::Relaxed);
+        self.observer.copies_made(1);
+    }
+
+    /// A file done, with `rows` listing rows in all; the copies being made
+    /// are too (a group's files are done together).
     pub fn done(&self, rows: usize) {
         let told = self.told.swap(0, Ordering::Relaxed);
         self.observer.rows_read(signed(rows) - signed(told));
+        let copies = self.copies.swap(0, Ordering::Relaxed);
+        if copies > 0 {
+            self.observer.copies_made(-signed(copies));
+        }
         self.observer.file_done();
     }
 }
