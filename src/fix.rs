@@ -11,7 +11,6 @@ use serde::Serialize;
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, TextFix, column_letter};
 use crate::plan::PlanEntry;
-use crate::rules::trimmed;
 use crate::table::layout::parse_number;
 use crate::table::{Role, Sheet, Table, Value, Workbook};
 use crate::text::{near_duplicate_key, near_duplicate_key_into, starts_like_formula, visible};
@@ -253,7 +252,7 @@ pub fn plan(
             }
             // The values of the column after the fixes, by shop and normalized key;
             // only the keys a fix would produce matter.
-            let shop = |row| trimmed(table.str(row, Role::Shop));
+            let shop = |row| table.shop(row);
             let fixed: HashMap<usize, &str> =
                 candidates.iter().map(|c| (c.row, c.new.as_str())).collect();
             let wanted: HashSet<ShopKey> = candidates

@@ -760,6 +760,27 @@ fn fixture_multichannel_reserved_round_trips() {
     fixture_round_trip("multichannel-reserved.xlsx");
 }
 
+/// The merged cells of a multichannel export stay merged in the corrected copy.
+#[test]
+fn fixture_multichannel_merged_round_trips() {
+    fixture_round_trip("multichannel-merged.xlsx");
+    let dir = tempfile::tempdir().unwrap();
+    let input = copy_into(
+        dir.path(),
+        &root().join("fixtures/multichannel-merged.xlsx"),
+    );
+    fix(&input, &[]);
+    let merges = |path: &Path| {
+        let sheet = bytes_of_part(&std::fs::read(path).unwrap(), "xl/worksheets/sheet1.xml");
+        let sheet = String::from_utf8(sheet).unwrap();
+        let from = sheet.find("<mergeCells").expect("merged cells");
+        let to = sheet.find("</mergeCells>").unwrap();
+        sheet[from..to].to_string()
+    };
+    let fixed = dir.path().join("multichannel-merged.fixed.xlsx");
+    assert_eq!(merges(&fixed), merges(&input));
+}
+
 #[test]
 fn fixture_shopee_sales_info_failures_round_trips() {
     fixture_round_trip("shopee-sales-info-failures.xlsx");
@@ -915,6 +936,7 @@ fn every_xlsx_fixture_has_a_round_trip_test() {
         "lazada-price-stock.xlsx",
         "tiktok-batch-edit.xlsx",
         "multichannel-reserved.xlsx",
+        "multichannel-merged.xlsx",
         "shopee-sales-info-failures.xlsx",
         "shopee-untrimmed-text.xlsx",
     ];

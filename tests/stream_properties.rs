@@ -76,7 +76,8 @@ fn row() -> impl Strategy<Value = Row> {
         3 => Just((None, None)),
     ];
     let listing = (
-        prop::sample::select(vec!["A", "A", "B"]),
+        // A blank shop continues the one above (merged cells), across parts.
+        prop::sample::select(vec!["A", "A", "B", " B", ""]),
         product,
         prop::option::weighted(0.5, 0..5u8),
         prop::option::weighted(0.5, code()),

@@ -31,7 +31,7 @@
 //! (two per thread of the pool, and as many being read), the findings with
 //! their rows, and, in a file whose rows may leave the product blank to
 //! continue the one above (Shopee's mass-upload template), the rows that name
-//! a product so continued ([`ProductsAbove`]); none of it grows with the
+//! a product so continued ([`NamedAbove`]); none of it grows with the
 //! other rows that have no finding.
 
 use std::borrow::Cow;
@@ -53,7 +53,7 @@ use crate::rules::{Which, is_zero_padded, trimmed, unpadded};
 use crate::table::csv::RowNotices;
 use crate::table::csv_stream::CsvRows;
 use crate::table::inflating::Package;
-use crate::table::layout::ProductsAbove;
+use crate::table::layout::NamedAbove;
 use crate::table::rows::{NotStreamed, RowSource};
 use crate::table::{
     Format, FormulaCell, Role, Sheet, Table, Value, Visibility, Workbook, layout, read, xlsx_stream,
@@ -485,6 +485,7 @@ fn lint_rows<T>(
     let formulas = source.formulas();
     cells_left.checked_sub(formulas.len() as u64)?;
     let products_above = std::mem::take(&mut state.products_above);
+    let shops_above = std::mem::take(&mut state.shops_above);
     let shared = match state.shared() {
         Ok(shared) => shared,
         Err(e) => return Some((Err(spill_failed(e)), Vec::new())),
@@ -533,9 +534,14 @@ fn lint_rows<T>(
                 continue;
             }
             let cell = |role| cell_of(table, &cells, role);
+            let shop = trimmed(cell(Role::Shop).text());
+            let shop = match &*shop {
+                "" => shops_above.continued_at(row).unwrap_or(""),
+                named => named,
+            };
             let keys = RowKeys::of(
                 cell(Role::Sku),
-                cell(Role::Shop),
+                shop,
                 cell(Role::ParentSku),
                 to.unsafe_fixes,
             );
@@ -563,7 +569,8 @@ fn lint_rows<T>(
     let sparse_table = table
         .with_sheet(&sheet, table.header_row + 1)
         .with_file_rows(file_rows)
-        .with_products_above(products_above);
+        .with_products_above(products_above)
+        .with_shops_above(shops_above);
     diagnostics.extend(crate::rules::run_which(
         std::slice::from_ref(&sparse_table),
         settings,
@@ -678,7 +685,9 @@ struct State {
     /// row naming a product that rows below it continue): the fix plan tells
     /// by them whether a parent SKU fix merges two products, on the rows read
     /// again.
-    products_above: ProductsAbove,
+    products_above: NamedAbove,
+    /// The same for shops: the rules that compare rows group them by shop.
+    shops_above: NamedAbove,
 }
 
 /// The hashes met on more than one row.
@@ -698,7 +707,8 @@ impl State {
             parents: Spill::new()?,
             numbers: HashSet::default(),
             sku_keys,
-            products_above: ProductsAbove::default(),
+            products_above: NamedAbove::default(),
+            shops_above: NamedAbove::default(),
         })
     }
 
@@ -732,8 +742,21 @@ impl State {
         };
         let mut data_rows = table.data_rows.iter().peekable();
         let has_parents = table.column(Role::ParentSku).is_some();
+        let has_shops = table.column(Role::Shop).is_some();
         for row in rows {
             let is_data = data_rows.next_if_eq(&&row).is_some();
+            // A data row that leaves the shop blank continues the one above,
+            // across parts, as the rules that compare rows group them.
+            let own_shop = trimmed(table.value(row, Role::Shop).text());
+            let shop = if is_data && has_shops {
+                self.shops_above.follow(row + offset, &own_shop);
+                match &*own_shop {
+                    "" => self.shops_above.current().unwrap_or(""),
+                    named => named,
+                }
+            } else {
+                &own_shop
+            };
             // Products matter to parent SKUs only.
             let product = if is_data && has_parents {
                 let product = table.product_key(row);
@@ -749,7 +772,7 @@ impl State {
             let value = |role| table.value(row, role);
             let keys = RowKeys::of(
                 value(Role::Sku),
-                value(Role::Shop),
+                shop,
                 value(Role::ParentSku),
                 self.sku_keys,
             );
@@ -896,7 +919,8 @@ struct RowKeys {
 }
 
 impl RowKeys {
-    fn of(sku: &Value, shop: &Value, parent: &Value, sku_key: bool) -> Self {
+    /// The keys of a row, `shop` trimmed (or continued from the row above).
+    fn of(sku: &Value, shop: &str, parent: &Value, sku_key: bool) -> Self {
         let hash = |text: &str| State::hasher().hash_one(text);
         let text = sku.text();
         let parent = parent.text();
@@ -907,14 +931,11 @@ impl RowKeys {
                 .as_deref()
                 .filter(|_| sku_key)
                 .map(|key| State::hasher().hash_one(key)),
-            sku: key
-                .as_deref()
-                .map(|key| State::shop_key_hash(&trimmed(shop.text()), key)),
+            sku: key.as_deref().map(|key| State::shop_key_hash(shop, key)),
             number: sku.is_number().then(|| hash(&text)),
             padded: (matches!(sku, Value::Text(_)) && is_zero_padded(&text))
                 .then(|| hash(unpadded(&text))),
-            parent: (!parent.is_empty())
-                .then(|| State::shop_key_hash(&trimmed(shop.text()), &parent)),
+            parent: (!parent.is_empty()).then(|| State::shop_key_hash(shop, &parent)),
             parent_key: (!parent.is_empty()).then(|| State::key_hash(&parent)),
         }
     }
@@ -1176,8 +1197,12 @@ mod tests {
         let mut copy = RowCopy::new().unwrap();
         for (row, cells) in &rows {
             let cell = |col: usize| cells.get(col).unwrap_or(&Value::Empty);
-            copy.push(*row, &RowKeys::of(cell(1), cell(0), cell(2), true), cells)
-                .unwrap();
+            copy.push(
+                *row,
+                &RowKeys::of(cell(1), &cell(0).text(), cell(2), true),
+                cells,
+            )
+            .unwrap();
         }
         let read = copy
             .kept(|row, keys| {
@@ -1201,7 +1226,7 @@ mod tests {
             let cells = vec![Value::Text(format!("SKU-{row}")), Value::Int(row as i64)];
             copy.push(
                 row,
-                &RowKeys::of(&cells[0], &Value::Empty, &Value::Empty, false),
+                &RowKeys::of(&cells[0], "", &Value::Empty, false),
                 &cells,
             )
             .unwrap();

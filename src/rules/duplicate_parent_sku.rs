@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use foldhash::{HashMap, HashMapExt};
 
-use super::{finding, trimmed};
+use super::finding;
 use crate::diagnostic::Diagnostic;
 use crate::rules::settings::Settings;
 use crate::table::{Role, Table};
@@ -35,7 +35,7 @@ pub fn check(table: &Table, _settings: &Settings) -> Vec<Diagnostic> {
             continue;
         };
         groups
-            .entry((trimmed(table.str(*row, Role::Shop)), parent))
+            .entry((table.shop(*row), parent))
             .or_default()
             .entry(product)
             .or_insert(*row);

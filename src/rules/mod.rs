@@ -584,8 +584,8 @@ pub(crate) fn row_list(table: &Table, rows: &[usize]) -> String {
     }
 }
 
-/// Rows grouped by the shop they belong to (the `shop` column; one group without it):
-/// duplicates only matter within one shop.
+/// Rows grouped by the shop they belong to ([`Table::shop`]; one group without
+/// a shop column): duplicates only matter within one shop.
 pub(crate) fn by_shop<'t>(
     table: &'t Table,
     rows: impl Iterator<Item = (usize, Cow<'t, str>)>,
@@ -597,7 +597,7 @@ pub(crate) fn by_shop<'t>(
     }
     for (row, value) in rows {
         groups
-            .entry(trimmed(table.str(row, Role::Shop)))
+            .entry(table.shop(row))
             .or_default()
             .push((row, value));
     }

@@ -56,8 +56,13 @@ pub struct Table<'a> {
     /// some rows of a file; empty: row `i` of the sheet is row `i` of the file.
     file_rows: Vec<usize>,
     /// When the sheet holds only some rows of a file: the products that rows
-    /// naming none continue (see [`ProductsAbove`]).
-    products_above: Option<Arc<ProductsAbove>>,
+    /// naming none continue (see [`NamedAbove`]).
+    products_above: Option<Arc<NamedAbove>>,
+    /// The same for shops, when the sheet holds only some rows of a file.
+    shops_above: Option<Arc<NamedAbove>>,
+    /// The shops that rows naming none continue, followed over the data rows
+    /// on first use, when the sheet holds them all.
+    own_shops: OnceLock<NamedAbove>,
     /// The non-empty rows under the header that are not linted, and why.
     pub skipped: Vec<(usize, RowSkip)>,
     /// Why each column was given its role, for `skulint layout`.
@@ -69,29 +74,31 @@ pub struct Table<'a> {
     pub product_level_codes: bool,
 }
 
-/// A listing row that names no product continues the product of the last
-/// listing row above it that names one (Shopee's mass-upload template names a
-/// product on its first variation row only). A sheet that holds only some rows
-/// of a file may not hold that row: this keeps, in file order, each row that
-/// names a product some row below it continues, with that product.
+/// A listing row that leaves a product or a shop blank continues the one of
+/// the last listing row above it that names one: Shopee's mass-upload
+/// template names a product on its first variation row only, and a
+/// multichannel export with merged cells names a shop (and product) on the
+/// first row under it only. A sheet that holds only some rows of a file may
+/// not hold that row: this keeps, in file order, each row that names a value
+/// some row below it continues, with that value.
 #[derive(Debug, Default)]
-pub struct ProductsAbove {
-    /// The rows naming a product that a row below continues, with it.
+pub struct NamedAbove {
+    /// The rows naming a value that a row below continues, with it.
     named: Vec<(usize, Box<str>)>,
-    /// The last row that named a product, with it, and whether a row below
+    /// The last row that named a value, with it, and whether a row below
     /// continues it.
     last: Option<(usize, String, bool)>,
 }
 
-impl ProductsAbove {
-    /// Follows the listing rows of a file in order: `row` names `product`, or
+impl NamedAbove {
+    /// Follows the listing rows of a file in order: `row` names `value`, or
     /// none when it is blank.
-    pub fn follow(&mut self, row: usize, product: &str) {
-        if !product.is_empty() {
+    pub fn follow(&mut self, row: usize, value: &str) {
+        if !value.is_empty() {
             let (named_row, named, continued) = self.last.get_or_insert_default();
             *named_row = row;
             named.clear();
-            named.push_str(product);
+            named.push_str(value);
             *continued = false;
         } else if let Some((named_row, named, continued)) = &mut self.last
             && !*continued
@@ -101,12 +108,12 @@ impl ProductsAbove {
         }
     }
 
-    /// The product that the row just followed names or continues.
+    /// The value that the row just followed names or continues.
     pub fn current(&self) -> Option<&str> {
-        self.last.as_ref().map(|(_, product, _)| product.as_str())
+        self.last.as_ref().map(|(_, value, _)| value.as_str())
     }
 
-    /// The product that a listing row of the file naming none continues.
+    /// The value that a listing row of the file naming none continues.
     pub fn continued_at(&self, row: usize) -> Option<&str> {
         let above = self.named.partition_point(|(named, _)| *named < row);
         above.checked_sub(1).map(|at| &*self.named[at].1)
@@ -319,6 +326,8 @@ impl<'a> Table<'a> {
             texts: std::array::from_fn(|_| OnceLock::new()),
             file_rows: Vec::new(),
             products_above: None,
+            shops_above: None,
+            own_shops: OnceLock::new(),
             skipped: Vec::new(),
             sources: self.sources.clone(),
             notes: Vec::new(),
@@ -351,7 +360,7 @@ impl<'a> Table<'a> {
     /// The product of each data row ([`Table::product_key`]). A row that
     /// leaves it blank continues the product above (Shopee's mass-upload
     /// template names a product on its first variation row only), which a
-    /// sheet of some rows of a file may not hold ([`ProductsAbove`]). Rows
+    /// sheet of some rows of a file may not hold ([`NamedAbove`]). Rows
     /// before any named product have none. The fix plan and DUP003 both group
     /// rows by it.
     pub fn products(&self) -> foldhash::HashMap<usize, Cow<'_, str>> {
@@ -417,19 +426,54 @@ impl<'a> Table<'a> {
             .with_sheet(sheet, self.header_row + 1)
             .with_file_rows(self.file_rows.clone());
         table.products_above = self.products_above.clone();
+        table.shops_above = self.shops_above.clone();
         table
     }
 
     /// This table over a sheet that holds only some rows of the file, with
     /// the products its rows that name none continue.
-    pub fn with_products_above(mut self, products: ProductsAbove) -> Self {
+    pub fn with_products_above(mut self, products: NamedAbove) -> Self {
         self.products_above = Some(Arc::new(products));
         self
     }
 
+    /// This table over a sheet that holds only some rows of the file, with
+    /// the shops its rows that name none continue.
+    pub fn with_shops_above(mut self, shops: NamedAbove) -> Self {
+        self.shops_above = Some(Arc::new(shops));
+        self
+    }
+
+    /// The shop of a data row, trimmed: its own, or, left blank, the one of
+    /// the last data row above that names one (a multichannel export with
+    /// merged cells names it on the first row under it only). Duplicates
+    /// are compared within a shop.
+    pub fn shop(&self, row: usize) -> Cow<'_, str> {
+        let own = match self.str(row, Role::Shop) {
+            Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
+            Cow::Owned(text) => Cow::Owned(text.trim().to_string()),
+        };
+        if !own.is_empty() || self.column(Role::Shop).is_none() {
+            return own;
+        }
+        let above = match &self.shops_above {
+            Some(above) => above,
+            None => self.own_shops.get_or_init(|| {
+                let mut shops = NamedAbove::default();
+                for &row in &self.data_rows {
+                    shops.follow(self.file_row(row), self.str(row, Role::Shop).trim());
+                }
+                shops
+            }),
+        };
+        above
+            .continued_at(self.file_row(row))
+            .map_or(own, Cow::Borrowed)
+    }
+
     /// The products continued by rows that name none, when the sheet holds
     /// only some rows of the file; `None`: the rows above are on the sheet.
-    pub fn products_above(&self) -> Option<&ProductsAbove> {
+    pub fn products_above(&self) -> Option<&NamedAbove> {
         self.products_above.as_deref()
     }
 
@@ -768,6 +812,8 @@ fn table_of<'a>(
         texts: std::array::from_fn(|_| OnceLock::new()),
         file_rows: Vec::new(),
         products_above: None,
+        shops_above: None,
+        own_shops: OnceLock::new(),
         skipped: Vec::new(),
         sources,
         notes: Vec::new(),
