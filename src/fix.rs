@@ -430,10 +430,23 @@ pub fn resync_entries(tables: &[Table], changes: &[Change]) -> Vec<PlanEntry> {
             _ => {}
         }
     }
+    // A row that leaves the product id blank continues the product above
+    // (merged cells, Shopee's mass-upload template): its id is that product's.
+    let mut product_ids: HashMap<usize, HashMap<usize, Cow<str>>> = HashMap::new();
+    for &(index, _) in rows.keys() {
+        let table = &tables[index];
+        if table.column(Role::ProductId).is_some() {
+            product_ids.entry(index).or_insert_with(|| table.products());
+        }
+    }
     rows.into_iter()
         .filter(|(_, (sku, stock))| sku.is_some() || stock.is_some())
         .map(|((index, row), (sku, stock))| {
             let table = &tables[index];
+            let product_id = non_empty(table.text(row, Role::ProductId)).or_else(|| {
+                let continued = product_ids.get(&index)?.get(&row)?;
+                non_empty(continued.to_string())
+            });
             let current_sku = if is_single_product(table, row) {
                 table.text(row, Role::ParentSku)
             } else {
@@ -450,7 +463,7 @@ pub fn resync_entries(tables: &[Table], changes: &[Change]) -> Vec<PlanEntry> {
                 file: table.file.to_string(),
                 sheet: table.sheet.name.to_string(),
                 row: table.file_row(row) + 1,
-                product_id: non_empty(table.text(row, Role::ProductId)),
+                product_id,
                 variation_id: non_empty(table.text(row, Role::VariationId)),
                 old_sku: sku.map_or_else(|| current_sku.clone(), |c| c.old.clone()),
                 new_sku: sku.map_or(current_sku, |c| c.new.clone()),

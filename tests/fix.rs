@@ -779,6 +779,12 @@ fn fixture_multichannel_merged_round_trips() {
     };
     let fixed = dir.path().join("multichannel-merged.fixed.xlsx");
     assert_eq!(merges(&fixed), merges(&input));
+    // The fixed SKU's row leaves its product id to the merged cell above: the
+    // resync plan names that product.
+    let plan = read_plan(&dir.path().join("multichannel-merged.resync.jsonl"));
+    assert_eq!(plan.len(), 1, "{plan:?}");
+    assert_eq!(plan[0]["row"], 4);
+    assert_eq!(plan[0]["product_id"], "23938486435");
 }
 
 #[test]

@@ -64,6 +64,8 @@ enum Row {
         stock: Stock,
     },
     ImageOnly(u8),
+    /// A shop's name on a row of its own, over its listings.
+    ShopOnly(&'static str),
     Total,
     Blank,
 }
@@ -98,6 +100,7 @@ fn row() -> impl Strategy<Value = Row> {
     prop_oneof![
         40 => listing,
         1 => (0..6u8).prop_map(Row::ImageOnly),
+        1 => prop::sample::select(vec!["A", "B"]).prop_map(Row::ShopOnly),
         1 => Just(Row::Total),
         2 => Just(Row::Blank),
     ]
@@ -180,6 +183,7 @@ fn texts(row: &Row) -> Vec<String> {
     match row {
         Row::Blank => {}
         Row::ImageOnly(p) => cells[1] = id(*p),
+        Row::ShopOnly(shop) => cells[0] = shop.to_string(),
         Row::Total => {
             cells[3] = "Total".into();
             cells[6] = "99".into();

@@ -29,10 +29,11 @@
 //!
 //! Memory: one part of rows, a few ranges of hashes or chunks of copied rows
 //! (two per thread of the pool, and as many being read), the findings with
-//! their rows, and, in a file whose rows may leave the product blank to
-//! continue the one above (Shopee's mass-upload template), the rows that name
-//! a product so continued ([`NamedAbove`]); none of it grows with the
-//! other rows that have no finding.
+//! their rows, and, in a file whose rows may leave the product or the shop
+//! blank to continue the one above (Shopee's mass-upload template, merged
+//! cells), the rows that name a product or shop so continued, where it
+//! changes ([`NamedAbove`]: one entry per product, or per change of shop);
+//! none of the rest grows with the rows that have no finding.
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -736,19 +737,25 @@ impl State {
         all_from: Option<usize>,
         offset: usize,
     ) -> io::Result<()> {
-        let rows: Box<dyn Iterator<Item = usize>> = match (&copy, all_from) {
-            (Some(_), Some(from)) => Box::new(from..table.sheet.rows.len()),
-            _ => Box::new(table.data_rows.iter().copied()),
-        };
-        let mut data_rows = table.data_rows.iter().peekable();
+        let copy_all = copy.is_some() && all_from.is_some();
         let has_parents = table.column(Role::ParentSku).is_some();
         let has_shops = table.column(Role::Shop).is_some();
+        // The shops are followed over every row under the header that is not
+        // blank, as `Table::shop` follows them.
+        let rows: Box<dyn Iterator<Item = usize>> = if copy_all || has_shops {
+            let from = all_from.unwrap_or(table.header_row + 1);
+            Box::new(from..table.sheet.rows.len())
+        } else {
+            Box::new(table.data_rows.iter().copied())
+        };
+        let mut data_rows = table.data_rows.iter().peekable();
         for row in rows {
             let is_data = data_rows.next_if_eq(&&row).is_some();
-            // A data row that leaves the shop blank continues the one above,
+            let cells = &table.sheet.rows[row];
+            // A row that leaves the shop blank continues the one above,
             // across parts, as the rules that compare rows group them.
             let own_shop = trimmed(table.value(row, Role::Shop).text());
-            let shop = if is_data && has_shops {
+            let shop = if has_shops && (is_data || layout::names_a_shop(cells)) {
                 self.shops_above.follow(row + offset, &own_shop);
                 match &*own_shop {
                     "" => self.shops_above.current().unwrap_or(""),
@@ -757,6 +764,9 @@ impl State {
             } else {
                 &own_shop
             };
+            if !is_data && !copy_all {
+                continue;
+            }
             // Products matter to parent SKUs only.
             let product = if is_data && has_parents {
                 let product = table.product_key(row);
@@ -765,7 +775,6 @@ impl State {
             } else {
                 Cow::Borrowed("")
             };
-            let cells = &table.sheet.rows[row];
             if !is_data && cells.is_empty() {
                 continue;
             }

@@ -103,7 +103,10 @@ impl NamedAbove {
         } else if let Some((named_row, named, continued)) = &mut self.last
             && !*continued
         {
-            self.named.push((*named_row, named.as_str().into()));
+            // The entry before gives the same value: a lookup finds it instead.
+            if self.named.last().is_none_or(|(_, last)| **last != **named) {
+                self.named.push((*named_row, named.as_str().into()));
+            }
             *continued = true;
         }
     }
@@ -118,6 +121,13 @@ impl NamedAbove {
         let above = self.named.partition_point(|(named, _)| *named < row);
         above.checked_sub(1).map(|at| &*self.named[at].1)
     }
+}
+
+/// Whether the shops are followed over a row under the header: one that is
+/// not blank, a listing or not (a shop's name may head its listings on a row
+/// of its own).
+pub fn names_a_shop(cells: &[Value]) -> bool {
+    cells.iter().any(|cell| !cell.is_empty())
 }
 
 /// Why a non-empty row under the header is not a listing.
@@ -445,9 +455,9 @@ impl<'a> Table<'a> {
     }
 
     /// The shop of a data row, trimmed: its own, or, left blank, the one of
-    /// the last data row above that names one (a multichannel export with
-    /// merged cells names it on the first row under it only). Duplicates
-    /// are compared within a shop.
+    /// the last row above that names one (a multichannel export with merged
+    /// cells names it on the first row under it only, which may be a row of
+    /// its own, not a listing). Duplicates are compared within a shop.
     pub fn shop(&self, row: usize) -> Cow<'_, str> {
         let own = match self.str(row, Role::Shop) {
             Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
@@ -460,8 +470,10 @@ impl<'a> Table<'a> {
             Some(above) => above,
             None => self.own_shops.get_or_init(|| {
                 let mut shops = NamedAbove::default();
-                for &row in &self.data_rows {
-                    shops.follow(self.file_row(row), self.str(row, Role::Shop).trim());
+                for row in self.header_row + 1..self.sheet.rows.len() {
+                    if names_a_shop(&self.sheet.rows[row]) {
+                        shops.follow(self.file_row(row), self.str(row, Role::Shop).trim());
+                    }
                 }
                 shops
             }),
