@@ -476,6 +476,11 @@ pub struct ResyncArgs {
     /// Where to send the updates.
     #[arg(long, value_enum)]
     pub channel: ResyncChannel,
+    /// Send only the entries of this shop, from an export of several shops (its
+    /// Shop column). A plan that holds several shops needs it: each shop is a
+    /// seller account of its own, with its own credentials.
+    #[arg(long, value_name = "NAME")]
+    pub shop: Option<String>,
     /// Print every request (method, URL, body; secrets and signatures redacted) and send nothing.
     /// Needs no credentials: unset ones are shown as `<NAME>`.
     #[arg(long)]

@@ -463,6 +463,10 @@ pub fn resync_entries(tables: &[Table], changes: &[Change]) -> Vec<PlanEntry> {
                 file: table.file.to_string(),
                 sheet: table.sheet.name.to_string(),
                 row: table.file_row(row) + 1,
+                shop: table
+                    .column(Role::Shop)
+                    .map(|_| table.shop(row).into_owned())
+                    .filter(|shop| !shop.is_empty()),
                 product_id,
                 variation_id: non_empty(table.text(row, Role::VariationId)),
                 old_sku: sku.map_or_else(|| current_sku.clone(), |c| c.old.clone()),

@@ -15,6 +15,10 @@ pub struct PlanEntry {
     pub sheet: String,
     /// 1-based, as in the spreadsheet.
     pub row: usize,
+    /// The shop of the row, in an export of several shops (its Shop column):
+    /// each shop is a seller account of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shop: Option<String>,
     #[serde(default, deserialize_with = "id")]
     pub product_id: Option<String>,
     #[serde(default, deserialize_with = "id")]

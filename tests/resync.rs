@@ -89,6 +89,7 @@ fn entry(
         file: "export.xlsx".into(),
         sheet: "Sheet1".into(),
         row: 0,
+        shop: None,
         product_id: Some(product.into()),
         variation_id: variation.map(str::to_string),
         old_sku: old.into(),
@@ -1180,4 +1181,65 @@ fn a_bad_credentials_table_is_exit_2_without_echoing_the_value() {
         assert!(stderr.contains(expected), "{stderr}");
         assert!(!stderr.contains("pk-live-93f0a1"), "{stderr}");
     }
+}
+
+/// A plan from an export of several shops names each entry's shop; `resync`
+/// to a marketplace sends one shop's entries, named by `--shop`, and refuses
+/// the plan without it: one seller account would get another shop's ids.
+#[test]
+fn a_plan_of_several_shops_is_sent_one_shop_at_a_time() {
+    let dir = tempdir();
+    let export = dir.path().join("shops.csv");
+    std::fs::write(
+        &export,
+        "Shop,Product ID,Variation ID,Product Name,SKU,Stock\n\
+         Toko A,100,1001,Kaos,KAOS  HTM,5\n\
+         ,100,1002,Kaos,KAOS-PTH,5\n\
+         Toko B,900,9001,Kaos,KAOS  HTM,5\n",
+    )
+    .unwrap();
+    let fixed = run_cli(&["fix", "shops.csv"], &[], dir.path());
+    assert_eq!(fixed.status.code(), Some(0), "{}", text(&fixed.stderr));
+    let plan = std::fs::read_to_string(dir.path().join("shops.resync.jsonl")).unwrap();
+    let shops: Vec<String> = plan
+        .lines()
+        .map(|line| {
+            serde_json::from_str::<PlanEntry>(line)
+                .unwrap()
+                .shop
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(shops, ["Toko A", "Toko B"]);
+
+    let resync = |extra: &[&str]| {
+        let mut args = vec![
+            "resync",
+            "shops.resync.jsonl",
+            "--channel",
+            "shopee",
+            "--dry-run",
+        ];
+        args.extend(extra);
+        run_cli(&args, &[], dir.path())
+    };
+    let refused = resync(&[]);
+    assert_eq!(refused.status.code(), Some(2));
+    let message = text(&refused.stderr);
+    assert!(
+        message.contains("2 shops (`Toko A`, `Toko B`)"),
+        "{message}"
+    );
+    assert!(message.contains("--shop NAME"), "{message}");
+
+    let one = resync(&["--shop", "Toko B"]);
+    assert_eq!(one.status.code(), Some(0), "{}", text(&one.stderr));
+    let shown = text(&one.stdout);
+    assert!(shown.contains("1 entries"), "{shown}");
+    assert!(shown.contains("\"item_id\":900"), "{shown}");
+    assert!(!shown.contains("\"item_id\":100"), "{shown}");
+
+    let unknown = resync(&["--shop", "Toko C"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(text(&unknown.stderr).contains("the plan's shops: `Toko A`, `Toko B`"));
 }

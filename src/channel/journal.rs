@@ -239,6 +239,7 @@ mod tests {
             file: "a.xlsx".into(),
             sheet: "S".into(),
             row,
+            shop: None,
             product_id: Some("1".into()),
             variation_id: Some(row.to_string()),
             old_sku: "A  B".into(),

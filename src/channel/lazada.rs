@@ -247,6 +247,7 @@ mod tests {
             file: "f.xlsx".into(),
             sheet: "S".into(),
             row: 4,
+            shop: None,
             product_id: Some("100".into()),
             variation_id: Some(sku_id.into()),
             old_sku: "A  B".into(),

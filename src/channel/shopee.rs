@@ -221,6 +221,7 @@ mod tests {
             file: "f.xlsx".into(),
             sheet: "S".into(),
             row: 4,
+            shop: None,
             product_id: Some("100".into()),
             variation_id: model.map(str::to_string),
             old_sku: "A  B".into(),

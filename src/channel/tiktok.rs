@@ -204,6 +204,7 @@ mod tests {
             file: "f.xlsx".into(),
             sheet: "S".into(),
             row: 4,
+            shop: None,
             product_id: Some("1729592969712207000".into()),
             variation_id: Some(sku.into()),
             old_sku: "A B".into(),

@@ -8,6 +8,8 @@
 //!               "old_sku": "KAOS  HITAM-M", "new_sku": "KAOS HITAM-M", "stock": 12}]}
 //! ```
 //!
+//! An entry from an export of several shops also has its `"shop"`.
+//!
 //! with `X-Skulint-Signature: sha256=<hex HMAC-SHA256 of the body under
 //! SKULINT_WEBHOOK_SECRET>`. Any 2xx answer accepts the batch; a JSON answer
 //! may list refused entries as `{"failures": [{"id", "message"}]}`. Other
@@ -89,18 +91,25 @@ impl ChannelClient for Webhook {
         let body = json!({
             "schema": "skulint/resync-v1",
             "sent_at": unix_millis / 1000,
-            "entries": entries.iter().map(|e| json!({
-                "id": entry_id(e),
-                "channel": e.channel,
-                "file": e.file,
-                "sheet": e.sheet,
-                "row": e.row,
-                "product_id": e.product_id,
-                "variation_id": e.variation_id,
-                "old_sku": e.old_sku,
-                "new_sku": e.new_sku,
-                "stock": e.stock,
-            })).collect::<Vec<_>>(),
+            "entries": entries.iter().map(|e| {
+                let mut entry = json!({
+                    "id": entry_id(e),
+                    "channel": e.channel,
+                    "file": e.file,
+                    "sheet": e.sheet,
+                    "row": e.row,
+                    "product_id": e.product_id,
+                    "variation_id": e.variation_id,
+                    "old_sku": e.old_sku,
+                    "new_sku": e.new_sku,
+                    "stock": e.stock,
+                });
+                // An export of several shops: the receiver tells them apart.
+                if let Some(shop) = &e.shop {
+                    entry["shop"] = json!(shop);
+                }
+                entry
+            }).collect::<Vec<_>>(),
         })
         .to_string();
         Request {
@@ -159,6 +168,7 @@ mod tests {
             file: "f.xlsx".into(),
             sheet: "S".into(),
             row: 2,
+            shop: None,
             product_id: None,
             variation_id: None,
             old_sku: "A".into(),

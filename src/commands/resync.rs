@@ -27,6 +27,7 @@ use crate::text::printable;
 pub fn resync(args: &ResyncArgs) -> Result<ExitStatus> {
     let entries = channel::read_plan(&args.plan)?;
     check_channels(&args.plan, &entries, args.channel)?;
+    let entries = select_shop(&args.plan, entries, args.shop.as_deref(), args.channel)?;
     let config = load_config(args.config.as_deref())?.unwrap_or_default();
     let lookup = |name: &str| std::env::var(name).ok();
     let credentials = Credentials::new(&lookup, args.dry_run).renamed(config.credentials.clone());
@@ -162,6 +163,51 @@ fn check_channels(plan: &Path, entries: &[PlanEntry], target: ResyncChannel) -> 
         );
     }
     Ok(())
+}
+
+/// The entries of the shop `--shop` names. A plan of several shops is
+/// refused without it, except by the webhook, whose receiver sees each
+/// entry's shop: one channel account would get another shop's ids.
+fn select_shop(
+    plan: &Path,
+    entries: Vec<PlanEntry>,
+    shop: Option<&str>,
+    target: ResyncChannel,
+) -> Result<Vec<PlanEntry>> {
+    let shops: std::collections::BTreeSet<&str> =
+        entries.iter().filter_map(|e| e.shop.as_deref()).collect();
+    let listed = || {
+        shops
+            .iter()
+            .map(|shop| format!("`{shop}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let Some(shop) = shop.map(str::trim) else {
+        if shops.len() > 1 && target != ResyncChannel::Webhook {
+            bail!(
+                "{}: the plan holds the updates of {} shops ({}); each shop is a seller account of its own: give --shop NAME, with that shop's credentials",
+                plan.display(),
+                shops.len(),
+                listed()
+            );
+        }
+        return Ok(entries);
+    };
+    if !shops.contains(shop) {
+        bail!(
+            "{}: no entry of the shop `{shop}`; {}",
+            plan.display(),
+            match shops.len() {
+                0 => "the plan names no shop (its export had no Shop column)".to_string(),
+                _ => format!("the plan's shops: {}", listed()),
+            }
+        );
+    }
+    Ok(entries
+        .into_iter()
+        .filter(|e| e.shop.as_deref() == Some(shop))
+        .collect())
 }
 
 fn dry_run(
@@ -362,6 +408,7 @@ mod tests {
             file: "f.xlsx".into(),
             sheet: "S".into(),
             row: 2,
+            shop: None,
             product_id: Some("1".into()),
             variation_id: None,
             old_sku: "A".into(),
