@@ -751,11 +751,13 @@ impl State {
         let mut data_rows = table.data_rows.iter().peekable();
         for row in rows {
             let is_data = data_rows.next_if_eq(&&row).is_some();
-            let cells = &table.sheet.rows[row];
             // A row that leaves the shop blank continues the one above,
-            // across parts, as the rules that compare rows group them.
-            let own_shop = trimmed(table.value(row, Role::Shop).text());
-            let shop = if has_shops && (is_data || layout::names_a_shop(cells)) {
+            // across parts, as `Table::shop` follows every row.
+            let own_shop = match has_shops {
+                true => trimmed(table.value(row, Role::Shop).text()),
+                false => Cow::Borrowed(""),
+            };
+            let shop = if has_shops {
                 self.shops_above.follow(row + offset, &own_shop);
                 match &*own_shop {
                     "" => self.shops_above.current().unwrap_or(""),
@@ -775,6 +777,7 @@ impl State {
             } else {
                 Cow::Borrowed("")
             };
+            let cells = &table.sheet.rows[row];
             if !is_data && cells.is_empty() {
                 continue;
             }

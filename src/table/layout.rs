@@ -58,11 +58,9 @@ pub struct Table<'a> {
     /// When the sheet holds only some rows of a file: the products that rows
     /// naming none continue (see [`NamedAbove`]).
     products_above: Option<Arc<NamedAbove>>,
-    /// The same for shops, when the sheet holds only some rows of a file.
-    shops_above: Option<Arc<NamedAbove>>,
-    /// The shops that rows naming none continue, followed over the data rows
-    /// on first use, when the sheet holds them all.
-    own_shops: OnceLock<NamedAbove>,
+    /// The same for shops: given when the sheet holds only some rows of a
+    /// file, else followed over the sheet's rows on first use.
+    shops_above: OnceLock<Arc<NamedAbove>>,
     /// The non-empty rows under the header that are not linted, and why.
     pub skipped: Vec<(usize, RowSkip)>,
     /// Why each column was given its role, for `skulint layout`.
@@ -121,13 +119,6 @@ impl NamedAbove {
         let above = self.named.partition_point(|(named, _)| *named < row);
         above.checked_sub(1).map(|at| &*self.named[at].1)
     }
-}
-
-/// Whether the shops are followed over a row under the header: one that is
-/// not blank, a listing or not (a shop's name may head its listings on a row
-/// of its own).
-pub fn names_a_shop(cells: &[Value]) -> bool {
-    cells.iter().any(|cell| !cell.is_empty())
 }
 
 /// Why a non-empty row under the header is not a listing.
@@ -336,8 +327,7 @@ impl<'a> Table<'a> {
             texts: std::array::from_fn(|_| OnceLock::new()),
             file_rows: Vec::new(),
             products_above: None,
-            shops_above: None,
-            own_shops: OnceLock::new(),
+            shops_above: OnceLock::new(),
             skipped: Vec::new(),
             sources: self.sources.clone(),
             notes: Vec::new(),
@@ -361,6 +351,11 @@ impl<'a> Table<'a> {
         } else {
             Role::ProductName
         };
+        self.trimmed(row, role)
+    }
+
+    /// The text of a cell without its edge whitespace.
+    fn trimmed(&self, row: usize, role: Role) -> Cow<'a, str> {
         match self.str(row, role) {
             Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
             Cow::Owned(text) => Cow::Owned(text.trim().to_string()),
@@ -449,8 +444,8 @@ impl<'a> Table<'a> {
 
     /// This table over a sheet that holds only some rows of the file, with
     /// the shops its rows that name none continue.
-    pub fn with_shops_above(mut self, shops: NamedAbove) -> Self {
-        self.shops_above = Some(Arc::new(shops));
+    pub fn with_shops_above(self, shops: NamedAbove) -> Self {
+        let _ = self.shops_above.set(Arc::new(shops));
         self
     }
 
@@ -459,25 +454,19 @@ impl<'a> Table<'a> {
     /// cells names it on the first row under it only, which may be a row of
     /// its own, not a listing). Duplicates are compared within a shop.
     pub fn shop(&self, row: usize) -> Cow<'_, str> {
-        let own = match self.str(row, Role::Shop) {
-            Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
-            Cow::Owned(text) => Cow::Owned(text.trim().to_string()),
-        };
+        let own = self.trimmed(row, Role::Shop);
         if !own.is_empty() || self.column(Role::Shop).is_none() {
             return own;
         }
-        let above = match &self.shops_above {
-            Some(above) => above,
-            None => self.own_shops.get_or_init(|| {
-                let mut shops = NamedAbove::default();
-                for row in self.header_row + 1..self.sheet.rows.len() {
-                    if names_a_shop(&self.sheet.rows[row]) {
-                        shops.follow(self.file_row(row), self.str(row, Role::Shop).trim());
-                    }
-                }
-                shops
-            }),
-        };
+        // Every row under the header is followed: a blank one only continues,
+        // so a listing's lookup finds the last row above that names a shop.
+        let above = self.shops_above.get_or_init(|| {
+            let mut shops = NamedAbove::default();
+            for row in self.header_row + 1..self.sheet.rows.len() {
+                shops.follow(self.file_row(row), &self.trimmed(row, Role::Shop));
+            }
+            Arc::new(shops)
+        });
         above
             .continued_at(self.file_row(row))
             .map_or(own, Cow::Borrowed)
@@ -824,8 +813,7 @@ fn table_of<'a>(
         texts: std::array::from_fn(|_| OnceLock::new()),
         file_rows: Vec::new(),
         products_above: None,
-        shops_above: None,
-        own_shops: OnceLock::new(),
+        shops_above: OnceLock::new(),
         skipped: Vec::new(),
         sources,
         notes: Vec::new(),
