@@ -8,7 +8,7 @@ use super::{Linted, Setup, lint_books_with};
 use crate::diagnostic::Diagnostic;
 use crate::emit::FileError;
 use crate::rules::settings::Settings;
-use crate::rules::{Which, run_which};
+use crate::rules::{Threads, Which, run_which};
 use crate::table::columns::Channel;
 use crate::table::{Role, Sheet, Table, Workbook, layout};
 
@@ -71,7 +71,7 @@ impl Before {
     /// the rows of it that the rules comparing rows need, each knowing its
     /// row in the file).
     pub fn relint(&self, tables: &[Table], settings: &Settings) -> Vec<Diagnostic> {
-        let mut found = run_which(tables, settings, Which::ComparingRows);
+        let mut found = run_which(tables, settings, Which::ComparingRows, Threads::Pool);
         for table in tables {
             let rows: Vec<usize> = table
                 .data_rows
@@ -105,6 +105,7 @@ impl Before {
                 std::slice::from_ref(&changed),
                 settings,
                 Which::OneRow,
+                Threads::Pool,
             ));
         }
         found.extend(

@@ -50,7 +50,7 @@ use super::{FileResult, FileRows, Notice, Setup, Unobserved, file_report};
 use crate::diagnostic::{Diagnostic, Edit, TextFix};
 use crate::emit::FileError;
 use crate::emit::FileReport;
-use crate::rules::{Which, is_zero_padded, trimmed, unpadded};
+use crate::rules::{Threads, Which, is_zero_padded, trimmed, unpadded};
 use crate::table::csv::RowNotices;
 use crate::table::csv_stream::CsvRows;
 use crate::table::inflating::Package;
@@ -438,7 +438,15 @@ fn lint_rows<T>(
         Ok(copy) => copy,
         Err(e) => return Some((Err(spill_failed(e)), Vec::new())),
     };
-    let mut diagnostics = keep(crate::rules::run(std::slice::from_ref(table), settings), 0);
+    // While a thread parses the sheet beside this one, the parts' rules stay here.
+    let threads = match source.parses_beside() {
+        true => Threads::This,
+        false => Threads::Pool,
+    };
+    let run_part = |table: &Table| {
+        crate::rules::run_which(std::slice::from_ref(table), settings, Which::All, threads)
+    };
+    let mut diagnostics = keep(run_part(table), 0);
     if let Err(e) = state.add(table, copy.as_mut(), None, 0) {
         return Some((Err(spill_failed(e)), Vec::new()));
     }
@@ -474,7 +482,7 @@ fn lint_rows<T>(
         for (_, reason) in &part_table.skipped {
             *rows_skipped.entry(*reason).or_insert(0) += 1;
         }
-        let found = crate::rules::run(std::slice::from_ref(&part_table), settings);
+        let found = run_part(&part_table);
         diagnostics.extend(keep(found, offset));
         // The second pass reads every row of the parts after the first.
         let all_from = Some(header.len());
@@ -576,6 +584,7 @@ fn lint_rows<T>(
         std::slice::from_ref(&sparse_table),
         settings,
         Which::ComparingRows,
+        crate::rules::Threads::Pool,
     ));
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let mut report = file_report(&workbook, &tables, &skipped);

@@ -372,11 +372,26 @@ pub fn compares_rows(code: &str) -> bool {
 /// Runs every enabled rule (built-in and custom) on every table in parallel and
 /// returns the findings in report order, with the configured severities.
 pub fn run(tables: &[Table], settings: &Settings) -> Vec<Diagnostic> {
-    run_which(tables, settings, Which::All)
+    run_which(tables, settings, Which::All, Threads::Pool)
 }
 
-/// [`run`] with only the enabled rules `which` covers.
-pub fn run_which(tables: &[Table], settings: &Settings, which: Which) -> Vec<Diagnostic> {
+/// Where the rules of a run go: spread over the pool's threads, or all on
+/// the calling thread, when the other cores already have their work (a
+/// streamed sheet's parser): rules spread over them would only take turns
+/// with it, and make it wait.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Threads {
+    Pool,
+    This,
+}
+
+/// [`run`] with only the enabled rules `which` covers, on `threads`.
+pub fn run_which(
+    tables: &[Table],
+    settings: &Settings,
+    which: Which,
+    threads: Threads,
+) -> Vec<Diagnostic> {
     let enabled: Vec<&Rule> = RULES
         .iter()
         .filter(|r| settings.is_enabled(r.code) && which.covers(r.code))
@@ -386,18 +401,28 @@ pub fn run_which(tables: &[Table], settings: &Settings, which: Which) -> Vec<Dia
         .iter()
         .filter(|r| settings.is_enabled(r.code) && which.covers(r.code))
         .collect();
-    let mut diagnostics: Vec<Diagnostic> = tables
-        .par_iter()
-        .flat_map(|table| {
-            let built_in = enabled
-                .par_iter()
-                .flat_map_iter(move |rule| (rule.check)(table, settings));
-            let own = custom
-                .par_iter()
-                .flat_map_iter(move |rule| custom::check(table, rule));
-            built_in.chain(own)
-        })
-        .collect();
+    let built_in = |table, rule: &&Rule| (rule.check)(table, settings);
+    let own = |table, rule: &&CustomRule| custom::check(table, rule);
+    let mut diagnostics: Vec<Diagnostic> = match threads {
+        Threads::Pool => tables
+            .par_iter()
+            .flat_map(|table| {
+                let built_in = enabled
+                    .par_iter()
+                    .flat_map_iter(move |r| built_in(table, r));
+                let own = custom.par_iter().flat_map_iter(move |r| own(table, r));
+                built_in.chain(own)
+            })
+            .collect(),
+        Threads::This => tables
+            .iter()
+            .flat_map(|table| {
+                let built_in = enabled.iter().flat_map(move |r| built_in(table, r));
+                let own = custom.iter().flat_map(move |r| own(table, r));
+                built_in.chain(own)
+            })
+            .collect(),
+    };
     finish(&mut diagnostics, settings);
     diagnostics
 }

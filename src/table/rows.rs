@@ -42,6 +42,11 @@ pub trait RowSource {
         Vec::new()
     }
 
+    /// Whether the rows are parsed on a thread beside the caller's.
+    fn parses_beside(&self) -> bool {
+        false
+    }
+
     /// Whether [`RowSource::again`] reads the rows again at little cost (a CSV
     /// file); otherwise (an xlsx sheet's XML) the caller keeps a copy of the
     /// rows it needs instead.

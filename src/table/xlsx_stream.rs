@@ -487,6 +487,10 @@ impl<R: Reading> RowSource for CellRows<'_, R> {
     fn formulas(&mut self) -> Vec<FormulaCell> {
         std::mem::take(&mut self.formulas)
     }
+
+    fn parses_beside(&self) -> bool {
+        matches!(self.cells, Cells::Sent(_))
+    }
 }
 
 /// A cell into its row, as the whole-file reader's grid places it: the row
