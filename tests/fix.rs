@@ -848,17 +848,20 @@ fn fixture_tiktok_upload_filled_round_trips() {
     fixture_round_trip("tiktok-upload-filled.xlsx");
 }
 
-/// `*Produk SKU` is read as the product's code: the fix of `KHM  03` changes
-/// every row of the product together.
+/// `*Produk SKU` is read as the product's code, also where a product's name is
+/// merged over its variation rows: the fix of `KHM  03` changes every row of
+/// the product together.
 #[test]
 fn fixture_akulaku_bulk_upload_round_trips() {
-    fixture_round_trip("akulaku-bulk-upload.xlsx");
-    let input = root().join("fixtures/akulaku-bulk-upload.xlsx");
-    let report = check_json(&input, &[]);
-    for cell in ["G12", "G13", "G14"] {
-        let fix = &finding(&report, cell, "SKU001")["fix"];
-        assert_eq!(fix["applicability"], "safe", "{cell}");
-        assert_eq!(fix["replacement"], "KHM 03", "{cell}");
+    for name in ["akulaku-bulk-upload.xlsx", "akulaku-merged-names.xlsx"] {
+        fixture_round_trip(name);
+        let input = root().join("fixtures").join(name);
+        let report = check_json(&input, &[]);
+        for cell in ["G12", "G13", "G14"] {
+            let fix = &finding(&report, cell, "SKU001")["fix"];
+            assert_eq!(fix["applicability"], "safe", "{name} {cell}");
+            assert_eq!(fix["replacement"], "KHM 03", "{name} {cell}");
+        }
     }
 }
 
@@ -939,6 +942,7 @@ fn fixture_shopee_untrimmed_text_round_trips() {
 fn every_xlsx_fixture_has_a_round_trip_test() {
     let tested = [
         "akulaku-bulk-upload.xlsx",
+        "akulaku-merged-names.xlsx",
         "kiotviet-products.xlsx",
         "shopee-mass-update-basic-info.xlsx",
         "tiktok-upload-filled.xlsx",

@@ -158,28 +158,36 @@ fn a_named_column_sets_the_header_row_where_its_header_stands() {
 #[test]
 fn a_product_level_code_column_reports_only_codes_shared_by_products() {
     let dir = tempfile::tempdir().unwrap();
-    // Akulaku-style: one `*Produk SKU` on every variation of a product.
-    let mut text = String::from("*Goods Name,Color,*Price,*Stock,*Product SKU\n");
-    for (name, code) in [
-        ("Gamis Naura", "NSB01"),
-        ("Sabina One Set", "SABI01"),
-        ("Khimar Ceruty", "KHM02"),
-        ("Khimar Jersey", "KHM02"),
-    ] {
-        for color in ["Abu", "Pink", "Hitam"] {
-            text.push_str(&format!("{name},{color},189000,5,{code}\n"));
+    // Akulaku-style: one `*Produk SKU` on every variation of a product, its
+    // name on every row, or on its first row only.
+    for named_once in [false, true] {
+        let mut text = String::from("*Goods Name,Color,*Price,*Stock,*Product SKU\n");
+        for (name, code) in [
+            ("Gamis Naura", "NSB01"),
+            ("Sabina One Set", "SABI01"),
+            ("Khimar Ceruty", "KHM02"),
+            ("Khimar Jersey", "KHM02"),
+        ] {
+            for (i, color) in ["Abu", "Pink", "Hitam"].into_iter().enumerate() {
+                let name = if named_once && i > 0 { "" } else { name };
+                text.push_str(&format!("{name},{color},189000,5,{code}\n"));
+            }
         }
+        let path = write(dir.path(), "akulaku.csv", &text);
+        let (_, report) = json(&[], &path);
+        let found = cells(&report);
+        assert!(found.iter().all(|f| f.ends_with("DUP003")), "{found:?}");
+        // The first row of each of the two products that share KHM02.
+        assert_eq!(
+            found,
+            ["E8 DUP003", "E11 DUP003"],
+            "named once: {named_once}"
+        );
+        let sheet = &report["files"][0]["sheets"][0];
+        assert_eq!(sheet["columns"]["parent_sku"], "E");
+        assert!(sheet["columns"].get("sku").is_none());
+        assert_eq!(sheet["notes"].as_array().unwrap().len(), 1);
     }
-    let path = write(dir.path(), "akulaku.csv", &text);
-    let (_, report) = json(&[], &path);
-    let found = cells(&report);
-    assert!(found.iter().all(|f| f.ends_with("DUP003")), "{found:?}");
-    // The first row of each of the two products that share KHM02.
-    assert_eq!(found, ["E8 DUP003", "E11 DUP003"]);
-    let sheet = &report["files"][0]["sheets"][0];
-    assert_eq!(sheet["columns"]["parent_sku"], "E");
-    assert!(sheet["columns"].get("sku").is_none());
-    assert_eq!(sheet["notes"].as_array().unwrap().len(), 1);
 }
 
 #[test]

@@ -708,6 +708,7 @@ fn fixture_workbooks_stream_like_whole() {
         not_streamed,
         [
             "akulaku-bulk-upload.xlsx",
+            "akulaku-merged-names.xlsx",
             "lazada-price-stock.xlsx",
             "shopee-basic-template.xlsx",
             // Texts the cell reader trims, which only the whole-file reader restores.

@@ -884,13 +884,9 @@ fn read_product_level_sku_as_parent(table: &mut Table) {
     {
         return;
     }
-    let key_role = if table.column(Role::ProductId).is_some() {
-        Role::ProductId
-    } else if table.column(Role::ProductName).is_some() {
-        Role::ProductName
-    } else {
-        return;
-    };
+    // Each row's product, continued by the rows below that leave it blank (a
+    // name merged over its variation rows): no product id or name, no products.
+    let product_of = table.products();
     // Product → the distinct codes on its rows, and how many rows.
     let mut products: BTreeMap<String, (BTreeSet<String>, usize)> = BTreeMap::new();
     // Product → its rows' variation ids and names: rows told apart by them are
@@ -898,18 +894,20 @@ fn read_product_level_sku_as_parent(table: &mut Table) {
     let mut variations: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for &row in &table.data_rows {
         let sku = table.str(row, Role::Sku);
-        let key = table.str(row, key_role);
-        if sku.trim().is_empty() || key.trim().is_empty() {
+        let Some(key) = product_of.get(&row) else {
+            continue;
+        };
+        if sku.trim().is_empty() {
             continue;
         }
-        let entry = products.entry(key.trim().to_string()).or_default();
+        let entry = products.entry(key.to_string()).or_default();
         entry.0.insert(sku.trim().to_string());
         entry.1 += 1;
         for role in [Role::VariationId, Role::VariationName] {
             let variation = table.str(row, role);
             if !variation.trim().is_empty() {
                 variations
-                    .entry(key.trim().to_string())
+                    .entry(key.to_string())
                     .or_default()
                     .insert(format!("{}:{}", role.key(), variation.trim()));
             }
