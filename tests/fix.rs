@@ -865,6 +865,23 @@ fn fixture_akulaku_bulk_upload_round_trips() {
     }
 }
 
+/// Stock that a script wrote as formulas, never calculated: read as blank, as
+/// the channels read it, and the report says why and what to do. The fix of a
+/// SKU beside them leaves the formulas as they are.
+#[test]
+fn fixture_shopee_stock_formulas_round_trips() {
+    let name = "shopee-stock-formulas.xlsx";
+    fixture_round_trip(name);
+    let report = check_json(&root().join("fixtures").join(name), &[]);
+    let warnings = &report["files"][0]["sheets"][0]["warnings"];
+    assert_eq!(
+        warnings,
+        &serde_json::json!([
+            "12 cells (H5, H6, H7 and 9 more) of the SKU and stock columns hold formulas with no saved result: the program that wrote the file did not calculate them, so skulint and the channels read them as blank; open the file in Excel or LibreOffice, save it, and check it again"
+        ])
+    );
+}
+
 /// Nothing in TikTok's own template is the seller's: nothing to fix.
 #[test]
 fn fixture_tiktok_upload_template_has_nothing_to_fix() {
@@ -957,6 +974,7 @@ fn every_xlsx_fixture_has_a_round_trip_test() {
         "multichannel-merged.xlsx",
         "shopee-sales-info-failures.xlsx",
         "shopee-untrimmed-text.xlsx",
+        "shopee-stock-formulas.xlsx",
     ];
     let found: BTreeSet<String> = files_in(&root().join("fixtures"))
         .into_iter()

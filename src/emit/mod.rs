@@ -50,6 +50,22 @@ pub struct SheetReport {
     pub without_sku: usize,
     /// How the sheet was read, said once (a column read as the parent SKU).
     pub notes: Vec<String>,
+    /// The SKU, parent SKU and stock cells under the header that hold a
+    /// formula with no saved result.
+    pub uncalculated: Uncalculated,
+}
+
+/// Cells whose formula has no saved result: how many, and the first few.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Uncalculated {
+    pub count: usize,
+    /// A1-style, in row order.
+    pub first: Vec<String>,
+}
+
+impl Uncalculated {
+    /// Cells named in the warning.
+    pub const SHOWN: usize = 3;
 }
 
 impl SheetReport {
@@ -79,6 +95,20 @@ impl SheetReport {
             warnings.push(format!(
                 "the SKU column {column} is empty in {} of {listings} listing rows: stock sync cannot link them to your master items",
                 self.without_sku
+            ));
+        }
+        let Uncalculated { count, first } = &self.uncalculated;
+        if *count > 0 {
+            let cells = match count - first.len() {
+                0 => first.join(", "),
+                more => format!("{} and {more} more", first.join(", ")),
+            };
+            let (cells, hold, them) = match count {
+                1 => (format!("cell {cells}"), "holds a formula", "it"),
+                n => (format!("{n} cells ({cells})"), "hold formulas", "them"),
+            };
+            warnings.push(format!(
+                "{cells} of the SKU and stock columns {hold} with no saved result: the program that wrote the file did not calculate {them}, so skulint and the channels read {them} as blank; open the file in Excel or LibreOffice, save it, and check it again"
             ));
         }
         warnings

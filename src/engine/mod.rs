@@ -21,11 +21,11 @@ use rayon::prelude::*;
 use crate::config::{self, Config};
 use crate::diagnose::{self, Diagnosis};
 use crate::diagnostic::Diagnostic;
-use crate::emit::{FileError, FileReport, Report, SheetReport};
+use crate::emit::{FileError, FileReport, Report, SheetReport, Uncalculated};
 use crate::inventory::Inventory;
 use crate::rules::settings::{FailOn, Settings};
 use crate::table::columns::{Channel, ChannelChoice};
-use crate::table::{Role, Table, TableSpec, Workbook, layout, read};
+use crate::table::{FormulaCell, Role, Table, TableSpec, Workbook, layout, read};
 
 pub use inputs::{Inputs, collect_inputs};
 pub use relint::{Before, relint_books};
@@ -527,6 +527,32 @@ fn sheet_report(table: &Table) -> SheetReport {
         rows_skipped,
         without_sku: without_sku(table),
         notes: table.notes.clone(),
+        uncalculated: uncalculated(table, &table.sheet.formulas),
+    }
+}
+
+/// Which of `formulas` (cells of the table's sheet, or of the whole file when
+/// it is streamed) have no saved result in the SKU, parent SKU or stock column
+/// under the header: they read as blank, to skulint and to the channels.
+pub fn uncalculated(table: &Table, formulas: &[FormulaCell]) -> Uncalculated {
+    let columns: Vec<u32> = [Role::Sku, Role::ParentSku, Role::Stock]
+        .into_iter()
+        .filter_map(|role| table.column(role))
+        .map(|col| col as u32)
+        .collect();
+    let mut cells: Vec<(u32, u32)> = formulas
+        .iter()
+        .filter(|f| !f.cached && f.row as usize > table.header_row && columns.contains(&f.col))
+        .map(|f| (f.row, f.col))
+        .collect();
+    cells.sort_unstable();
+    Uncalculated {
+        count: cells.len(),
+        first: cells
+            .iter()
+            .take(Uncalculated::SHOWN)
+            .map(|&(row, col)| format!("{}{}", crate::diagnostic::column_letter(col), row + 1))
+            .collect(),
     }
 }
 

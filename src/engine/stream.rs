@@ -493,6 +493,7 @@ fn lint_rows<T>(
     // Formula cells count against --max-cells, as the whole-file reader counts them.
     let formulas = source.formulas();
     cells_left.checked_sub(formulas.len() as u64)?;
+    let uncalculated = super::uncalculated(table, &formulas);
     let products_above = std::mem::take(&mut state.products_above);
     let shops_above = std::mem::take(&mut state.shops_above);
     let shared = match state.shared() {
@@ -590,6 +591,7 @@ fn lint_rows<T>(
     let mut report = file_report(&workbook, &tables, &skipped);
     report.sheets[0].data_rows = data_rows;
     report.sheets[0].without_sku = without_sku;
+    report.sheets[0].uncalculated = uncalculated;
     for (reason, rows) in rows_skipped {
         *report.sheets[0].rows_skipped.entry(reason).or_insert(0) += rows;
     }

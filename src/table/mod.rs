@@ -111,6 +111,9 @@ pub struct FormulaCell {
     pub row: u32,
     pub col: u32,
     pub formula: String,
+    /// Whether the file holds the formula's last result. A program that writes
+    /// formulas without calculating them leaves none: the cell reads as blank.
+    pub cached: bool,
 }
 
 /// One worksheet: its cells as rows (0-based), each row as long as its last used cell.

@@ -794,6 +794,7 @@ pub(super) fn formula_of(cell: &XlsxCellFormula) -> Option<FormulaCell> {
         row,
         col,
         formula: formula.clone(),
+        cached: cell.value != DataRef::Empty,
     })
 }
 
