@@ -190,6 +190,64 @@ fn a_product_level_code_column_reports_only_codes_shared_by_products() {
     }
 }
 
+/// A row that leaves the product blank counts with the product above only to
+/// confirm a product-level code: under a header that says so, repeating the
+/// product's code, and naming no other product.
+#[test]
+fn rows_leaving_the_product_blank_confirm_a_product_level_code_only_by_repeating_it() {
+    let dir = tempfile::tempdir().unwrap();
+    // New listings without an id yet, each with its own name, reusing a code:
+    // duplicates, not variations of the product above.
+    let path = write(
+        dir.path(),
+        "new-listings.csv",
+        "Product ID,Product Name,SKU,Stock\n\
+         1001,Kaos Polos,KP-01,5\n\
+         ,Kemeja Flanel,KP-01,3\n\
+         1002,Celana Chino,CC-01,2\n\
+         ,Jaket Denim,CC-01,4\n\
+         1003,Topi Baseball,TP-01,1\n",
+    );
+    let (_, report) = json(&[], &path);
+    assert_eq!(
+        cells(&report),
+        ["C2 DUP001", "C3 DUP001", "C4 DUP001", "C5 DUP001"]
+    );
+    // A hand-made sheet naming each product once, under a generic `SKU`: two
+    // colours sharing one SKU is the fault stock sync trips on.
+    let path = write(
+        dir.path(),
+        "hand-made.csv",
+        "Nama Produk,Warna,SKU,Stok\n\
+         Kaos Polos,Merah,KP-01,5\n\
+         ,Biru,KP-01,3\n\
+         Celana Chino,Hitam,CC-01,2\n\
+         ,Krem,CC-01,4\n\
+         Topi,Hitam,TP-01,1\n",
+    );
+    let (_, report) = json(&[], &path);
+    assert_eq!(
+        cells(&report),
+        ["C2 DUP001", "C3 DUP001", "C4 DUP001", "C5 DUP001"]
+    );
+    // Akulaku-style, with two unnamed rows of codes of their own at the end:
+    // they do not undo the product-level reading of the rows above.
+    let mut text = String::from("*Goods Name,Color,*Price,*Stock,*Product SKU\n");
+    for (name, code) in [("Gamis", "NSB01"), ("Sabina", "SAB01"), ("Khimar", "KHM02")] {
+        for color in ["Abu", "Pink", "Hitam", "Navy"] {
+            text.push_str(&format!("{name},{color},99000,3,{code}\n"));
+        }
+    }
+    text.push_str(",Abu,99000,3,NEW-01\n,Pink,99000,3,NEW-02\n");
+    let path = write(dir.path(), "akulaku-tail.csv", &text);
+    let (_, report) = json(&[], &path);
+    assert_eq!(cells(&report), Vec::<String>::new());
+    assert_eq!(
+        report["files"][0]["sheets"][0]["columns"]["parent_sku"],
+        "E"
+    );
+}
+
 #[test]
 fn the_same_code_on_one_product_only_is_a_duplicate_not_a_parent() {
     let dir = tempfile::tempdir().unwrap();

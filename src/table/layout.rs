@@ -884,43 +884,78 @@ fn read_product_level_sku_as_parent(table: &mut Table) {
     {
         return;
     }
-    // Each row's product, continued by the rows below that leave it blank (a
-    // name merged over its variation rows): no product id or name, no products.
-    let product_of = table.products();
+    let key_role = if table.column(Role::ProductId).is_some() {
+        Role::ProductId
+    } else if table.column(Role::ProductName).is_some() {
+        Role::ProductName
+    } else {
+        return;
+    };
+    // Whether the header says the code is the product's (`*Produk SKU`).
+    let header = normalize_header(&table.header(col));
+    let product_header = ["product", "produk", "sảnphẩm", "parent", "induk"]
+        .iter()
+        .any(|word| header.contains(word));
     // Product → the distinct codes on its rows, and how many rows.
     let mut products: BTreeMap<String, (BTreeSet<String>, usize)> = BTreeMap::new();
     // Product → its rows' variation ids and names: rows told apart by them are
     // variations, each meant to have its own code.
     let mut variations: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    // The product named last, and its name.
+    let mut above: Option<(String, String)> = None;
     for &row in &table.data_rows {
         let sku = table.str(row, Role::Sku);
-        let Some(key) = product_of.get(&row) else {
-            continue;
+        let sku = sku.trim();
+        let own = table.str(row, key_role);
+        let name = table.str(row, Role::ProductName);
+        let name = name.trim();
+        let key = if !own.trim().is_empty() {
+            above = Some((own.trim().to_string(), name.to_string()));
+            own.trim().to_string()
+        } else {
+            // A row that leaves the product blank (a name merged over its
+            // variation rows) counts with the product above only as evidence
+            // for it: under a header that says the code is the product's,
+            // repeating that product's code, and naming no other product (a new
+            // listing without an id yet). Otherwise it is left out, as a row
+            // with no product is: a generic `SKU` repeated on unnamed rows is a
+            // duplicate, and codes of their own say nothing about the column.
+            let Some((key, named)) = &above else {
+                continue;
+            };
+            if !name.is_empty() && name != named {
+                above = None;
+                continue;
+            }
+            let repeats = products
+                .get(key)
+                .is_some_and(|(codes, _)| codes.contains(sku));
+            if !product_header || !repeats {
+                continue;
+            }
+            key.clone()
         };
-        if sku.trim().is_empty() {
+        if sku.is_empty() {
             continue;
         }
-        let entry = products.entry(key.to_string()).or_default();
-        entry.0.insert(sku.trim().to_string());
+        let entry = products.entry(key.clone()).or_default();
+        entry.0.insert(sku.to_string());
         entry.1 += 1;
         for role in [Role::VariationId, Role::VariationName] {
             let variation = table.str(row, role);
             if !variation.trim().is_empty() {
-                variations
-                    .entry(key.to_string())
-                    .or_default()
-                    .insert(format!("{}:{}", role.key(), variation.trim()));
+                variations.entry(key.clone()).or_default().insert(format!(
+                    "{}:{}",
+                    role.key(),
+                    variation.trim()
+                ));
             }
         }
     }
     // Rows of one product told apart by variation ids are variations, each
     // meant to have its own code (Lazada's SellerSku beside its SkuId): a code
     // repeated on them is a duplicate. By variation names only, unless the
-    // header says the code is the product's (`*Produk SKU`).
-    let header = normalize_header(&table.header(col));
-    let product_header = ["product", "produk", "sảnphẩm", "parent", "induk"]
-        .iter()
-        .any(|word| header.contains(word));
+    // header says the code is the product's.
     let told_apart = products.iter().any(|(product, (codes, rows))| {
         *rows > 1
             && codes.len() == 1
