@@ -527,14 +527,21 @@ fn sheet_report(table: &Table) -> SheetReport {
         rows_skipped,
         without_sku: without_sku(table),
         notes: table.notes.clone(),
-        uncalculated: uncalculated(table, &table.sheet.formulas),
+        uncalculated: uncalculated(table, &table.sheet.formulas, |row| {
+            table.data_rows.binary_search(&row).is_ok()
+        }),
     }
 }
 
 /// Which of `formulas` (cells of the table's sheet, or of the whole file when
 /// it is streamed) have no saved result in the SKU, parent SKU or stock column
-/// under the header: they read as blank, to skulint and to the channels.
-pub fn uncalculated(table: &Table, formulas: &[FormulaCell]) -> Uncalculated {
+/// of a listing row (`is_listing`, by row in the file; not a total row under
+/// them): they read as blank, to skulint and to the channels.
+pub fn uncalculated(
+    table: &Table,
+    formulas: &[FormulaCell],
+    is_listing: impl Fn(usize) -> bool,
+) -> Uncalculated {
     let columns: Vec<u32> = [Role::Sku, Role::ParentSku, Role::Stock]
         .into_iter()
         .filter_map(|role| table.column(role))
@@ -542,7 +549,7 @@ pub fn uncalculated(table: &Table, formulas: &[FormulaCell]) -> Uncalculated {
         .collect();
     let mut cells: Vec<(u32, u32)> = formulas
         .iter()
-        .filter(|f| !f.cached && f.row as usize > table.header_row && columns.contains(&f.col))
+        .filter(|f| !f.cached && columns.contains(&f.col) && is_listing(f.row as usize))
         .map(|f| (f.row, f.col))
         .collect();
     cells.sort_unstable();

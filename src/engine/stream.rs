@@ -451,6 +451,18 @@ fn lint_rows<T>(
         return Some((Err(spill_failed(e)), Vec::new()));
     }
     let mut data_rows = table.data_rows.len();
+    // The listing rows of the file, one bit each: the formulas, read last, are
+    // told by them.
+    let mut listings: Vec<u64> = Vec::new();
+    let mut mark_listings = |rows: &[usize], offset: usize| {
+        for row in rows.iter().map(|row| row + offset) {
+            if listings.len() <= row / 64 {
+                listings.resize(row / 64 + 1, 0);
+            }
+            listings[row / 64] |= 1 << (row % 64);
+        }
+    };
+    mark_listings(&table.data_rows, 0);
     parts.told.read(data_rows);
     let mut without_sku = super::without_sku(table);
     // The first part's skipped rows are counted by the report of its table.
@@ -477,6 +489,7 @@ fn lint_rows<T>(
         let sheet = sheet_of(sheet_rows);
         let part_table = table.with_sheet(&sheet, table.header_row + 1);
         data_rows += part_table.data_rows.len();
+        mark_listings(&part_table.data_rows, offset);
         parts.told.read(part_table.data_rows.len());
         without_sku += super::without_sku(&part_table);
         for (_, reason) in &part_table.skipped {
@@ -493,7 +506,11 @@ fn lint_rows<T>(
     // Formula cells count against --max-cells, as the whole-file reader counts them.
     let formulas = source.formulas();
     cells_left.checked_sub(formulas.len() as u64)?;
-    let uncalculated = super::uncalculated(table, &formulas);
+    let uncalculated = super::uncalculated(table, &formulas, |row| {
+        listings
+            .get(row / 64)
+            .is_some_and(|bits| bits & (1 << (row % 64)) != 0)
+    });
     let products_above = std::mem::take(&mut state.products_above);
     let shops_above = std::mem::take(&mut state.shops_above);
     let shared = match state.shared() {
