@@ -884,13 +884,9 @@ fn read_product_level_sku_as_parent(table: &mut Table) {
     {
         return;
     }
-    let key_role = if table.column(Role::ProductId).is_some() {
-        Role::ProductId
-    } else if table.column(Role::ProductName).is_some() {
-        Role::ProductName
-    } else {
+    if table.column(Role::ProductId).is_none() && table.column(Role::ProductName).is_none() {
         return;
-    };
+    }
     // Whether the header says the code is the product's (`*Produk SKU`).
     let header = normalize_header(&table.header(col));
     let product_header = ["product", "produk", "sảnphẩm", "parent", "induk"]
@@ -906,12 +902,12 @@ fn read_product_level_sku_as_parent(table: &mut Table) {
     for &row in &table.data_rows {
         let sku = table.str(row, Role::Sku);
         let sku = sku.trim();
-        let own = table.str(row, key_role);
+        let own = table.product_key(row);
         let name = table.str(row, Role::ProductName);
         let name = name.trim();
-        let key = if !own.trim().is_empty() {
-            above = Some((own.trim().to_string(), name.to_string()));
-            own.trim().to_string()
+        let key = if !own.is_empty() {
+            above = Some((own.to_string(), name.to_string()));
+            own.into_owned()
         } else {
             // A row that leaves the product blank (a name merged over its
             // variation rows) counts with the product above only as evidence
